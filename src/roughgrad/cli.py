@@ -1,0 +1,234 @@
+"""The `roughgrad` command: list / describe / run / reproduce / report. Thin over the library."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgressBar
+
+from roughgrad.experiments import EXPERIMENTS, ConfigError, Context, Progress
+from roughgrad.experiments._contract import PROFILE_NAMES, field_help, parse_set_options
+from roughgrad.runs import RunDirError, build_report, load_run, run_experiment
+
+_err = Console(stderr=True, soft_wrap=True)
+
+
+class RichProgress(Progress):
+    """Progress bars and log lines on stderr, so stdout stays clean for --json."""
+
+    def __init__(self, bar: RichProgressBar | None) -> None:
+        self.bar = bar
+
+    def track(
+        self, iterable: Iterable[Any], total: int | None = None, description: str = ""
+    ) -> Iterator[Any]:
+        if self.bar is None:
+            yield from iterable
+            return
+        task = self.bar.add_task(description or "working", total=total)
+        for item in iterable:
+            yield item
+            self.bar.advance(task)
+        self.bar.remove_task(task)
+
+    def log(self, message: str) -> None:
+        (self.bar.console if self.bar is not None else _err).print(
+            message, markup=False, highlight=False
+        )
+
+
+def _bar(enabled: bool) -> contextlib.AbstractContextManager[RichProgressBar | None]:
+    if not enabled:
+        return contextlib.nullcontext()
+    return RichProgressBar(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_err,
+        transient=True,
+    )
+
+
+def _device(name: str):
+    import torch
+
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(
+            f"--device {name}: CUDA is not available on this machine; use --device cpu"
+        )
+    try:
+        return torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"--device {name!r} is not a device; use cpu, cuda or cuda:N") from None
+
+
+def _experiment(name: str):
+    if name not in EXPERIMENTS:
+        raise ConfigError(f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}")
+    return EXPERIMENTS[name]
+
+
+def _docs() -> dict[str, tuple[str, str]]:
+    return {name: (e.source, e.doc.strip()) for name, e in EXPERIMENTS.items()}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="roughgrad")
+def cli() -> None:
+    """roughgrad: see why training fails, fix it, and reproduce every experiment."""
+
+
+@cli.command("list")
+def list_cmd() -> None:
+    """Every experiment, one line each, with its seed source."""
+    width = max(len(n) for n in EXPERIMENTS)
+    for name, exp in EXPERIMENTS.items():
+        click.echo(f"{name:<{width}}  {exp.summary}  [{exp.source}]")
+
+
+@cli.command()
+@click.argument("name")
+def describe(name: str) -> None:
+    """An experiment's question, config keys (type, default) and profiles."""
+    exp = _experiment(name)
+    click.echo(exp.doc.strip() + "\n\nConfig keys (override with --set key=value):")
+    for key, kind, default, text in field_help(exp.config_cls):
+        click.echo(f"  {key:<16} {text} [{kind}; default {default!r}]")
+    click.echo("\nProfiles:")
+    for profile in PROFILE_NAMES:
+        click.echo(f"  {profile:<8} {dict(exp.profiles[profile]) or '(the defaults)'}")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--profile", type=click.Choice(PROFILE_NAMES), default="default", show_default=True)
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="override a config key")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="shorthand for --set seed=N")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("runs"),
+    show_default=True,
+    help="output root; the run goes to OUT/NAME/<time>-<id>",
+)
+@click.option(
+    "--run-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="exact run directory (must not exist); overrides --out",
+)
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N")
+@click.option("--json", "as_json", is_flag=True, help="print exactly one JSON object on stdout")
+@click.option("--progress/--no-progress", default=True, help="progress bars on stderr")
+def run(name, profile, sets, seed, out, run_dir, device, as_json, progress) -> None:
+    """Run one experiment and write its run directory."""
+    exp = _experiment(name)
+    overrides = parse_set_options(sets)
+    if seed is not None:
+        overrides["seed"] = str(seed)
+    config = exp.config(profile, overrides)
+    dev = _device(device)
+    with _bar(progress) as bar:
+        ctx = Context(device=dev, progress=RichProgress(bar))
+        record = run_experiment(
+            exp,
+            config,
+            profile=profile,
+            ctx=ctx,
+            argv=sys.argv,
+            root=None if run_dir else out,
+            run_dir=run_dir,
+        )
+    if as_json:
+        click.echo(json.dumps(record.to_json()))
+        return
+    _print_claims([record])
+    _err.print(f"run directory: {record.run_dir}")
+
+
+@cli.command()
+@click.option("--profile", type=click.Choice(PROFILE_NAMES), default="default", show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("runs"),
+    show_default=True,
+    help="output root: runs in OUT/NAME/..., the report in OUT/report/index.html",
+)
+@click.option("--only", default=None, help="comma-separated experiment names (default: all)")
+@click.option("--device", default="cpu", show_default=True)
+@click.option("--progress/--no-progress", default=True)
+def reproduce(profile, out, only, device, progress) -> None:
+    """Run every experiment and write the HTML report."""
+    names = list(EXPERIMENTS) if not only else [n.strip() for n in only.split(",") if n.strip()]
+    exps = [_experiment(n) for n in names]
+    configs = [e.config(profile) for e in exps]
+    dev = _device(device)
+    records = []
+    with _bar(progress) as bar:
+        ctx = Context(device=dev, progress=RichProgress(bar))
+        steps = zip(exps, configs, strict=True)
+        for exp, config in ctx.progress.track(steps, total=len(exps), description="experiments"):
+            ctx.progress.log(f"running {exp.name} ({profile})")
+            records.append(
+                run_experiment(exp, config, profile=profile, ctx=ctx, argv=sys.argv, root=out)
+            )
+    path = build_report(records, Path(out) / "report", _docs())
+    _print_claims(records)
+    _err.print(f"report: {path}")
+
+
+@cli.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("report"),
+    show_default=True,
+    help="folder for index.html",
+)
+def report(run_dirs, out) -> None:
+    """Rebuild the HTML report from existing run directories."""
+    records = [load_run(p) for p in run_dirs]
+    path = build_report(records, out, _docs())
+    _err.print(f"report: {path}")
+
+
+def _print_claims(records) -> None:
+    for r in records:
+        for c in r.claims:
+            mark = "[green]holds[/]" if c["holds"] else "[red]does not hold[/]"
+            _err.print(f"{r.experiment}: {c['name']}: {mark} — {c['evidence']}", highlight=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors are one line on stderr with exit code 2, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="roughgrad", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        _err.print("roughgrad: interrupted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        print(f"roughgrad: error: {exc.format_message()}", file=sys.stderr)
+        sys.exit(2)
+    except (ConfigError, RunDirError) as exc:
+        print(f"roughgrad: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("roughgrad: interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""The experiment registry: name -> Experiment. Adding an experiment is one module + one line."""
+
+from roughgrad.experiments import sin_frequency
+from roughgrad.experiments._contract import (
+    Claim,
+    ConfigBase,
+    ConfigError,
+    Context,
+    Experiment,
+    Outcome,
+    Progress,
+    param,
+)
+
+EXPERIMENTS: dict[str, Experiment] = {
+    "sin-frequency": sin_frequency.EXPERIMENT,
+}
+
+__all__ = [
+    "EXPERIMENTS",
+    "Claim",
+    "ConfigBase",
+    "ConfigError",
+    "Context",
+    "Experiment",
+    "Outcome",
+    "Progress",
+    "param",
+]

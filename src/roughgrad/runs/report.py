@@ -1,0 +1,126 @@
+"""A static, self-contained HTML report of finished runs (figures embedded; opens offline)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from roughgrad.runs.rundir import atomic_write_text
+from roughgrad.runs.runner import RunRecord
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{margin-bottom:.2em} h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2.2em}
+table{border-collapse:collapse;margin:.8em 0;font-size:.92em} td,th{border:1px solid #ccc;
+padding:.3em .6em;text-align:left;vertical-align:top} th{background:#f3f3f3}
+.holds{color:#0a6b2a;font-weight:600} .fails{color:#b00020;font-weight:600}
+.doc{white-space:pre-wrap;background:#fafafa;border-left:4px solid #8ab;padding:.6em 1em;
+font-size:.95em}
+figure{margin:1em 0} figure img{max-width:100%;border:1px solid #eee}
+figcaption{font-size:.85em;color:#555} .meta{color:#666;font-size:.85em}
+details{margin:.6em 0} code{background:#f3f3f3;padding:0 .2em}
+"""
+
+
+def _anchor(record: RunRecord, index: int) -> str:
+    return f"run-{index}-{record.experiment}"
+
+
+def _claims_rows(record: RunRecord, index: int) -> str:
+    rows = []
+    for claim in record.claims:
+        cls, word = ("holds", "holds") if claim["holds"] else ("fails", "does not hold")
+        rows.append(
+            f"<tr><td><a href='#{_anchor(record, index)}'>{html.escape(record.experiment)}</a></td>"
+            f"<td><code>{html.escape(claim['name'])}</code></td><td class='{cls}'>{word}</td>"
+            f"<td>{html.escape(claim['evidence'])}</td></tr>"
+        )
+    return "\n".join(rows)
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        text = json.dumps(value)
+        return text if len(text) <= 120 else text[:117] + "..."
+    return str(value)
+
+
+def _table(mapping: dict[str, Any], headers: tuple[str, str]) -> str:
+    rows = "".join(
+        f"<tr><td><code>{html.escape(k)}</code></td><td>{html.escape(_format_value(v))}</td></tr>"
+        for k, v in mapping.items()
+    )
+    return f"<table><tr><th>{headers[0]}</th><th>{headers[1]}</th></tr>{rows}</table>"
+
+
+def _figures(record: RunRecord) -> str:
+    folder = record.run_dir / "figures"
+    parts = []
+    for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+        mime = {".png": "image/png", ".gif": "image/gif"}.get(path.suffix)
+        if mime is None:
+            continue
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        parts.append(
+            f"<figure><img alt='{html.escape(path.stem)}' src='data:{mime};base64,{data}'>"
+            f"<figcaption>{html.escape(path.name)}</figcaption></figure>"
+        )
+    return "\n".join(parts)
+
+
+def _section(record: RunRecord, index: int, docs: dict[str, tuple[str, str]]) -> str:
+    source, doc = docs.get(record.experiment, ("", ""))
+    claims = "".join(
+        f"<li><code>{html.escape(c['name'])}</code>: "
+        f"<span class='{'holds' if c['holds'] else 'fails'}'>"
+        f"{'holds' if c['holds'] else 'does not hold'}</span> — {html.escape(c['evidence'])}</li>"
+        for c in record.claims
+    )
+    return f"""
+<section id="{_anchor(record, index)}">
+<h2>{html.escape(record.experiment)}</h2>
+<p class="meta">source: {html.escape(source)} · profile: {html.escape(record.profile)} ·
+run directory: <code>{html.escape(str(record.run_dir))}</code></p>
+<div class="doc">{html.escape(doc)}</div>
+<h3>Claims</h3><ul>{claims}</ul>
+<h3>Figures</h3>{_figures(record)}
+<h3>Metrics</h3>{_table(record.metrics, ("metric", "value"))}
+<details><summary>Resolved config</summary>{_table(record.config, ("key", "value"))}</details>
+</section>"""
+
+
+def build_report(
+    records: list[RunRecord],
+    out_dir: Path,
+    docs: dict[str, tuple[str, str]] | None = None,
+    title: str = "roughgrad report",
+) -> Path:
+    """Write ``out_dir/index.html`` for ``records``; ``docs`` maps experiment -> (source, doc)."""
+    docs = docs or {}
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n_claims = sum(len(r.claims) for r in records)
+    n_hold = sum(bool(c["holds"]) for r in records for c in r.claims)
+    overview = "\n".join(_claims_rows(r, i) for i, r in enumerate(records))
+    sections = "\n".join(_section(r, i, docs) for i, r in enumerate(records))
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>{_CSS}</style></head><body>
+<h1>{html.escape(title)}</h1>
+<p class="meta">{len(records)} run(s); {n_hold} of {n_claims} claims hold.
+A claim that does not reproduce is listed as not holding, never hidden.</p>
+<h2>Claims</h2>
+<table><tr><th>experiment</th><th>claim</th><th>result</th><th>evidence</th></tr>
+{overview}</table>
+{sections}
+</body></html>
+"""
+    path = out_dir / "index.html"
+    atomic_write_text(path, page)
+    return path

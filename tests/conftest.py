@@ -1,0 +1,32 @@
+"""Shared fixtures: every registered experiment's quick profile, run once per test session."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+import torch
+
+from roughgrad.experiments import EXPERIMENTS, Context
+from roughgrad.runs import run_experiment
+
+torch.set_num_threads(2)
+
+
+@pytest.fixture(scope="session")
+def quick_runs(tmp_path_factory):
+    """name -> RunRecord of the experiment's quick profile (computed lazily, once)."""
+    root = tmp_path_factory.mktemp("runs")
+    cache = {}
+
+    def get(name: str):
+        if name not in cache:
+            exp = EXPERIMENTS[name]
+            cache[name] = run_experiment(
+                exp, exp.config("quick"), profile="quick", ctx=Context(), root=root, argv=["pytest"]
+            )
+        return cache[name]
+
+    return get

@@ -1,0 +1,163 @@
+"""The command line: list, run with --set and --json, one-line errors with exit code 2, report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from html import escape
+from pathlib import Path
+
+import pytest
+import torch
+
+from roughgrad.cli import main
+from roughgrad.experiments import EXPERIMENTS
+from roughgrad.runs import build_report
+
+QUICK = ["--profile", "quick", "--no-progress"]
+
+
+def call(args, capsys):
+    """Run the CLI in-process; return (exit code, stdout, stderr)."""
+    code = 0
+    try:
+        main(args)
+    except SystemExit as exc:
+        code = exc.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_names_every_experiment_with_its_source(capsys):
+    code, out, _ = call(["list"], capsys)
+    assert code == 0
+    for name, exp in EXPERIMENTS.items():
+        assert any(line.startswith(name) and exp.source in line for line in out.splitlines())
+
+
+def test_describe_lists_config_keys(capsys):
+    code, out, _ = call(["describe", "sin-frequency"], capsys)
+    assert code == 0
+    for key in ("target_freq", "x_range", "batch_size", "lr", "steps", "n_inits"):
+        assert f"  {key} " in out
+
+
+def test_run_json_schema_and_overrides(tmp_path, capsys):
+    code, out, _ = call(
+        [
+            "run",
+            "sin-frequency",
+            *QUICK,
+            "--set",
+            "steps=500",
+            "--set",
+            "n_inits=3",
+            "--seed",
+            "5",
+            "--out",
+            str(tmp_path),
+            "--json",
+        ],
+        capsys,
+    )
+    assert code == 0
+    obj = json.loads(out)  # stdout is exactly one JSON object
+    assert set(obj) == {"experiment", "config", "metrics", "claims", "run_dir"}
+    assert obj["experiment"] == "sin-frequency"
+    assert (obj["config"]["steps"], obj["config"]["n_inits"], obj["config"]["seed"]) == (500, 3, 5)
+    assert "sgd_recovery_rate" in obj["metrics"]
+    for claim in obj["claims"]:
+        assert set(claim) == {"name", "holds", "evidence"}
+        assert isinstance(claim["holds"], bool)
+    assert {c["name"] for c in obj["claims"]} == {"sgd_fails", "exact_frequency_zero_loss"}
+    run_dir = tmp_path / "sin-frequency"
+    assert list(run_dir.iterdir()) == [Path(obj["run_dir"])]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["run", "no-such-experiment"], "unknown experiment 'no-such-experiment'; known: "),
+        (["run", "sin-frequency", "--set", "bogus=1"], "unknown config key 'bogus'; known keys:"),
+        (["run", "sin-frequency", "--set", "steps=ten"], "bad value for steps: 'ten'"),
+        (["run", "sin-frequency", "--set", "lr=0"], "lr=0.0 is out of range: it must be > 0"),
+        (["run", "sin-frequency", "--set", "steps"], "--set takes key=value"),
+        (["run", "sin-frequency", "--profile", "huge"], "'huge' is not one of"),
+        (["run", "sin-frequency", "--device", "cuda:0"], "CUDA is not available"),
+        (["describe", "nope"], "unknown experiment 'nope'"),
+        (["report", "/nonexistent/run"], "is not a finished run directory"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(args, fragment, tmp_path, capsys):
+    if args[:1] == ["run"]:
+        args = [*args, "--out", str(tmp_path / "out")]
+    if "cuda:0" in args and torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    code, out, err = call(args, capsys)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert fragment in lines[0]
+    assert not (tmp_path / "out").exists(), "nothing is written on bad input"
+
+
+def test_existing_run_dir_is_not_overwritten(tmp_path, capsys):
+    target = tmp_path / "mine"
+    target.mkdir()
+    (target / "precious.txt").write_text("keep me")
+    code, _, err = call(["run", "sin-frequency", *QUICK, "--run-dir", str(target)], capsys)
+    assert code == 2
+    assert "already exists" in err
+    assert [p.name for p in target.iterdir()] == ["precious.txt"]
+    assert (target / "precious.txt").read_text() == "keep me"
+
+
+def test_report_rebuilds_from_run_dirs(tmp_path, capsys, quick_runs):
+    record = quick_runs("sin-frequency")
+    code, _, _ = call(["report", str(record.run_dir), "--out", str(tmp_path / "rep")], capsys)
+    assert code == 0
+    page = (tmp_path / "rep" / "index.html").read_text()
+    assert "sin-frequency" in page
+    for claim in record.claims:
+        assert claim["name"] in page
+    assert "data:image/png;base64," in page
+
+
+def test_reproduce_runs_and_writes_the_report(tmp_path, capsys):
+    code, _, err = call(
+        [
+            "reproduce",
+            "--profile",
+            "quick",
+            "--no-progress",
+            "--only",
+            "sin-frequency",
+            "--out",
+            str(tmp_path),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    page = (tmp_path / "report" / "index.html").read_text()
+    assert "<h2>sin-frequency</h2>" in page
+    assert len(list((tmp_path / "sin-frequency").iterdir())) == 1
+
+
+def test_report_has_every_experiment_and_claim(tmp_path, quick_runs):
+    records = [quick_runs(name) for name in EXPERIMENTS]
+    page = build_report(records, tmp_path, {n: (e.source, e.doc) for n, e in EXPERIMENTS.items()})
+    html = page.read_text()
+    for record in records:
+        assert f"<h2>{record.experiment}</h2>" in html
+        assert escape(EXPERIMENTS[record.experiment].source) in html
+        for claim in record.claims:
+            assert f"<code>{claim['name']}</code>" in html
+
+
+def test_installed_entry_point_runs():
+    out = subprocess.run(
+        [sys.executable, "-m", "roughgrad.cli", "list"], capture_output=True, text=True, check=True
+    )
+    assert "sin-frequency" in out.stdout

@@ -1,0 +1,62 @@
+"""Config overrides: parsed by type, range-checked, unknown keys refused with the known ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pytest
+
+from roughgrad.experiments._contract import (
+    ConfigBase,
+    ConfigError,
+    apply_overrides,
+    param,
+    parse_set_options,
+)
+
+
+@dataclass(frozen=True)
+class Demo(ConfigBase):
+    n: int = param(3, "a count", ge=1)
+    lr: float = param(0.1, "a rate", gt=0)
+    flag: bool = param(False, "a switch")
+    mode: Literal["a", "b"] = param("a", "a choice")
+    widths: tuple[int, ...] = param((4, 5), "a list", ge=1)
+    limit: float | None = param(None, "optional")
+
+
+def test_values_parse_by_type():
+    c = apply_overrides(
+        Demo(),
+        parse_set_options(["n=7", "lr=1e-3", "flag=true", "mode=b", "widths=1,2,3", "limit=2.5"]),
+    )
+    assert (c.n, c.lr, c.flag, c.mode, c.widths, c.limit) == (7, 1e-3, True, "b", (1, 2, 3), 2.5)
+    assert apply_overrides(c, {"limit": "none"}).limit is None
+    assert c.to_dict()["widths"] == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("item", "fragment"),
+    [
+        ("nope=1", "unknown config key 'nope'; known keys: flag, limit, lr, mode, n, seed, widths"),
+        ("n=2.5", "bad value for n: '2.5'; expected an integer"),
+        ("n=0", "n=0 is out of range: it must be >= 1"),
+        ("lr=-1", "lr=-1.0 is out of range: it must be > 0"),
+        ("lr=nan", "bad value for lr"),
+        ("flag=maybe", "expected true or false"),
+        ("mode=c", "expected one of 'a', 'b'"),
+        ("widths=1,0", "out of range"),
+        ("seed=-1", "seed=-1 is out of range"),
+    ],
+)
+def test_bad_overrides_are_one_line_errors(item, fragment):
+    with pytest.raises(ConfigError) as info:
+        apply_overrides(Demo(), parse_set_options([item]))
+    assert fragment in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_set_needs_key_value():
+    with pytest.raises(ConfigError, match="key=value"):
+        parse_set_options(["justakey"])
