@@ -1,0 +1,114 @@
+"""MLP builder, SIREN layers and Fourier-feature inputs."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from roughgrad.nn.activations import ACTIVATIONS, Sine
+
+
+def mlp(
+    widths: Sequence[int], activation: str = "relu", *, init: str = "default", **act_kwargs
+) -> nn.Sequential:
+    """Linear layers of ``widths`` (in, hidden..., out) with ``activation`` between them.
+
+    Args:
+        widths: layer sizes, e.g. (1, 512, 512, 1).
+        activation: a key of ACTIVATIONS (relu, tanh, gelu, sigmoid, sin, snake, snake_b).
+        init: "default" (PyTorch's) or "xavier_normal" (weights N(0, 2/(fan_in+fan_out)), zero
+            biases; the seed 001 setting).
+        act_kwargs: passed to the activation (a for snake, omega0 for sin, ...).
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; known: {', '.join(ACTIVATIONS)}")
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
+        linear = nn.Linear(n_in, n_out)
+        if init == "xavier_normal":
+            nn.init.xavier_normal_(linear.weight)
+            nn.init.zeros_(linear.bias)
+        elif init != "default":
+            raise ValueError(f"unknown init {init!r}; known: default, xavier_normal")
+        layers.append(linear)
+        if i < len(widths) - 2:
+            layers.append(ACTIVATIONS[activation](**act_kwargs))
+    return nn.Sequential(*layers)
+
+
+class SirenLayer(nn.Module):
+    """sin(omega0 (W x + b)) with SIREN's initialisation (Sitzmann et al. 2020).
+
+    First layer: W ~ U(-1/n, 1/n); later layers: W ~ U(-sqrt(6/n)/omega0, sqrt(6/n)/omega0),
+    n = fan-in.
+    """
+
+    def __init__(self, n_in: int, n_out: int, *, omega0: float = 30.0, first: bool = False):
+        super().__init__()
+        self.linear = nn.Linear(n_in, n_out)
+        self.omega0 = omega0
+        bound = 1.0 / n_in if first else math.sqrt(6.0 / n_in) / omega0
+        with torch.no_grad():
+            self.linear.weight.uniform_(-bound, bound)
+        self.act = Sine(omega0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(self.linear(x))
+
+
+def siren(widths: Sequence[int], *, omega0: float = 30.0) -> nn.Sequential:
+    """A SIREN: SirenLayers for all but the last layer, which is linear."""
+    layers: list[nn.Module] = [
+        SirenLayer(a, b, omega0=omega0, first=(i == 0))
+        for i, (a, b) in enumerate(itertools.pairwise(widths[:-1]))
+    ]
+    last = nn.Linear(widths[-2], widths[-1])
+    bound = math.sqrt(6.0 / widths[-2]) / omega0
+    with torch.no_grad():
+        last.weight.uniform_(-bound, bound)
+    return nn.Sequential(*layers, last)
+
+
+class FourierFeatures(nn.Module):
+    """x -> [sin(x B^T), cos(x B^T)] with frequencies B (m, d) (Tancik et al. 2020)."""
+
+    def __init__(self, freqs: torch.Tensor, learnable: bool = False) -> None:
+        super().__init__()
+        freqs = torch.as_tensor(freqs, dtype=torch.float32)
+        freqs = freqs[:, None] if freqs.ndim == 1 else freqs  # (m, d)
+        if learnable:
+            self.freqs = nn.Parameter(freqs)
+        else:
+            self.register_buffer("freqs", freqs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        phase = x @ self.freqs.T  # (..., m)
+        return torch.cat([torch.sin(phase), torch.cos(phase)], dim=-1)
+
+
+class SineSum(nn.Module):
+    """y = offset + sum_k amplitude_k sin(freq_k x + phase_k); x (..., 1) -> y (..., 1).
+
+    The one-parameter model of seed 000 is SineSum(1) with amplitude 1 and phase 0 fixed.
+    """
+
+    def __init__(self, n_components: int = 1, *, learn_amplitude_phase: bool = True) -> None:
+        super().__init__()
+        self.freq = nn.Parameter(torch.randn(n_components))
+        amp, phase = torch.ones(n_components), torch.zeros(n_components)
+        if learn_amplitude_phase:
+            self.amplitude, self.phase = nn.Parameter(amp), nn.Parameter(phase)
+            self.offset = nn.Parameter(torch.zeros(()))
+        else:
+            self.register_buffer("amplitude", amp)
+            self.register_buffer("phase", phase)
+            self.register_buffer("offset", torch.zeros(()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.offset + (torch.sin(x * self.freq + self.phase) * self.amplitude).sum(
+            -1, keepdim=True
+        )
