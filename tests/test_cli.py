@@ -70,7 +70,7 @@ def test_run_json_schema_and_overrides(tmp_path, capsys):
     for claim in obj["claims"]:
         assert set(claim) == {"name", "holds", "evidence"}
         assert isinstance(claim["holds"], bool)
-    assert {c["name"] for c in obj["claims"]} == {"sgd_fails", "exact_frequency_zero_loss"}
+    assert {"sgd_fails", "exact_frequency_zero_loss"} <= {c["name"] for c in obj["claims"]}
     run_dir = tmp_path / "sin-frequency"
     assert list(run_dir.iterdir()) == [Path(obj["run_dir"])]
 

@@ -1,6 +1,6 @@
 """The experiment registry: name -> Experiment. Adding an experiment is one module + one line."""
 
-from roughgrad.experiments import sin_frequency
+from roughgrad.experiments import sin_frequency, sin_gradient_field
 from roughgrad.experiments._contract import (
     Claim,
     ConfigBase,
@@ -14,6 +14,7 @@ from roughgrad.experiments._contract import (
 
 EXPERIMENTS: dict[str, Experiment] = {
     "sin-frequency": sin_frequency.EXPERIMENT,
+    "sin-gradient-field": sin_gradient_field.EXPERIMENT,
 }
 
 __all__ = [
