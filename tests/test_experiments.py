@@ -13,8 +13,25 @@ from roughgrad.experiments._contract import PROFILE_NAMES
 # figures it must write. A registry entry without a row fails test_every_experiment_has_a_row.
 QUICK_EXPECT: dict[str, dict[str, list[str]]] = {
     "sin-frequency": {
-        "claims": ["sgd_fails", "exact_frequency_zero_loss"],
-        "figures": ["sgd_loss_curves.png"],
+        "claims": [
+            "sgd_fails",
+            "adam_fails",
+            "sgd_unstable_near_answer",
+            "stable_lr_converges",
+            "curvature_matches_theory",
+            "spectral_recovers",
+            "curriculum_recovers",
+            "exact_frequency_zero_loss",
+        ],
+        "figures": ["sgd_loss_curves.png", "near_answer_and_curriculum.png", "recovery_rates.png"],
+    },
+    "sin-gradient-field": {
+        "claims": ["basin_matches_theory", "batch_gradient_noisy", "smoothing_widens_basin"],
+        "figures": ["gradient_field.png", "smoothed_loss.png"],
+    },
+    "clock": {
+        "claims": ["baselines_fail", "float32_refused", "clock_solved"],
+        "figures": ["clock_accuracy.png"],
     },
 }
 
@@ -46,3 +63,27 @@ def test_quick_profile(name, quick_runs):
     assert set(QUICK_EXPECT[name]["figures"]) <= figures
     for fig in figures:
         assert (record.run_dir / "figures" / fig).stat().st_size > 1000
+
+
+def test_sin_frequency_gradient_matches_autograd():
+    import torch
+
+    from roughgrad.experiments import Context
+    from roughgrad.experiments.sin_frequency import Config, _train
+
+    config = Config(steps=1, log_every=1, n_inits=3, components=(97.0, 0.5, 1.0))
+    f0 = torch.tensor([[30.0, 90.0], [31.5, 96.0], [0.3, 5.0]], dtype=torch.float64)
+    gen = torch.Generator().manual_seed(0)
+    f1, _, _ = _train(f0, config, gen, Context(), method="sgd", lr=1.0)
+    manual = f0 - f1  # lr 1: the step is the gradient
+
+    gen = torch.Generator().manual_seed(0)
+    x = (torch.rand(3, config.batch_size, generator=gen, dtype=torch.float64) * 2 - 1) * 1000
+    f = f0.clone().requires_grad_(True)
+    a = torch.tensor([1.0, 0.5], dtype=torch.float64)
+    p = torch.tensor([0.0, 1.0], dtype=torch.float64)
+    f_star = torch.tensor([31.0, 97.0], dtype=torch.float64)
+    y = (a * torch.sin(x[..., None] * f_star + p)).sum(-1)
+    pred = (a * torch.sin(x[..., None] * f[:, None, :] + p)).sum(-1)
+    ((pred - y) ** 2).mean(1).sum().backward()
+    torch.testing.assert_close(manual, f.grad)

@@ -1,6 +1,6 @@
 """The experiment registry: name -> Experiment. Adding an experiment is one module + one line."""
 
-from roughgrad.experiments import sin_frequency, sin_gradient_field
+from roughgrad.experiments import clock, sin_frequency, sin_gradient_field
 from roughgrad.experiments._contract import (
     Claim,
     ConfigBase,
@@ -15,6 +15,7 @@ from roughgrad.experiments._contract import (
 EXPERIMENTS: dict[str, Experiment] = {
     "sin-frequency": sin_frequency.EXPERIMENT,
     "sin-gradient-field": sin_gradient_field.EXPERIMENT,
+    "clock": clock.EXPERIMENT,
 }
 
 __all__ = [

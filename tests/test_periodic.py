@@ -1,0 +1,189 @@
+"""roughgrad.periodic: periodograms, sine fitting, spectral init, stability, the clock."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from roughgrad.nn import FourierFeatures, SineSum, SirenLayer
+from roughgrad.periodic import (
+    PeriodicClock,
+    StabilityWarning,
+    check_frequency_lr,
+    check_time_dtype,
+    clock_reading,
+    edge_instants,
+    fft_periodogram,
+    find_period,
+    fit_sines,
+    frequency_curvature,
+    gridded_periodogram,
+    ls_periodogram,
+    refine,
+    sample_instants,
+    sgd_lr_limit,
+    spectral_init,
+)
+
+
+def test_fft_periodogram_peak_on_grid():
+    x = np.arange(4096) * 0.01
+    w, p = fft_periodogram(np.sin(31 * x), 0.01)
+    assert abs(w[p.argmax()] - 31) <= (w[1] - w[0]) / 2 + 1e-12
+
+
+def test_ls_and_gridded_periodograms_find_the_peak():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-500, 500, 3000)
+    y = np.sin(7.3 * x) + 0.5 * rng.standard_normal(3000)
+    omegas = np.linspace(5, 10, 5000)
+    assert abs(omegas[ls_periodogram(x, y, omegas).argmax()] - 7.3) < 2e-3
+    w, p = gridded_periodogram(x, y, max_freq=20)
+    assert abs(w[p.argmax()] - 7.3) < np.pi / 1000  # grid spacing pi / span
+
+
+@pytest.mark.parametrize("freq", [0.5, 31.0, 250.0])
+def test_fit_sines_recovers_frequency_with_noise(freq):
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1000, 1000, 4096)
+    y = 0.8 * np.sin(freq * x + 1.1) + 0.5 * rng.standard_normal(len(x))
+    fit = fit_sines(x, y, max_freq=1200)
+    # Cramer-Rao: sigma_f ~ noise / (A X sqrt(n/3)) ~ 1.7e-5 absolute; allow 5 sigma
+    assert abs(fit.freqs[0] - freq) < 1e-4
+    assert abs(fit.amplitudes[0] - 0.8) < 0.05
+    assert abs(np.angle(np.exp(1j * (fit.phases[0] - 1.1)))) < 0.05
+
+
+def test_fit_sines_two_components_and_noise_free_exactness():
+    rng = np.random.default_rng(2)
+    x = rng.uniform(-2000, 2000, 4096)
+    y = np.sin(31 * x) + 0.6 * np.sin(97.5 * x - 0.4) + 0.3
+    fit = fit_sines(x, y, 2, max_freq=200)
+    np.testing.assert_allclose(fit.freqs, [31, 97.5], rtol=1e-9)
+    np.testing.assert_allclose(fit.amplitudes, [1.0, 0.6], rtol=1e-7)
+    np.testing.assert_allclose(fit.phases, [0.0, -0.4], atol=1e-6)
+    assert abs(fit.offset - 0.3) < 1e-8
+
+
+def test_fit_sines_five_components_at_0db():
+    rng = np.random.default_rng(3)
+    freqs = np.array([2.5, 40.0, 133.0, 401.0, 950.0])
+    amps = np.array([1.0, 0.7, 1.2, 0.6, 0.9])
+    x = rng.uniform(-1000, 1000, 4096)
+    clean = np.sin(np.outer(x, freqs) + rng.uniform(-3, 3, 5)) @ amps
+    y = clean + np.sqrt(np.sum(amps**2) / 2) * rng.standard_normal(len(x))  # SNR 0 dB
+    fit = fit_sines(x, y, 5, max_freq=1200)
+    # Cramer-Rao at 0 dB: sigma_f ~ sigma / (A X) sqrt(3 / n) ~ 4e-5 for the weakest; 5 sigma
+    assert np.all(np.abs(fit.freqs - freqs) < 2e-4), fit.freqs
+
+
+def test_phase_is_exact_far_from_zero():
+    # samples near x = 3.8e9: a float32 x would be off by ~128 units; fit and predict in float64
+    rng = np.random.default_rng(4)
+    x = 3.8e9 + rng.uniform(-1e4, 1e4, 2048)
+    y = np.sin(0.05 * x + 0.3)
+    fit = fit_sines(x, y, max_freq=1.0)
+    assert np.max(np.abs(fit.predict(x) - y)) < 1e-6
+    assert np.spacing(np.float32(3.8e9)) == 256  # float32 cannot even hold single seconds
+
+
+def test_fit_sines_rejects_bad_input():
+    with pytest.raises(ValueError, match="finite"):
+        fit_sines(np.array([0.0, 1.0, np.nan, 2, 3, 4]), np.zeros(6), max_freq=1)
+    with pytest.raises(ValueError, match="equal length"):
+        fit_sines(np.zeros(10), np.zeros(9), max_freq=1)
+
+
+def test_spectral_init_then_refine_sinesum():
+    rng = np.random.default_rng(5)
+    x = torch.as_tensor(rng.uniform(-1000, 1000, 2048))[:, None]
+    y = 1.5 * torch.sin(31 * x + 0.2) + 0.05 * torch.as_tensor(rng.standard_normal((2048, 1)))
+    model = SineSum(1).double()
+    spectral_init(model, x, y, max_freq=100)
+    loss = refine(model, x, y)
+    assert abs(model.freq.item() - 31) < 1e-5
+    assert loss < 0.0026  # noise variance 0.0025
+
+
+def test_spectral_init_writes_siren_and_fourier_features():
+    rng = np.random.default_rng(6)
+    x = rng.uniform(-100, 100, 2048)
+    y = np.sin(3.0 * x + 0.5)
+    layer = SirenLayer(1, 8, omega0=30.0, first=True).double()
+    spectral_init(layer, x, y, max_freq=10)
+    out = layer(torch.as_tensor(x)[:, None])[:, 0].detach().numpy()
+    assert np.max(np.abs(out - y)) < 1e-6
+    ff = FourierFeatures(torch.zeros(4))
+    spectral_init(ff, x, y, max_freq=10)
+    assert abs(ff.freqs[0, 0].item() - 3.0) < 1e-5
+    with pytest.raises(TypeError, match="spectral_init supports"):
+        spectral_init(torch.nn.Linear(1, 1), x, y, max_freq=10)
+
+
+def test_stability_limit_and_warning():
+    x = np.random.default_rng(7).uniform(-1000, 1000, 200_000)
+    assert abs(frequency_curvature(x, 31.0) / (1000**2 / 3) - 1) < 0.02
+    assert sgd_lr_limit(1000) == pytest.approx(6e-6)
+    with pytest.warns(StabilityWarning, match="stability limit"):
+        assert not check_frequency_lr(1e-4, 1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_frequency_lr(1e-6, 1000)
+
+
+def test_sgd_at_seed_lr_diverges_near_answer_and_stable_lr_converges():
+    rng = np.random.default_rng(8)
+    for lr, should_converge in [(1e-4, False), (3e-6, True)]:
+        f = 31.002
+        for _ in range(3000):
+            x = rng.uniform(-1000, 1000, 32)
+            err = np.sin(f * x) - np.sin(31 * x)
+            f -= lr * np.mean(2 * err * np.cos(f * x) * x)
+        assert (abs(f - 31) < 1e-6) == should_converge, (lr, f)
+
+
+def test_clock_reading_edges():
+    t = np.array([-1, 0, 59, 60, 3599, 3600, 86399, 86400, -86400, -86401], dtype=np.int64)
+    expected = [
+        [23, 59, 59],
+        [0, 0, 0],
+        [0, 0, 59],
+        [0, 1, 0],
+        [0, 59, 59],
+        [1, 0, 0],
+        [23, 59, 59],
+        [0, 0, 0],
+        [0, 0, 0],
+        [23, 59, 59],
+    ]
+    assert clock_reading(t).tolist() == expected
+    with pytest.raises(TypeError, match="integer seconds"):
+        clock_reading(np.array([1.5]))
+
+
+def test_float32_time_is_refused_float64_and_int_accepted():
+    t = np.array([3_786_912_000 // 2], dtype=np.int64)
+    check_time_dtype(t)
+    check_time_dtype(t.astype(np.float64))
+    with pytest.raises(ValueError, match="spacing 128 s"):
+        check_time_dtype(t.astype(np.float32))
+
+
+def test_find_period_is_exact_enough_to_pin():
+    rng = np.random.default_rng(9)
+    t = sample_instants(5000, 120, rng)
+    p = find_period(t, 2 * np.pi * clock_reading(t)[:, 0] / 24)
+    assert abs(p - 86400) < 0.05  # needs ~1e-10 relative over 120 years; pinning rounds it
+
+
+@pytest.mark.parametrize("n_train", [1000, 20_000])
+def test_periodic_clock_is_exact(n_train):
+    rng = np.random.default_rng(10)
+    t = sample_instants(n_train, 120, rng)
+    clock = PeriodicClock().fit(t, clock_reading(t))
+    assert sorted(clock.periods) == [60, 3600, 86400]
+    test = np.concatenate([sample_instants(50_000, 120, rng), edge_instants(120)])
+    assert np.array_equal(clock.predict(test), clock_reading(test))
