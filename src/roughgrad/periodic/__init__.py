@@ -16,6 +16,7 @@ from roughgrad.periodic.stability import (
     basin_half_width,
     check_frequency_lr,
     frequency_curvature,
+    frequency_std_bound,
     sgd_lr_limit,
 )
 
@@ -32,6 +33,7 @@ __all__ = [
     "find_period",
     "fit_sines",
     "frequency_curvature",
+    "frequency_std_bound",
     "gridded_periodogram",
     "ls_periodogram",
     "refine",

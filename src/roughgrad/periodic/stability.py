@@ -18,10 +18,26 @@ class StabilityWarning(UserWarning):
     """A learning rate above the gradient-descent stability limit of a periodic loss."""
 
 
-def frequency_curvature(x: np.ndarray, target_freq: float) -> float:
-    """L''(f*) = 2 mean(x^2 cos^2(f* x)) of the sin(f x) regression loss on samples ``x``."""
+def frequency_curvature(
+    x: np.ndarray, target_freq: float, amplitude: float = 1.0, phase: float = 0.0
+) -> float:
+    """L''(f*) = 2 A^2 mean(x^2 cos^2(f* x + phase)) of the regression loss of A sin(f x + phase).
+
+    The other components of a mixture, fixed at their true values, do not change it.
+    """
     x = np.asarray(x, dtype=np.float64)
-    return float(2.0 * np.mean(x**2 * np.cos(target_freq * x) ** 2))
+    return float(2.0 * amplitude**2 * np.mean(x**2 * np.cos(target_freq * x + phase) ** 2))
+
+
+def frequency_std_bound(amplitude: float, noise_std: float, x: np.ndarray) -> float:
+    """Cramer-Rao bound on the std of a frequency estimate: sigma sqrt(2) / (A sqrt(sum xc^2)).
+
+    For one sine A sin(f x + phase) in white noise of std sigma with unknown amplitude and phase;
+    for x ~ U[-X, X] it is sigma sqrt(6) / (A X sqrt(n)). Well-separated components of a
+    mixture have (nearly) the same bound each.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    return float(noise_std * np.sqrt(2.0) / (amplitude * np.sqrt(np.sum((x - x.mean()) ** 2))))
 
 
 def sgd_lr_limit(x_range: float) -> float:
