@@ -1,0 +1,68 @@
+"""Objectives: problems as pure functions of a parameter dict, with optional capabilities.
+
+An estimator needs only ``objective(params) -> scalar`` and, for populations,
+``objective.population(params, deltas) -> (S,)``. Node perturbation needs more: access to each
+linear layer's inputs and a place to add noise to its outputs; objectives that offer it
+subclass :class:`NodePerturbable` (an estimator checks this with isinstance, never hasattr).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import torch
+from torch import Tensor
+
+from roughgrad._types import Params
+
+
+class Objective(ABC):
+    """A scalar loss as a pure function of parameters."""
+
+    @abstractmethod
+    def __call__(self, params: Params) -> Tensor:
+        """The loss at ``params`` (a 0-d tensor)."""
+
+    def population(
+        self, params: Params, deltas: Params, *, chunk_size: int | None = None
+    ) -> Tensor:
+        """Losses (S,) at params + deltas[s], where every delta has a leading dim S.
+
+        Parameters missing from ``deltas`` are left unperturbed. The default evaluates the
+        population in one ``torch.func.vmap`` call (chunked by ``chunk_size`` to bound memory),
+        falling back to a Python loop for objectives that cannot be vmapped.
+        """
+        size = next(iter(deltas.values())).shape[0]
+
+        def one(delta: Params) -> Tensor:
+            return self({k: v + delta[k] if k in delta else v for k, v in params.items()})
+
+        try:
+            return torch.func.vmap(one, chunk_size=chunk_size, randomness="different")(deltas)
+        except (RuntimeError, NotImplementedError, ValueError):
+            # not vmappable (e.g. data-dependent Python control flow): one call per member
+            return torch.stack([one({k: v[s] for k, v in deltas.items()}) for s in range(size)])
+
+
+class NodePerturbable(ABC):
+    """Capability: evaluate a population with noise added to each linear layer's outputs."""
+
+    @abstractmethod
+    def node_population(
+        self, params: Params, noise: dict[str, Tensor]
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """Per-example losses (S, B) with ``noise[layer]`` (S, B, d_out) added to its outputs.
+
+        Entry [s, b] is example b's contribution to member s's loss (summing over b gives the
+        loss), so that each example's loss can be correlated with its own noise only. Also
+        returns each linear layer's input (B, d_in) as seen by member 0 (callers make member 0
+        the noise-free network).
+        """
+
+    @abstractmethod
+    def node_layers(self) -> dict[str, tuple[str, str | None, int]]:
+        """layer name -> (weight param name, bias param name or None, d_out)."""
+
+    @abstractmethod
+    def node_batch_size(self) -> int:
+        """B, the number of examples whose outputs each get their own noise."""

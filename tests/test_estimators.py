@@ -1,0 +1,209 @@
+"""Every estimator against the true gradient: a contract over the registry, rates, node noise."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from roughgrad.estimators import (
+    ESTIMATORS,
+    Autodiff,
+    FiniteDifference,
+    GaussianSmoothing,
+    Mollified,
+    NodePerturbation,
+    cosine,
+    kneighbour_slope,
+    relative_error,
+    set_grads,
+)
+from roughgrad.objectives import FunctionObjective, ModuleObjective, Quadratic
+
+# One row per registered estimator: settings that make it accurate on a 10-d quadratic, the
+# cosine it must reach there, and the cost it must report. A registry entry without a row fails.
+CONTRACT = {
+    "autodiff": ({}, 0.999999, lambda e: (e.num_evals, e.num_grads) == (1, 1)),
+    "finite_difference": ({"h": 1e-3}, 0.999999, lambda e: e.num_evals == 20),
+    "local_regression": ({"num_samples": 200, "sigma": 0.01}, 0.9999, lambda e: e.num_evals == 200),
+    "gaussian_smoothing": (
+        {"num_samples": 4000, "sigma": 0.01},
+        0.99,
+        lambda e: e.num_evals == 4000,
+    ),
+    "node_perturbation": None,  # needs layers: tested on an MLP below
+    "mollified": ({"num_samples": 4000, "width": 0.05}, 0.99, lambda e: e.num_evals == 4000),
+}
+
+
+def quadratic(seed=0, dim=10):
+    g = torch.Generator().manual_seed(seed)
+    q = Quadratic(dim, generator=g)
+    return q, {"theta": torch.randn(dim, generator=g, dtype=torch.float64)}
+
+
+def digits_mlp(batch=128, seed=0):
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 10))
+    obj = ModuleObjective(
+        model,
+        nn.functional.cross_entropy,
+        torch.tensor(x[:batch] / 16, dtype=torch.float32),
+        torch.tensor(y[:batch]),
+    )
+    return model, obj
+
+
+def test_every_estimator_has_a_row():
+    assert set(ESTIMATORS) == set(CONTRACT)
+
+
+@pytest.mark.parametrize("name", [n for n, row in CONTRACT.items() if row is not None])
+def test_contract_on_quadratic(name):
+    kwargs, min_cos, cost_ok = CONTRACT[name]
+    q, p = quadratic()
+    est = ESTIMATORS[name](**kwargs)
+    e1 = est(q, p, generator=torch.Generator().manual_seed(1))
+    assert set(e1.grad) == set(p) and e1.grad["theta"].shape == p["theta"].shape
+    assert cosine(e1.grad, q.gradient(p)) > min_cos
+    assert cost_ok(e1)
+    e2 = est(q, p, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(e1.grad, e2.grad)  # same generator -> same estimate
+
+
+def test_node_perturbation_needs_the_capability():
+    q, p = quadratic()
+    with pytest.raises(
+        TypeError,
+        match="NodePerturbation needs an objective implementing NodePerturbable; got Quadratic",
+    ):
+        NodePerturbation()(q, p, generator=torch.Generator())
+
+
+def test_randomness_must_be_explicit():
+    q, p = quadratic()
+    with pytest.raises(TypeError, match="generator"):
+        GaussianSmoothing()(q, p, generator=None)
+
+
+def test_finite_difference_error_is_second_order():
+    f = FunctionObjective(lambda p: torch.sin(p["x"]).sum() + (p["x"] ** 3).sum())
+    p = {"x": torch.tensor([0.3, -1.2, 2.0], dtype=torch.float64)}
+    true = torch.cos(p["x"]) + 3 * p["x"] ** 2
+    errs = [
+        (FiniteDifference(h=h)(f, p, generator=torch.Generator()).grad["x"] - true).norm()
+        for h in (1e-2, 5e-3)
+    ]
+    assert 3.5 < errs[0] / errs[1] < 4.5  # halving h quarters the error
+
+
+def test_monte_carlo_error_shrinks_like_one_over_sqrt_s():
+    q, p = quadratic(dim=20)
+    true = q.gradient(p)
+
+    def rms_error(s):
+        est = GaussianSmoothing(sigma=1e-3, num_samples=s)
+        return math.sqrt(
+            sum(
+                relative_error(est(q, p, generator=torch.Generator().manual_seed(i)).grad, true)
+                ** 2
+                for i in range(40)
+            )
+            / 40
+        )
+
+    ratio = rms_error(100) / rms_error(1600)
+    assert 3.0 < ratio < 5.3  # sqrt(16) = 4
+
+
+def test_node_perturbation_matches_autodiff_on_mlp():
+    _, obj = digits_mlp()
+    params = {k: v.detach() for k, v in obj.model.named_parameters()}
+    true = Autodiff()(obj, params, generator=torch.Generator()).grad
+    g = torch.Generator().manual_seed(0)
+    est = NodePerturbation(sigma=1e-3, num_samples=4000)(obj, params, generator=g)
+    assert est.num_evals == 4001
+    assert cosine(est.grad, true) > 0.98
+    for name in true:  # every layer, weights and biases, not just the total
+        assert cosine({name: est.grad[name]}, {name: true[name]}) > 0.95, name
+
+
+def test_node_perturbation_beats_weight_perturbation_at_equal_cost():
+    _, obj = digits_mlp()
+    params = {k: v.detach() for k, v in obj.model.named_parameters()}
+    true = Autodiff()(obj, params, generator=torch.Generator()).grad
+    g = torch.Generator().manual_seed(0)
+    node = cosine(
+        NodePerturbation(sigma=0.01, num_samples=100)(obj, params, generator=g).grad, true
+    )
+    weight = cosine(
+        GaussianSmoothing(sigma=0.01, num_samples=100)(obj, params, generator=g).grad, true
+    )
+    assert node > 0.75 and weight < 0.3, (node, weight)
+
+
+def test_vmap_and_loop_populations_agree():
+    q, p = quadratic()
+    g = torch.Generator().manual_seed(0)
+    deltas = {"theta": torch.randn(7, 10, generator=g, dtype=torch.float64)}
+    batched = q.population(p, deltas)
+    looped = torch.stack([q({"theta": p["theta"] + d}) for d in deltas["theta"]])
+    torch.testing.assert_close(batched, looped)
+
+    class NotVmappable(Quadratic):
+        def __call__(self, params):
+            if float(params["theta"].sum()) > 1e9:  # data-dependent control flow
+                return params["theta"].sum()
+            return super().__call__(params)
+
+    nv = NotVmappable(10, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(nv.population(p, deltas), batched)
+
+
+def test_set_grads_drives_torch_optimizer():
+    model, obj = digits_mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    g = torch.Generator().manual_seed(0)
+    before = float(obj(dict(model.named_parameters())).detach())
+    for _ in range(30):
+        est = NodePerturbation(sigma=0.01, num_samples=100)(
+            obj, dict(model.named_parameters()), generator=g
+        )
+        opt.zero_grad()
+        set_grads(model, est)
+        opt.step()
+    after = float(obj(dict(model.named_parameters())).detach())
+    assert after < 0.7 * before
+
+
+@pytest.mark.parametrize("kernel", ["bump", "gaussian"])
+def test_mollified_quadrature_matches_sampling_and_exact_1d(kernel):
+    f = FunctionObjective(lambda p: (p["w"] ** 2).sum())
+    p = {"w": torch.tensor([0.7], dtype=torch.float64)}
+    quad = Mollified(width=0.5, kernel=kernel, mode="quadrature")(f, p, generator=torch.Generator())
+    # the mollified gradient of w^2 is exactly 2 w for any even kernel
+    torch.testing.assert_close(quad.grad["w"], torch.tensor([1.4], dtype=torch.float64))
+    sampled = Mollified(width=0.5, kernel=kernel, num_samples=20000)(
+        f, p, generator=torch.Generator().manual_seed(0)
+    )
+    assert abs(float(sampled.grad["w"]) - 1.4) < 0.05
+
+
+def test_mollified_quadrature_refuses_high_dimensions():
+    q, p = quadratic()
+    with pytest.raises(ValueError, match="1 or 2 parameters"):
+        Mollified(mode="quadrature")(q, p, generator=torch.Generator())
+
+
+def test_kneighbour_slope_recovers_a_noisy_line():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.linspace(0, 1, 401).numpy()
+    y = 2.5 * x + 0.01 * torch.randn(401, generator=gen).numpy()
+    slope = kneighbour_slope(x, y, 10)
+    assert abs(slope[200] - 2.5) < 0.2
+    assert abs(slope.mean() - 2.5) < 0.05
