@@ -33,6 +33,14 @@ QUICK_EXPECT: dict[str, dict[str, list[str]]] = {
         "claims": ["baselines_fail", "float32_refused", "clock_solved"],
         "figures": ["clock_accuracy.png"],
     },
+    "gradient-fidelity": {  # the quality bars need the default profile's repeats
+        "claims": ["regression_needs_s_near_params", "node_beats_weight_perturbation"],
+        "figures": ["fidelity.png"],
+    },
+    "mc-vs-quadrature": {
+        "claims": ["mc_blows_up_at_borders", "quadrature_accurate", "baseline_antithetic_fix_mc"],
+        "figures": ["mc_vs_quadrature.png"],
+    },
 }
 
 

@@ -1,6 +1,12 @@
 """The experiment registry: name -> Experiment. Adding an experiment is one module + one line."""
 
-from roughgrad.experiments import clock, sin_frequency, sin_gradient_field
+from roughgrad.experiments import (
+    clock,
+    gradient_fidelity,
+    mc_vs_quadrature,
+    sin_frequency,
+    sin_gradient_field,
+)
 from roughgrad.experiments._contract import (
     Claim,
     ConfigBase,
@@ -16,6 +22,8 @@ EXPERIMENTS: dict[str, Experiment] = {
     "sin-frequency": sin_frequency.EXPERIMENT,
     "sin-gradient-field": sin_gradient_field.EXPERIMENT,
     "clock": clock.EXPERIMENT,
+    "gradient-fidelity": gradient_fidelity.EXPERIMENT,
+    "mc-vs-quadrature": mc_vs_quadrature.EXPERIMENT,
 }
 
 __all__ = [
