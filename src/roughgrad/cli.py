@@ -78,7 +78,16 @@ def _experiment(name: str):
 
 
 def _docs() -> dict[str, tuple[str, str]]:
-    return {name: (e.source, e.doc.strip()) for name, e in EXPERIMENTS.items()}
+    docs = {name: (e.source, e.doc.strip()) for name, e in EXPERIMENTS.items()}
+    for name, e in EXPERIMENTS.items():
+        if e.objective is not None:
+            docs[f"{name}-landscape"] = (
+                e.source,
+                f"Loss landscape of {name}'s objective "
+                "(roughgrad landscape): losses along random "
+                "filter-normalised directions through its point.",
+            )
+    return docs
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -185,6 +194,50 @@ def reproduce(profile, out, only, device, progress) -> None:
     path = build_report(records, Path(out) / "report", _docs())
     _print_claims(records)
     _err.print(f"report: {path}")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--profile", type=click.Choice(PROFILE_NAMES), default="default", show_default=True)
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="override a config key")
+@click.option("--dims", type=click.IntRange(1, 2), default=1, show_default=True)
+@click.option(
+    "--points", type=click.IntRange(min=3), default=201, show_default=True, help="points per axis"
+)
+@click.option(
+    "--span",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="alpha in [-span, span] (units of the normalised direction)",
+)
+@click.option(
+    "--trials",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="noise draws (e.g. minibatches) averaged per point",
+)
+@click.option(
+    "--normalize",
+    type=click.Choice(["filter", "layer", "none"]),
+    default="filter",
+    show_default=True,
+)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
+@click.option("--device", default="cpu", show_default=True)
+def landscape(name, profile, sets, dims, points, span, trials, normalize, out, device) -> None:
+    """Sample the loss landscape of an experiment's objective around its point."""
+    from roughgrad.runs.landscape import LandscapeSpec, run_landscape
+
+    exp = _experiment(name)
+    config = exp.config(profile, parse_set_options(sets))
+    spec = LandscapeSpec(dims, points, span, trials, normalize)
+    ctx = Context(device=_device(device))
+    record = run_landscape(exp, config, spec, ctx=ctx, root=out, argv=sys.argv)
+    for key, value in record.metrics.items():
+        _err.print(f"{key}: {value:.6g}", highlight=False)
+    _err.print(f"run directory: {record.run_dir}")
 
 
 @cli.command()

@@ -253,6 +253,9 @@ class Experiment:
     run: Callable[[Any, Context], Outcome]
     figures: Callable[[Outcome, Any], dict[str, Any]]
     doc: str = ""
+    # optional: (config, ctx) -> (objective, params), the problem at a representative point,
+    # for `roughgrad landscape NAME`
+    objective: Callable[[Any, Context], tuple[Any, dict[str, torch.Tensor]]] | None = None
 
     def __post_init__(self) -> None:
         missing = [p for p in PROFILE_NAMES if p not in self.profiles]

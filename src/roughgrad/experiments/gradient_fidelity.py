@@ -50,7 +50,7 @@ from roughgrad.estimators import (
     relative_error,
 )
 from roughgrad.experiments._contract import Claim, ConfigBase, Context, Experiment, Outcome, param
-from roughgrad.objectives import ModuleObjective
+from roughgrad.objectives import MinibatchObjective, ModuleObjective
 
 NODE_BAR = {10: 0.48, 100: 0.86, 1000: 0.98}
 SMOOTH_BAR = {10: 0.05, 100: 0.14, 1000: 0.41}
@@ -323,6 +323,17 @@ def figures(outcome: Outcome, config: Config) -> dict:
     return {"fidelity": fig}
 
 
+def objective(config: Config, ctx: Context):
+    """The 64-32-10 tanh MLP at initialisation; trials are independent minibatches."""
+    data = load_digits_split(device=ctx.device)
+    torch.manual_seed(config.seed)
+    model = nn.Sequential(nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 10)).to(ctx.device)
+    obj = MinibatchObjective(
+        model, nn.functional.cross_entropy, data.x_train, data.y_train, config.batch
+    )
+    return obj, {k: v.detach() for k, v in model.named_parameters()}
+
+
 EXPERIMENT = Experiment(
     name="gradient-fidelity",
     source="seed 003, 'Real Application: MNIST' (FIT S, Vary STD)",
@@ -332,4 +343,5 @@ EXPERIMENT = Experiment(
     run=run,
     figures=figures,
     doc=__doc__ or "",
+    objective=objective,
 )

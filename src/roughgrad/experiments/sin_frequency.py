@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from torch import nn
 
 from roughgrad.experiments._contract import (
     Claim,
@@ -48,6 +49,7 @@ from roughgrad.experiments._contract import (
     param,
 )
 from roughgrad.nn import SineSum
+from roughgrad.objectives import MinibatchObjective
 from roughgrad.periodic import (
     StabilityWarning,
     basin_half_width,
@@ -402,6 +404,23 @@ def figures(outcome: Outcome, config: Config) -> dict:
     return {"sgd_loss_curves": fig, "near_answer_and_curriculum": fig2, "recovery_rates": fig3}
 
 
+def objective(config: Config, ctx: Context):
+    """sin(f x) regression at f = f* (the minimum); trials are independent minibatches."""
+    rng = np.random.default_rng(config.seed)
+    x = torch.as_tensor(
+        rng.uniform(-config.x_range, config.x_range, (config.n_samples, 1)), device=ctx.device
+    )
+    y = _target(config, x, ctx.generator(config.seed))
+    k = len(config.freqs())
+    model = SineSum(k, learn_amplitude_phase=False).double().to(ctx.device)
+    with torch.no_grad():
+        model.freq.copy_(torch.as_tensor(config.freqs()))
+        model.amplitude.copy_(torch.as_tensor(config.amps()))
+        model.phase.copy_(torch.as_tensor(config.phases()))
+    obj = MinibatchObjective(model, nn.functional.mse_loss, x, y, config.batch_size)
+    return obj, {k: v.detach() for k, v in model.named_parameters()}
+
+
 EXPERIMENT = Experiment(
     name="sin-frequency",
     source="seed 000, 'Simplifying the problem'",
@@ -411,4 +430,5 @@ EXPERIMENT = Experiment(
     run=run,
     figures=figures,
     doc=__doc__ or "",
+    objective=objective,
 )

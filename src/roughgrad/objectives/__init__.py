@@ -1,7 +1,15 @@
 """Problems as pure functions of parameters (module + batch + criterion), with capabilities."""
 
-from roughgrad.objectives.base import NodePerturbable, Objective
+from roughgrad.objectives.base import NodePerturbable, Objective, Stochastic
 from roughgrad.objectives.functions import FunctionObjective, Quadratic
-from roughgrad.objectives.module import ModuleObjective
+from roughgrad.objectives.module import MinibatchObjective, ModuleObjective
 
-__all__ = ["FunctionObjective", "ModuleObjective", "NodePerturbable", "Objective", "Quadratic"]
+__all__ = [
+    "FunctionObjective",
+    "MinibatchObjective",
+    "ModuleObjective",
+    "NodePerturbable",
+    "Objective",
+    "Quadratic",
+    "Stochastic",
+]

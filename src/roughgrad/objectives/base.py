@@ -66,3 +66,18 @@ class NodePerturbable(ABC):
     @abstractmethod
     def node_batch_size(self) -> int:
         """B, the number of examples whose outputs each get their own noise."""
+
+
+class Stochastic(Objective):
+    """An objective with explicit noise: f(params; noise). ``__call__`` uses noise = None."""
+
+    @abstractmethod
+    def draw_noise(self, generator: torch.Generator) -> Tensor:
+        """One noise draw (any shape the objective understands)."""
+
+    @abstractmethod
+    def evaluate(self, params: Params, noise: Tensor | None) -> Tensor:
+        """The loss for one noise draw (None: the objective's noise-free or default case)."""
+
+    def __call__(self, params: Params) -> Tensor:
+        return self.evaluate(params, None)

@@ -9,7 +9,7 @@ from torch import Tensor, nn
 from torch.func import functional_call
 
 from roughgrad._types import Params
-from roughgrad.objectives.base import NodePerturbable, Objective
+from roughgrad.objectives.base import NodePerturbable, Objective, Stochastic
 
 
 class ModuleObjective(Objective, NodePerturbable):
@@ -92,3 +92,37 @@ class ModuleObjective(Objective, NodePerturbable):
 
         per_example = torch.func.vmap(torch.func.vmap(example_loss), in_dims=(0, None))
         return per_example(out, self.targets), inputs_seen  # (S, B)
+
+
+class MinibatchObjective(Stochastic):
+    """A module's loss on a random minibatch of a data set: the noise is the batch's indices.
+
+    ``__call__`` (noise None) evaluates the whole data set; ``draw_noise`` picks ``batch_size``
+    indices, so averaging over trials is averaging over independent minibatches.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        criterion: Callable[[Tensor, Tensor], Tensor],
+        inputs: Tensor,
+        targets: Tensor,
+        batch_size: int,
+    ) -> None:
+        if not 1 <= batch_size <= len(inputs):
+            raise ValueError(f"batch_size must be in [1, {len(inputs)}], got {batch_size}")
+        self.model, self.criterion = model, criterion
+        self.inputs, self.targets, self.batch_size = inputs, targets, batch_size
+
+    def draw_noise(self, generator: torch.Generator) -> Tensor:
+        return torch.randint(
+            len(self.inputs), (self.batch_size,), generator=generator, device=self.inputs.device
+        )
+
+    def evaluate(self, params: Params, noise: Tensor | None) -> Tensor:
+        x, y = (
+            (self.inputs, self.targets)
+            if noise is None
+            else (self.inputs[noise], self.targets[noise])
+        )
+        return self.criterion(functional_call(self.model, params, (x,)), y)

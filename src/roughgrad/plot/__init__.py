@@ -1,5 +1,6 @@
 """Plotting: the only package that imports matplotlib. Every function draws on a given ``ax``."""
 
 from roughgrad.plot.curves import band, traces
+from roughgrad.plot.landscape import line, plane
 
-__all__ = ["band", "traces"]
+__all__ = ["band", "line", "plane", "traces"]

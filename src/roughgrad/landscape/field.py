@@ -1,0 +1,39 @@
+"""Gradient fields along a line: where does an estimator's gradient point at the minimum?"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from roughgrad._types import Params
+from roughgrad.estimators.base import Estimator
+from roughgrad.objectives.base import Objective
+
+
+def gradient_field(
+    objective: Objective,
+    params: Params,
+    direction: Params,
+    alphas,
+    estimator: Estimator,
+    *,
+    generator: torch.Generator,
+    repeats: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Directional derivative <g(theta + alpha d), d> of an estimator's gradient, per alpha.
+
+    Seed 000's dL/df scan generalised: for each alpha the estimator is called at
+    theta + alpha d (its own population is one batched call), and its gradient is projected on
+    d. ``repeats`` independent estimates give a mean and a std per point.
+
+    Returns:
+        (mean, std), each (K,).
+    """
+    out = np.zeros((repeats, len(alphas)))
+    d_flat = torch.cat([direction[k].reshape(-1) for k in params])
+    for i, alpha in enumerate(alphas):  # one estimate per point; each is itself vectorised
+        point = {k: v.detach() + float(alpha) * direction[k] for k, v in params.items()}
+        for r in range(repeats):
+            g = estimator(objective, point, generator=generator).grad
+            out[r, i] = float(torch.cat([g[k].reshape(-1) for k in params]) @ d_flat)
+    return out.mean(0), out.std(0)
