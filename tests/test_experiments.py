@@ -37,6 +37,19 @@ QUICK_EXPECT: dict[str, dict[str, list[str]]] = {
         "claims": ["regression_needs_s_near_params", "node_beats_weight_perturbation"],
         "figures": ["fidelity.png"],
     },
+    "hh-fi-curve": {
+        "claims": [
+            "rate_at_10_textbook",
+            "rheobase_textbook",
+            "type_ii_onset",
+            "rest_near_minus_65",
+        ],
+        "figures": ["fi_curve.png"],
+    },
+    "hh-silence": {
+        "claims": ["bifurcation_found", "single_trial_jumps", "trials_smooth_curve"],
+        "figures": ["loss_curves.png"],
+    },
     "mc-vs-quadrature": {
         "claims": ["mc_blows_up_at_borders", "quadrature_accurate", "baseline_antithetic_fix_mc"],
         "figures": ["mc_vs_quadrature.png"],

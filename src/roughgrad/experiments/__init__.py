@@ -3,6 +3,8 @@
 from roughgrad.experiments import (
     clock,
     gradient_fidelity,
+    hh_fi_curve,
+    hh_silence,
     mc_vs_quadrature,
     sin_frequency,
     sin_gradient_field,
@@ -24,6 +26,8 @@ EXPERIMENTS: dict[str, Experiment] = {
     "clock": clock.EXPERIMENT,
     "gradient-fidelity": gradient_fidelity.EXPERIMENT,
     "mc-vs-quadrature": mc_vs_quadrature.EXPERIMENT,
+    "hh-fi-curve": hh_fi_curve.EXPERIMENT,
+    "hh-silence": hh_silence.EXPERIMENT,
 }
 
 __all__ = [

@@ -1,0 +1,130 @@
+"""Hodgkin-Huxley neurons: parameters, rate functions free of 0/0, and one integration step.
+
+Units: V in mV, t in ms, currents in uA/cm^2, conductances in mS/cm^2, C in uF/cm^2.
+Classic squid-axon parameters (Hodgkin & Huxley 1952, shifted so rest is about -65 mV):
+
+    C dV/dt = I - gNa m^3 h (V - ENa) - gK n^4 (V - EK) - gL (V - EL)
+    dx/dt = alpha_x(V) (1 - x) - beta_x(V) x,   x in {m, n, h}
+
+Integrator: staggered exponential Euler (default). For fixed V each gate is linear in itself,
+so x <- x_inf + (x - x_inf) exp(-dt / tau_x) is exact over a step and can never leave [0, 1];
+the gates are advanced first, then V, which is linear in V for the new gates, is advanced the
+same way towards V_inf = (gNa m^3 h ENa + gK n^4 EK + gL EL + I) / g_total. Measured against
+an LSODA reference (tests/data): RMS 0.06 mV over 50 ms at dt = 0.01 ms and 0.015 mV at
+0.005 (second order), where updating V and the gates simultaneously gives 5.8 mV and forward
+Euler 3.9 mV at dt = 0.01. It is stable for any dt; dt is capped at 0.1 ms (the seed's longest
+timeframe) for accuracy. Forward Euler, limited by the fastest time constant (C / g_total
+~ 0.03 ms at a spike's peak), needs dt <= 0.025 ms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import Tensor
+
+MAX_DT = {"exponential": 0.1, "euler": 0.025}  # ms; see the module docstring
+
+
+@dataclass(frozen=True)
+class HHParams:
+    """Conductances (mS/cm^2), reversal potentials (mV) and capacitance (uF/cm^2)."""
+
+    g_na: float = 120.0
+    g_k: float = 36.0
+    g_l: float = 0.3
+    e_na: float = 50.0
+    e_k: float = -77.0
+    e_l: float = -54.4
+    c_m: float = 1.0
+
+
+class SimulationError(RuntimeError):
+    """A bad dt or a state that stopped being finite; the message says what to change."""
+
+
+def linexp(u: Tensor) -> Tensor:
+    """u / (1 - exp(-u)), finite with a finite gradient everywhere (-> 1 + u/2 at u = 0).
+
+    The double ``where`` keeps the unused branch from producing 0/0 in the backward pass.
+    """
+    small = u.abs() < 1e-4
+    safe = torch.where(small, torch.ones_like(u), u)
+    return torch.where(small, 1 + u / 2 + u * u / 12, safe / -torch.expm1(-safe))
+
+
+def rates(v: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """alpha_m, beta_m, alpha_h, beta_h, alpha_n, beta_n (1/ms) at V (mV)."""
+    a_m = linexp((v + 40.0) / 10.0)  # 0.1 (V+40) / (1 - exp(-(V+40)/10))
+    b_m = 4.0 * torch.exp(-(v + 65.0) / 18.0)
+    a_h = 0.07 * torch.exp(-(v + 65.0) / 20.0)
+    b_h = torch.sigmoid((v + 35.0) / 10.0)  # 1 / (1 + exp(-(V+35)/10))
+    a_n = 0.1 * linexp((v + 55.0) / 10.0)  # 0.01 (V+55) / (1 - exp(-(V+55)/10))
+    b_n = 0.125 * torch.exp(-(v + 65.0) / 80.0)
+    return a_m, b_m, a_h, b_h, a_n, b_n
+
+
+def resting_state(
+    shape: tuple[int, ...],
+    p: HHParams = HHParams(),
+    *,
+    v0: float = -65.0,
+    dtype: torch.dtype = torch.float32,
+    device=None,
+) -> Tensor:
+    """(..., 4) state [V, m, h, n] with gates at their steady state for V = v0."""
+    v = torch.full(shape, v0, dtype=dtype, device=device)
+    a_m, b_m, a_h, b_h, a_n, b_n = rates(v)
+    return torch.stack([v, a_m / (a_m + b_m), a_h / (a_h + b_h), a_n / (a_n + b_n)], -1)
+
+
+def check_dt(dt: float, method: Literal["exponential", "euler"]) -> None:
+    """Refuse a dt the integrator can't handle, naming one that works."""
+    if method not in MAX_DT:
+        raise SimulationError(f"unknown method {method!r}; use 'exponential' or 'euler'")
+    if not 0 < dt <= MAX_DT[method]:
+        raise SimulationError(
+            f"dt={dt:g} ms is outside the stable range of the {method} integrator "
+            f"(0, {MAX_DT[method]:g}] ms; use dt={min(0.01, MAX_DT[method]):g} ms"
+            + (" or method='exponential'" if method == "euler" else "")
+        )
+
+
+def step(
+    state: Tensor,
+    current: Tensor,
+    dt: float,
+    p: HHParams = HHParams(),
+    method: Literal["exponential", "euler"] = "exponential",
+) -> Tensor:
+    """Advance (..., 4) states [V, m, h, n] by dt under external current (...,) uA/cm^2."""
+    v, m, h, n = state.unbind(-1)
+    a_m, b_m, a_h, b_h, a_n, b_n = rates(v)
+    if method == "euler":
+        g_na = p.g_na * m**3 * h
+        g_k = p.g_k * n**4
+        g_tot = g_na + g_k + p.g_l
+        v_inf = (g_na * p.e_na + g_k * p.e_k + p.g_l * p.e_l + current) / g_tot
+        v_new = v + dt * (g_tot * (v_inf - v)) / p.c_m
+        m = m + dt * (a_m * (1 - m) - b_m * m)
+        h = h + dt * (a_h * (1 - h) - b_h * h)
+        n = n + dt * (a_n * (1 - n) - b_n * n)
+        return torch.stack([v_new, m, h, n], -1)
+    # staggered: gates first (rates at V_n), then V with the new gates
+    m = _relax(m, a_m, b_m, dt)
+    h = _relax(h, a_h, b_h, dt)
+    n = _relax(n, a_n, b_n, dt)
+    g_na = p.g_na * m**3 * h
+    g_k = p.g_k * n**4
+    g_tot = g_na + g_k + p.g_l
+    v_inf = (g_na * p.e_na + g_k * p.e_k + p.g_l * p.e_l + current) / g_tot
+    v = v_inf + (v - v_inf) * torch.exp(-dt * g_tot / p.c_m)
+    return torch.stack([v, m, h, n], -1)
+
+
+def _relax(x: Tensor, a: Tensor, b: Tensor, dt: float) -> Tensor:
+    k = a + b
+    x_inf = a / k
+    return x_inf + (x - x_inf) * torch.exp(-dt * k)

@@ -1,0 +1,186 @@
+"""Batched simulation of Hodgkin-Huxley (or LIF) networks: one tensor program, a loop over time.
+
+Every tensor has leading batch dimensions (trials x population x ...) and a last dimension of
+N neurons; nothing loops over neurons or trials. Each neuron receives
+
+    I(t) = w_in * i_input + W_rec @ s(t) + noise_std * xi(t),   xi ~ N(0, 1) per step,
+
+where s(t) is the synaptic trace of the presynaptic neurons. Synapse model (exponentially
+decaying synaptic current driven by presynaptic activity, time constant tau_syn):
+  * "graded" (default): ds/dt = (a(t) - s) / tau_syn with a(t) = sigmoid((V - v_th) / width),
+    a smooth activity that autodiff can differentiate;
+  * "spike": s decays with tau_syn and jumps by 1 at each spike (upward crossing of v_th);
+    the coupling term is only computed on steps with a spike (event-driven, as Brian2 does).
+The output a(t) that losses use (L = mean_t a(t) is the seed's "average output over tau"):
+  * "trace" (default): a spike-triggered trace that jumps by 1 at each spike and decays with
+    tau_syn, so L ~ spike count x tau_syn / T, with jumps when the count changes and small
+    variations with the timing of the last spikes (the seed's loss curves);
+  * "sigmoid": a(t) = sigmoid((V - out_th) / width), out_th = 0 mV: on only during full
+    spikes, off at rest and in depolarisation block; smooth in V (for autodiff).
+Spikes are upward crossings of v_th = -30 mV, low enough to count the small spikes of strongly
+driven neurons until depolarisation block (about 97 uA/cm^2), where firing stops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import Tensor
+
+from roughgrad.neurons.hh import (
+    HHParams,
+    SimulationError,
+    check_dt,
+    resting_state,
+    step,
+)
+
+
+@dataclass(frozen=True)
+class LIFParams:
+    """Leaky integrate-and-fire: tau dV/dt = -(V - v_rest) + I / g_l, reset at threshold."""
+
+    tau_m: float = 10.0  # ms
+    g_l: float = 0.1  # mS/cm^2: 10 uA/cm^2 drive -> V_inf = v_rest + 100 mV
+    v_rest: float = -65.0
+    v_th: float = -50.0
+    v_reset: float = -65.0
+
+
+DEFAULT_HH, DEFAULT_LIF = HHParams(), LIFParams()
+
+
+@dataclass
+class SimResult:
+    """spike_counts (..., N); output_mean (..., N) = mean_t a(t) after the transient;
+    v (T, ..., N) when recorded; spikes (T, ..., N) bool when recorded."""
+
+    spike_counts: Tensor
+    output_mean: Tensor
+    v: Tensor | None = None
+    spikes: Tensor | None = None
+
+    def rates_hz(self, duration_ms: float) -> Tensor:
+        return self.spike_counts / (duration_ms / 1000.0)
+
+
+def simulate(
+    w_in: Tensor,
+    steps: int,
+    dt: float = 0.01,
+    *,
+    i_input: float | Tensor = 10.0,
+    w_rec: Tensor | None = None,
+    noise_std: float = 0.0,
+    generator: torch.Generator | None = None,
+    model: Literal["hh", "lif"] = "hh",
+    method: Literal["exponential", "euler"] = "exponential",
+    synapse: Literal["graded", "spike"] = "graded",
+    tau_syn: float = 5.0,
+    v_th: float = -30.0,
+    width: float = 2.0,
+    output: Literal["trace", "sigmoid"] = "trace",
+    out_th: float = 0.0,
+    transient: int = 0,
+    record_v: bool = False,
+    record_spikes: bool = False,
+    params: HHParams = DEFAULT_HH,
+    lif: LIFParams = DEFAULT_LIF,
+    state: Tensor | None = None,
+) -> SimResult:
+    """Simulate ``steps`` steps of dt ms for neurons with input weights ``w_in`` (..., N).
+
+    Args:
+        w_in: (..., N) input weights; i_input: the input current (uA/cm^2), scalar or
+            broadcastable to w_in.
+        w_rec: (N, N) or (..., N, N) recurrent weights (row: postsynaptic), uA/cm^2 per unit
+            of synaptic trace; None for no coupling.
+        noise_std: std of the per-step current noise (uA/cm^2); needs ``generator``.
+        model: "hh" or "lif" (then the threshold is lif.v_th and a spike resets V).
+        output: "trace" or "sigmoid" (see the module docstring).
+        transient: steps excluded from spike counts and the mean output.
+        record_v / record_spikes: keep the (T, ..., N) traces (memory: T x batch x N).
+        state: initial (..., N, 4) HH state; default: rest at -65 mV.
+
+    Returns:
+        SimResult. Raises SimulationError for a bad dt or a non-finite state.
+    """
+    check_dt(dt, method)
+    if steps < 1 or not 0 <= transient < steps:
+        raise SimulationError(
+            f"need steps >= 1 and 0 <= transient < steps, got {steps}, {transient}"
+        )
+    if noise_std and generator is None:
+        raise SimulationError("noise_std > 0 needs an explicit generator=torch.Generator()")
+    shape, dtype, dev = w_in.shape, w_in.dtype, w_in.device
+    drive = w_in * i_input  # (..., N)
+    if model == "hh":
+        x = resting_state(shape, params, dtype=dtype, device=dev) if state is None else state
+        v = x[..., 0]
+        threshold = v_th
+    else:
+        v = torch.full(shape, lif.v_rest, dtype=dtype, device=dev)
+        threshold = lif.v_th
+    syn = torch.zeros_like(drive)
+    decay = torch.exp(torch.tensor(-dt / tau_syn, dtype=dtype))
+    counts = torch.zeros_like(drive)
+    out_sum = torch.zeros_like(drive)
+    trace = torch.zeros_like(drive)
+    vs, sps = [], []
+    for t in range(steps):  # time is the only Python loop
+        current = drive
+        if w_rec is not None:
+            current = (
+                current + torch.einsum("...ij,...j->...i", w_rec, syn)
+                if w_rec.dim() > 2
+                else current + syn @ w_rec.T
+            )
+        if noise_std:
+            current = current + noise_std * torch.randn(
+                shape, generator=generator, dtype=dtype, device=dev
+            )
+        v_prev = v
+        if model == "hh":
+            x = step(x, current, dt, params, method)
+            v = x[..., 0]
+            spiked = (v_prev < threshold) & (v >= threshold)
+            act = torch.sigmoid((v - out_th) / width)
+        else:
+            v_inf = lif.v_rest + current / lif.g_l
+            v = v_inf + (v - v_inf) * torch.exp(torch.tensor(-dt / lif.tau_m, dtype=dtype))
+            spiked = v >= threshold
+            v = torch.where(spiked, torch.full_like(v, lif.v_reset), v)
+            act = spiked.to(dtype)
+        if w_rec is not None:
+            if synapse == "graded":
+                syn = syn * decay + (1 - decay) * act
+            else:
+                syn = syn * decay + spiked.to(dtype)
+        if output == "trace":
+            trace = trace * decay + spiked.to(dtype)
+        if t >= transient:
+            counts = counts + spiked.to(dtype)
+            out_sum = out_sum + (trace if output == "trace" else act)
+        if record_v:
+            vs.append(v)
+        if record_spikes:
+            sps.append(spiked)
+        if t % 1000 == 999 and not torch.isfinite(v).all():
+            _blowup(t, dt, method)
+    if not torch.isfinite(v).all():
+        _blowup(steps - 1, dt, method)
+    return SimResult(
+        counts,
+        out_sum / (steps - transient),
+        torch.stack(vs) if record_v else None,
+        torch.stack(sps) if record_spikes else None,
+    )
+
+
+def _blowup(t: int, dt: float, method: str) -> None:
+    raise SimulationError(
+        f"the membrane potential became non-finite by step {t + 1} (t = {(t + 1) * dt:g} ms) "
+        f"with dt={dt:g} ms ({method}); use a smaller dt (e.g. 0.01 ms) or method='exponential'"
+    )

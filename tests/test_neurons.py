@@ -1,0 +1,130 @@
+"""The Hodgkin-Huxley simulator against the textbook, a reference trace, and itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from roughgrad.neurons import (
+    SimulationError,
+    chain,
+    complete_graph,
+    feedforward,
+    linexp,
+    rates,
+    resting_state,
+    simulate,
+)
+
+REF = Path(__file__).parent / "data" / "hh_reference.npz"
+
+
+def test_linexp_has_no_removable_singularity():
+    u = torch.tensor([-1e-9, 0.0, 1e-9, 1e-3, 2.0], dtype=torch.float64, requires_grad=True)
+    y = linexp(u)
+    y.sum().backward()
+    assert torch.isfinite(y).all() and torch.isfinite(u.grad).all()
+    np.testing.assert_allclose(y.detach()[1].item(), 1.0)
+    np.testing.assert_allclose(u.grad[1].item(), 0.5)  # d/du u/(1-e^-u) at 0
+    np.testing.assert_allclose(y.detach()[4].item(), 2.0 / (1 - np.exp(-2.0)))
+    v = torch.tensor([-55.0, -40.0], requires_grad=True)  # alpha_n and alpha_m's 0/0 points
+    sum(r.sum() for r in rates(v)).backward()
+    assert torch.isfinite(v.grad).all()
+
+
+def test_resting_potential_near_minus_65():
+    res = simulate(torch.ones(1, dtype=torch.float64), 4_000, 0.05, i_input=0.0, record_v=True)
+    assert abs(res.v[-1, 0].item() + 65.0) < 0.5
+    assert res.spike_counts.item() == 0
+
+
+def test_rate_at_10_matches_textbook():
+    res = simulate(torch.ones(1), 20_000, 0.025, i_input=10.0, transient=4_000)
+    rate = res.rates_hz(400.0).item()
+    assert abs(rate - 68.0) < 3.0, rate  # textbook ~68 Hz; tolerance: 1 spike in 400 ms
+
+
+def test_reference_trace_within_tolerance():
+    ref = np.load(REF)
+    res = simulate(
+        torch.ones(1, dtype=torch.float64), 5000, 0.01, i_input=float(ref["i_ext"]), record_v=True
+    )
+    v = np.concatenate([[-65.0], res.v[:, 0].numpy()])[::10]
+    rms = np.sqrt(np.mean((v - ref["v"]) ** 2))
+    # measured 0.06 mV; a 0.05 ms drift of one spike would already exceed 1 mV
+    assert rms < 0.2, rms
+
+
+def test_batch_equals_separate_runs():
+    w = torch.tensor([0.5, 1.0, 1.7], dtype=torch.float64)
+    batched = simulate(w, 3000, 0.025, i_input=20.0).output_mean
+    single = torch.cat(
+        [simulate(w[i : i + 1], 3000, 0.025, i_input=20.0).output_mean for i in range(3)]
+    )
+    torch.testing.assert_close(batched, single)
+
+
+def test_same_generator_same_spikes_and_different_seeds_differ():
+    def run(seed):
+        return simulate(
+            torch.ones(4, 8),
+            4000,
+            0.025,
+            i_input=8.0,
+            noise_std=5.0,
+            generator=torch.Generator().manual_seed(seed),
+            record_spikes=True,
+        ).spikes
+
+    assert torch.equal(run(1), run(1))
+    assert not torch.equal(run(1), run(2))
+
+
+@pytest.mark.parametrize(("dt", "method"), [(0.2, "exponential"), (0.05, "euler"), (0.0, "euler")])
+def test_unstable_dt_is_refused_with_a_working_one(dt, method):
+    with pytest.raises(SimulationError, match=r"outside the stable range .* use dt=0.01"):
+        simulate(torch.ones(1), 10, dt, method=method)
+
+
+def test_non_finite_state_raises():
+    with pytest.raises(SimulationError, match="non-finite"):
+        simulate(torch.ones(1), 10, 0.01, i_input=float("nan"))
+
+
+def test_noise_needs_a_generator():
+    with pytest.raises(SimulationError, match="generator"):
+        simulate(torch.ones(1), 10, 0.01, noise_std=1.0)
+
+
+def test_finite_gradients_through_a_short_simulation():
+    w = torch.tensor([0.8, 1.2], requires_grad=True)
+    res = simulate(w, 2000, 0.01, i_input=10.0, output="sigmoid")
+    res.output_mean.sum().backward()
+    assert torch.isfinite(w.grad).all() and w.grad.abs().sum() > 0
+
+
+def test_lif_fires_above_rheobase_only():
+    res = simulate(
+        torch.tensor([1.0, 2.0]), 10_000, 0.01, i_input=torch.tensor([1.0, 3.0]), model="lif"
+    )
+    assert res.spike_counts[0] == 0 and res.spike_counts[1] > 5
+
+
+def test_coupling_excites_the_next_neuron_in_a_chain():
+    w_in = torch.tensor([1.0, 0.0, 0.0])  # only the first neuron is driven
+    res = simulate(w_in, 10_000, 0.01, i_input=15.0, w_rec=chain(3, 30.0))
+    assert res.spike_counts[0] > 5 and res.spike_counts[1] > 0
+    res_spike = simulate(w_in, 10_000, 0.01, i_input=15.0, w_rec=chain(3, 30.0), synapse="spike")
+    assert res_spike.spike_counts[1] > 0
+
+
+def test_network_builders():
+    assert complete_graph(4, 0.5).sum() == 8.0
+    w = feedforward([2, 3, 1], [torch.ones(3, 2), torch.ones(1, 3)])
+    assert w.shape == (6, 6) and w[2:5, 0:2].sum() == 6 and w[5, 2:5].sum() == 3
+    with pytest.raises(ValueError, match="weights"):
+        feedforward([2, 3], [torch.ones(2, 2)])
+    assert resting_state((2, 3)).shape == (2, 3, 4)
