@@ -3,9 +3,11 @@
 from roughgrad.experiments import (
     clock,
     gradient_fidelity,
+    hh_descent_1d,
     hh_fi_curve,
     hh_silence,
     mc_vs_quadrature,
+    mollify,
     sin_frequency,
     sin_gradient_field,
 )
@@ -28,6 +30,8 @@ EXPERIMENTS: dict[str, Experiment] = {
     "mc-vs-quadrature": mc_vs_quadrature.EXPERIMENT,
     "hh-fi-curve": hh_fi_curve.EXPERIMENT,
     "hh-silence": hh_silence.EXPERIMENT,
+    "hh-descent-1d": hh_descent_1d.EXPERIMENT,
+    "mollify": mollify.EXPERIMENT,
 }
 
 __all__ = [

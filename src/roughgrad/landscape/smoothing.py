@@ -57,7 +57,7 @@ def mollify(
     for g in grids:
         g = np.asarray(g, dtype=np.float64)
         h = float(np.diff(g).mean()) if len(g) > 1 else 1.0
-        if len(g) > 2 and np.ptp(np.diff(g)) > 1e-6 * abs(h):
+        if len(g) > 2 and np.ptp(np.diff(g)) > 1e-3 * abs(h):
             raise ValueError("mollify needs uniformly spaced coordinates")
         kernels.append(_kernel(h, width, kernel))
     k = kernels[0] if values.ndim == 1 else np.outer(kernels[0], kernels[1])
