@@ -15,12 +15,13 @@ from roughgrad.estimators import (
     GaussianSmoothing,
     Mollified,
     NodePerturbation,
+    NodePerturbationThroughTime,
     cosine,
     kneighbour_slope,
     relative_error,
     set_grads,
 )
-from roughgrad.objectives import FunctionObjective, ModuleObjective, Quadratic
+from roughgrad.objectives import FunctionObjective, ModuleObjective, Quadratic, RNNObjective
 
 # One row per registered estimator: settings that make it accurate on a 10-d quadratic, the
 # cosine it must reach there, and the cost it must report. A registry entry without a row fails.
@@ -34,6 +35,7 @@ CONTRACT = {
         lambda e: e.num_evals == 4000,
     ),
     "node_perturbation": None,  # needs layers: tested on an MLP below
+    "node_perturbation_time": None,  # needs a recurrent network: tested on an RNN below
     "mollified": ({"num_samples": 4000, "width": 0.05}, 0.99, lambda e: e.num_evals == 4000),
 }
 
@@ -207,3 +209,50 @@ def test_kneighbour_slope_recovers_a_noisy_line():
     slope = kneighbour_slope(x, y, 10)
     assert abs(slope[200] - 2.5) < 0.2
     assert abs(slope.mean() - 2.5) < 0.05
+
+
+def small_rnn(seed=0, batch=8, steps=12, hidden=6):
+    g = torch.Generator().manual_seed(seed)
+    t = torch.linspace(0, 6, steps)
+    x = torch.sin(t + 6 * torch.rand(batch, 1, generator=g))[..., None].double()
+    y = torch.sin((t + torch.rand(batch, 1, generator=g)) / 2)[..., None].double()
+    params = {
+        "w_in": torch.randn(hidden, 1, generator=g, dtype=torch.float64),
+        "w_rec": 0.5 * torch.randn(hidden, hidden, generator=g, dtype=torch.float64),
+        "b": torch.zeros(hidden, dtype=torch.float64),
+        "w_out": torch.randn(1, hidden, generator=g, dtype=torch.float64),
+        "c": torch.zeros(1, dtype=torch.float64),
+    }
+    return RNNObjective(x, y), params
+
+
+def test_node_perturbation_through_time_free_matches_bptt():
+    obj, params = small_rnn()
+    true = Autodiff()(obj, params, generator=torch.Generator()).grad
+    est = NodePerturbationThroughTime(sigma=1e-3, num_samples=3000)(
+        obj, params, generator=torch.Generator().manual_seed(0)
+    )
+    assert est.num_evals == 3001
+    for name in true:  # every weight, including the recurrent one (credit through time)
+        assert cosine({name: est.grad[name]}, {name: true[name]}) > 0.98, name
+
+
+def test_node_perturbation_through_time_reset_matches_one_step_truncation():
+    obj, params = small_rnn()
+
+    def truncated(p):  # the gradient of truncated BPTT with a one-step window
+        r = torch.zeros(8, 6, dtype=torch.float64)
+        total = 0.0
+        for t in range(12):
+            r = torch.sigmoid(obj.x[:, t] @ p["w_in"].T + r.detach() @ p["w_rec"].T + p["b"])
+            total = total + ((r @ p["w_out"].T + p["c"] - obj.y[:, t]) ** 2).sum()
+        return total / (8 * 12)
+
+    want = torch.func.grad(truncated)(params)
+    est = NodePerturbationThroughTime(sigma=1e-3, num_samples=500, mode="reset")(
+        obj, params, generator=torch.Generator().manual_seed(0)
+    )
+    assert cosine(est.grad, want) > 0.99
+    with pytest.raises(TypeError, match="RecurrentPerturbable"):
+        q, p = quadratic()
+        NodePerturbationThroughTime()(q, p, generator=torch.Generator())

@@ -14,6 +14,7 @@ from roughgrad.estimators.local_regression import (
 )
 from roughgrad.estimators.mollified import Mollified
 from roughgrad.estimators.node_perturbation import NodePerturbation
+from roughgrad.estimators.node_perturbation_time import NodePerturbationThroughTime
 
 ESTIMATORS: dict[str, type[Estimator]] = {
     "autodiff": Autodiff,
@@ -21,6 +22,7 @@ ESTIMATORS: dict[str, type[Estimator]] = {
     "local_regression": LocalRegression,
     "gaussian_smoothing": GaussianSmoothing,
     "node_perturbation": NodePerturbation,
+    "node_perturbation_time": NodePerturbationThroughTime,
     "mollified": Mollified,
 }
 
@@ -34,6 +36,7 @@ __all__ = [
     "LocalRegression",
     "Mollified",
     "NodePerturbation",
+    "NodePerturbationThroughTime",
     "cosine",
     "kneighbour_slope",
     "regression_slope",

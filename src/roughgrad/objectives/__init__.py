@@ -3,6 +3,7 @@
 from roughgrad.objectives.base import NodePerturbable, Objective, Stochastic
 from roughgrad.objectives.functions import FunctionObjective, Quadratic
 from roughgrad.objectives.module import MinibatchObjective, ModuleObjective
+from roughgrad.objectives.recurrent import RecurrentPerturbable, RNNObjective
 
 __all__ = [
     "FunctionObjective",
@@ -11,5 +12,7 @@ __all__ = [
     "NodePerturbable",
     "Objective",
     "Quadratic",
+    "RNNObjective",
+    "RecurrentPerturbable",
     "Stochastic",
 ]
