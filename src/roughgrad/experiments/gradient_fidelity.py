@@ -149,27 +149,13 @@ def run(config: Config, ctx: Context) -> Outcome:
     joint = _score(
         LocalRegression(sigma=0.15, num_samples=s_iso), ann, pa, true_a, ann_out, r, gen
     )[0]
-    isolated = _score(
-        LocalRegression(sigma=0.15, num_samples=s_iso),
-        ann,
-        {k: pa[k] for k in ann_out},
-        true_a,
-        ann_out,
-        r,
-        gen,
-    )[0]
-    vary = [
-        _score(
-            LocalRegression(sigma=s, num_samples=s_iso),
-            ann,
-            {k: pa[k] for k in ann_out},
-            true_a,
-            ann_out,
-            r,
-            gen,
-        )[0]
-        for s in config.sigmas
-    ]
+    p_ann_out = {k: pa[k] for k in ann_out}
+
+    def output_only(est: Estimator) -> float:
+        return _score(est, ann, p_ann_out, true_a, ann_out, r, gen)[0]
+
+    isolated = output_only(LocalRegression(sigma=0.15, num_samples=s_iso))
+    vary = [output_only(LocalRegression(sigma=s, num_samples=s_iso)) for s in config.sigmas]
     arrays["ann_sigma_cos"] = np.array(vary)
 
     # C. tanh MLP: every estimator against S (the quality bars)
