@@ -172,6 +172,12 @@ def test_landscape_command(name, tmp_path, capsys):
     assert {"config.json", "metrics.json", "data.npz", "run.json"} <= files
     assert (runs[0] / "figures" / "landscape.png").stat().st_size > 1000
     assert "run directory" in capsys.readouterr().err
+    try:  # the landscape run goes into the report like any other run
+        main(["report", str(runs[0]), "--out", str(tmp_path / "report")])
+    except SystemExit as exc:
+        assert exc.code in (0, None)
+    page = (tmp_path / "report" / "index.html").read_text()
+    assert f"<h2>{name}-landscape</h2>" in page and "data:image/png;base64," in page
 
 
 def test_landscape_command_refuses_experiments_without_objective(tmp_path, capsys):
