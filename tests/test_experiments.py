@@ -63,6 +63,14 @@ QUICK_EXPECT: dict[str, dict[str, list[str]]] = {
         ],
         "figures": ["mollify.png"],
     },
+    "hh-complete-graph": {  # the bands need the default's 1000-point zoom
+        "claims": ["jumps_at_spike_count_changes", "graph_loss_varies"],
+        "figures": ["complete_graph.png"],
+    },
+    "cross-correlation-loss": {
+        "claims": ["xcorr_minimum_at_target"],
+        "figures": ["xcorr_vs_mse.png"],
+    },
     "mc-vs-quadrature": {
         "claims": ["mc_blows_up_at_borders", "quadrature_accurate", "baseline_antithetic_fix_mc"],
         "figures": ["mc_vs_quadrature.png"],

@@ -2,7 +2,9 @@
 
 from roughgrad.experiments import (
     clock,
+    cross_correlation_loss,
     gradient_fidelity,
+    hh_complete_graph,
     hh_descent_1d,
     hh_fi_curve,
     hh_silence,
@@ -32,6 +34,8 @@ EXPERIMENTS: dict[str, Experiment] = {
     "hh-silence": hh_silence.EXPERIMENT,
     "hh-descent-1d": hh_descent_1d.EXPERIMENT,
     "mollify": mollify.EXPERIMENT,
+    "hh-complete-graph": hh_complete_graph.EXPERIMENT,
+    "cross-correlation-loss": cross_correlation_loss.EXPERIMENT,
 }
 
 __all__ = [

@@ -1,0 +1,123 @@
+"""A cross-correlation loss between spike trains, against MSE, on the same problem.
+
+Question: seed 003 ("Signal Processing Approach") proposes the cross-correlation of the output
+y(t) with the target y*(t) as a loss, since it tolerates shifts in time. Is its landscape
+easier than the MSE's?
+
+Problem: one Hodgkin-Huxley neuron with input weight w (I = w * i0) should reproduce the spike
+train of a teacher neuron with w* (same drive). Outputs are spike-triggered traces (tau_syn).
+  MSE(w)   = mean_t (y_w(t) - y*(t))^2
+  XCORR(w) = 1 - max_{|lag| <= max_lag} (y_w * y*)(lag) / (||y_w|| ||y*||)
+(the normalised cross-correlation, maximised over lags, so a train that is only shifted
+scores 0).
+
+Claims checked:
+  xcorr_minimum_at_target   XCORR's minimum on the grid lies within 2% of w*;
+  xcorr_fewer_local_minima  XCORR has fewer local minima than MSE on the same grid (a
+                            smoother landscape for descent).
+
+Source: seed 003, "Signal Processing Approach" (Cross-Correlation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from scipy.signal import fftconvolve
+
+from roughgrad.experiments._contract import Claim, ConfigBase, Context, Experiment, Outcome, param
+from roughgrad.neurons import simulate
+
+
+@dataclass(frozen=True)
+class Config(ConfigBase):
+    i0: float = param(10.0, "input current per unit weight (uA/cm^2)", gt=0)
+    w_star: float = param(1.0, "the teacher's weight", gt=0)
+    w_range: tuple[float, ...] = param((0.7, 1.3), "w sweep (lo, hi)")
+    w_points: int = param(301, "points in the sweep", ge=10)
+    tau_ms: float = param(500.0, "timeframe (ms)", gt=0)
+    dt: float = param(0.025, "time step (ms)", gt=0)
+    max_lag_ms: float = param(10.0, "largest lag searched by the cross-correlation (ms)", gt=0)
+
+
+PROFILES = {
+    "quick": {"w_points": 121, "tau_ms": 200.0},
+    "default": {},
+    "full": {"tau_ms": 1000.0, "dt": 0.01},
+}
+
+
+def xcorr_loss(y: np.ndarray, target: np.ndarray, max_lag: int) -> np.ndarray:
+    """1 - max normalised cross-correlation over |lag| <= max_lag, for each row of y (K, T)."""
+    corr = fftconvolve(y, target[None, ::-1], mode="full", axes=1)  # (K, 2T-1)
+    mid = target.shape[0] - 1
+    window = corr[:, mid - max_lag : mid + max_lag + 1]
+    norm = np.linalg.norm(y, axis=1) * np.linalg.norm(target)
+    return 1.0 - window.max(1) / np.maximum(norm, 1e-12)
+
+
+def _local_minima(v: np.ndarray) -> int:
+    return int(np.sum((v[1:-1] < v[:-2]) & (v[1:-1] < v[2:])))
+
+
+def run(config: Config, ctx: Context) -> Outcome:
+    w = np.linspace(*config.w_range, config.w_points)
+    steps = round(config.tau_ms / config.dt)
+    w_all = torch.as_tensor(np.r_[config.w_star, w], dtype=torch.float64, device=ctx.device)
+    res = simulate(w_all, steps, config.dt, i_input=config.i0, record_spikes=True)
+    spikes = res.spikes.cpu().numpy().T.astype(float)  # (K+1, T)
+    kernel = np.exp(-np.arange(0, 5 * 5.0, config.dt) / 5.0)  # tau_syn = 5 ms trace
+    traces = fftconvolve(spikes, kernel[None], mode="full", axes=1)[:, :steps]
+    target, y = traces[0], traces[1:]
+    mse = np.mean((y - target) ** 2, axis=1)
+    xc = xcorr_loss(y, target, round(config.max_lag_ms / config.dt))
+    best = float(w[np.argmin(xc)])
+    n_mse, n_xc = _local_minima(mse), _local_minima(xc)
+    metrics = {
+        "xcorr_argmin_w": best,
+        "mse_argmin_w": float(w[np.argmin(mse)]),
+        "local_minima_mse": n_mse,
+        "local_minima_xcorr": n_xc,
+    }
+    claims = [
+        Claim(
+            "xcorr_minimum_at_target",
+            abs(best - config.w_star) <= 0.02 * config.w_star,
+            f"XCORR is lowest at w = {best:.4f} (w* = {config.w_star:g}); MSE at "
+            f"{metrics['mse_argmin_w']:.4f}",
+        ),
+        Claim(
+            "xcorr_fewer_local_minima",
+            n_xc < n_mse,
+            f"local minima on {config.w_points} points: XCORR {n_xc}, MSE {n_mse}",
+        ),
+    ]
+    return Outcome(metrics, claims, {"w": w, "mse": mse, "xcorr": xc})
+
+
+def figures(outcome: Outcome, config: Config) -> dict:
+    import matplotlib.pyplot as plt
+
+    a = outcome.arrays
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    ax.plot(a["w"], a["mse"] / a["mse"].max(), lw=1, label="MSE (scaled to max 1)")
+    ax.plot(a["w"], a["xcorr"] / a["xcorr"].max(), lw=1, label="1 - max normalised xcorr (scaled)")
+    ax.axvline(config.w_star, color="k", ls="--", lw=0.8, label="teacher w*")
+    ax.set(xlabel="w", ylabel="loss", title="matching a teacher's spike train")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return {"xcorr_vs_mse": fig}
+
+
+EXPERIMENT = Experiment(
+    name="cross-correlation-loss",
+    source="seed 003, 'Signal Processing Approach'",
+    summary="a cross-correlation loss between spike trains against MSE: landscapes",
+    config_cls=Config,
+    profiles=PROFILES,
+    run=run,
+    figures=figures,
+    doc=__doc__ or "",
+)
