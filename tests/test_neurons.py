@@ -128,3 +128,22 @@ def test_network_builders():
     with pytest.raises(ValueError, match="weights"):
         feedforward([2, 3], [torch.ones(2, 2)])
     assert resting_state((2, 3)).shape == (2, 3, 4)
+
+
+def test_event_driven_spike_coupling_equals_the_dense_product():
+    from roughgrad.neurons import step
+
+    g = torch.Generator().manual_seed(0)
+    w_rec = 20 * torch.rand(6, 6, generator=g, dtype=torch.float64)
+    w_in = torch.rand(6, generator=g, dtype=torch.float64) + 0.5
+    res = simulate(w_in, 3000, 0.01, i_input=12.0, w_rec=w_rec, synapse="spike", record_v=True)
+    # reference: the trace updated every step and W @ trace formed every step
+    x = resting_state((6,), dtype=torch.float64)
+    syn = torch.zeros(6, dtype=torch.float64)
+    decay = torch.exp(torch.tensor(-0.01 / 5.0, dtype=torch.float64))
+    for _ in range(3000):
+        v_prev = x[..., 0]
+        x = step(x, w_in * 12.0 + w_rec @ syn, 0.01)
+        syn = syn * decay + ((v_prev < -30) & (x[..., 0] >= -30)).double()
+    torch.testing.assert_close(res.v[-1], x[..., 0])
+    assert res.spike_counts.sum() > 10

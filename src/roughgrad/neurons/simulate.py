@@ -123,20 +123,15 @@ def simulate(
     else:
         v = torch.full(shape, lif.v_rest, dtype=dtype, device=dev)
         threshold = lif.v_th
-    syn = torch.zeros_like(drive)
+    syn = torch.zeros_like(drive)  # presynaptic trace (graded synapses)
+    i_syn = torch.zeros_like(drive)  # postsynaptic current W_rec @ trace
     decay = torch.exp(torch.tensor(-dt / tau_syn, dtype=dtype))
     counts = torch.zeros_like(drive)
     out_sum = torch.zeros_like(drive)
     trace = torch.zeros_like(drive)
     vs, sps = [], []
     for t in range(steps):  # time is the only Python loop
-        current = drive
-        if w_rec is not None:
-            current = (
-                current + torch.einsum("...ij,...j->...i", w_rec, syn)
-                if w_rec.dim() > 2
-                else current + syn @ w_rec.T
-            )
+        current = drive + i_syn
         if noise_std:
             current = current + noise_std * torch.randn(
                 shape, generator=generator, dtype=dtype, device=dev
@@ -154,10 +149,13 @@ def simulate(
             v = torch.where(spiked, torch.full_like(v, lif.v_reset), v)
             act = spiked.to(dtype)
         if w_rec is not None:
-            if synapse == "graded":
+            if synapse == "graded":  # dense: every neuron's activity changes every step
                 syn = syn * decay + (1 - decay) * act
-            else:
-                syn = syn * decay + spiked.to(dtype)
+                i_syn = _couple(w_rec, syn)
+            else:  # event-driven: W @ trace decays, and grows only by W @ spikes on a spike
+                i_syn = i_syn * decay
+                if bool(spiked.any()):
+                    i_syn = i_syn + _couple(w_rec, spiked.to(dtype))
         if output == "trace":
             trace = trace * decay + spiked.to(dtype)
         if t >= transient:
@@ -177,6 +175,13 @@ def simulate(
         torch.stack(vs) if record_v else None,
         torch.stack(sps) if record_spikes else None,
     )
+
+
+def _couple(w_rec: Tensor, s: Tensor) -> Tensor:
+    """W_rec @ s over the last dim; W_rec (N, N) shared or (..., N, N) per batch member."""
+    if w_rec.dim() > 2:
+        return torch.einsum("...ij,...j->...i", w_rec, s)
+    return s @ w_rec.T
 
 
 def _blowup(t: int, dt: float, method: str) -> None:
