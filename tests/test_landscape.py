@@ -157,11 +157,13 @@ def test_gradient_field_of_node_perturbation_tracks_the_slope():
     assert np.corrcoef(est, true)[0, 1] > 0.95
 
 
-@pytest.mark.parametrize("name", ["sin-frequency", "gradient-fidelity"])
+@pytest.mark.parametrize("name", ["sin-frequency", "gradient-fidelity", "hh-silence"])
 def test_landscape_command(name, tmp_path, capsys):
     args = ["landscape", name, "--profile", "quick", "--points", "21", "--out", str(tmp_path)]
     if name == "gradient-fidelity":
         args += ["--dims", "2", "--trials", "2"]
+    if name == "hh-silence":  # a stochastic HH objective: trials are independent noisy neurons
+        args += ["--trials", "2", "--set", "tau_ms=50", "--normalize", "none"]
     try:
         main(args)
     except SystemExit as exc:
@@ -185,3 +187,17 @@ def test_landscape_command_refuses_experiments_without_objective(tmp_path, capsy
         main(["landscape", "clock", "--out", str(tmp_path)])
     assert info.value.code == 2
     assert "does not expose an objective" in capsys.readouterr().err
+
+
+def test_neuron_objective_trials_average_noise():
+    from roughgrad.objectives import NeuronObjective
+
+    obj = NeuronObjective(68.0, 2000, 0.05, noise_std=10.0)
+    p, d = {"w": torch.tensor([0.6])}, {"w": torch.tensor([0.1])}
+    alphas = np.linspace(-1, 1, 41)
+    g = torch.Generator().manual_seed(0)
+    one = loss_line(obj, p, d, alphas, trials=1, generator=g)
+    many = loss_line(obj, p, d, alphas, trials=8, generator=g)
+    assert residual_rms(many.mean, 5) < 0.6 * residual_rms(one.mean, 5)
+    with pytest.raises(TypeError, match="generator"):  # randomness is never implicit
+        loss_line(obj, p, d, alphas)

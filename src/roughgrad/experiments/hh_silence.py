@@ -33,6 +33,7 @@ import torch
 from roughgrad.experiments._contract import Claim, ConfigBase, Context, Experiment, Outcome, param
 from roughgrad.landscape import residual_rms, total_variation
 from roughgrad.neurons import simulate
+from roughgrad.objectives import NeuronObjective
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,15 @@ def figures(outcome: Outcome, config: Config) -> dict:
     return {"loss_curves": fig}
 
 
+def objective(config: Config, ctx: Context):
+    """L(w) of one neuron at the middle of the zoom; trials are independent noisy neurons."""
+    obj = NeuronObjective(
+        config.i0, round(config.tau_ms / config.dt), config.dt, config.noise_std, config.output
+    )
+    w0 = 0.5 * (config.zoom[0] + config.zoom[1])
+    return obj, {"w": torch.tensor([w0], device=ctx.device)}
+
+
 EXPERIMENT = Experiment(
     name="hh-silence",
     source="seed 003, 'Most Simple Case'",
@@ -184,4 +194,5 @@ EXPERIMENT = Experiment(
     run=run,
     figures=figures,
     doc=__doc__ or "",
+    objective=objective,
 )

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch import Tensor
 
 from roughgrad._types import Params
 from roughgrad.objectives.base import Objective, Stochastic
@@ -42,14 +41,12 @@ def _population(
         raise TypeError(f"trials > 1 needs a Stochastic objective, got {type(objective).__name__}")
     if generator is None:
         raise TypeError("a stochastic objective needs generator=torch.Generator(...)")
-    rows = []
-    for _ in range(trials):  # one noise draw per trial, shared by every point of the slice
-        noise = objective.draw_noise(generator)
-
-        def one(delta: Params, noise: Tensor = noise) -> Tensor:
-            return objective.evaluate({k: v + delta[k] for k, v in params.items()}, noise)
-
-        rows.append(torch.func.vmap(one, chunk_size=chunk_size)(deltas))
+    rows = [  # one noise draw per trial, shared by every point of the slice
+        objective.evaluate_population(
+            params, deltas, objective.draw_noise(generator), chunk_size=chunk_size
+        )
+        for _ in range(trials)
+    ]
     return torch.stack(rows).cpu().numpy()
 
 

@@ -3,12 +3,14 @@
 from roughgrad.objectives.base import NodePerturbable, Objective, Stochastic
 from roughgrad.objectives.functions import FunctionObjective, Quadratic
 from roughgrad.objectives.module import MinibatchObjective, ModuleObjective
+from roughgrad.objectives.neuron import NeuronObjective
 from roughgrad.objectives.recurrent import RecurrentPerturbable, RNNObjective
 
 __all__ = [
     "FunctionObjective",
     "MinibatchObjective",
     "ModuleObjective",
+    "NeuronObjective",
     "NodePerturbable",
     "Objective",
     "Quadratic",

@@ -81,3 +81,16 @@ class Stochastic(Objective):
 
     def __call__(self, params: Params) -> Tensor:
         return self.evaluate(params, None)
+
+    def evaluate_population(
+        self, params: Params, deltas: Params, noise: Tensor | None, *, chunk_size: int | None = None
+    ) -> Tensor:
+        """Losses (S,) at params + deltas[s] for one noise draw; vmapped by default.
+
+        Objectives that batch natively (e.g. a simulator with a batch dimension) override it.
+        """
+
+        def one(delta: Params) -> Tensor:
+            return self.evaluate({k: v + delta[k] for k, v in params.items()}, noise)
+
+        return torch.func.vmap(one, chunk_size=chunk_size)(deltas)

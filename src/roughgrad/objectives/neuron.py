@@ -1,0 +1,56 @@
+"""One Hodgkin-Huxley neuron's mean output as a stochastic objective of its input weight."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from roughgrad._types import Params
+from roughgrad.neurons import simulate
+from roughgrad.objectives.base import Stochastic
+
+
+class NeuronObjective(Stochastic):
+    """L(w) = mean_t a(t) of one neuron driven by w * i0 for ``steps`` steps of dt.
+
+    The noise is a seed: each trial draws one, and every population member then gets its own
+    independent current noise from that seed (the seed's N_trials). ``noise=None`` is the
+    noiseless neuron. The simulator is batched, so populations are one simulation, not a vmap.
+    """
+
+    def __init__(
+        self, i0: float, steps: int, dt: float, noise_std: float, output: str = "sigmoid"
+    ) -> None:
+        self.i0, self.steps, self.dt = i0, steps, dt
+        self.noise_std, self.output = noise_std, output
+
+    def draw_noise(self, generator: torch.Generator) -> Tensor:
+        return torch.randint(2**62, (), generator=generator)
+
+    def evaluate(self, params: Params, noise: Tensor | None) -> Tensor:
+        return self._simulate(params["w"].reshape(1), noise)[0]
+
+    def population(
+        self, params: Params, deltas: Params, *, chunk_size: int | None = None
+    ) -> Tensor:
+        return self.evaluate_population(params, deltas, None)
+
+    def evaluate_population(
+        self, params: Params, deltas: Params, noise: Tensor | None, *, chunk_size: int | None = None
+    ) -> Tensor:
+        w = (params["w"] + deltas["w"]).reshape(-1)  # (S,)
+        return self._simulate(w, noise)
+
+    def _simulate(self, w: Tensor, noise: Tensor | None) -> Tensor:
+        noisy = noise is not None and self.noise_std > 0
+        gen = torch.Generator(device=w.device).manual_seed(int(noise)) if noisy else None
+        res = simulate(
+            w,
+            self.steps,
+            self.dt,
+            i_input=self.i0,
+            noise_std=self.noise_std if noisy else 0.0,
+            generator=gen,
+            output=self.output,
+        )  # type: ignore[arg-type]
+        return res.output_mean
