@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 
-from roughgrad.periodic.spectrum import grid_spacing, gridded_periodogram
+from roughgrad.periodic.spectrum import SpreadingGrid, grid_spacing
 
 
 @dataclass(frozen=True)
@@ -127,9 +127,11 @@ def fit_sines(
     win = np.abs(xc) <= r0
     xw, yw = xc[win], y[win]
     theta = np.array([yw.mean()])
+    grid = SpreadingGrid(xw, max_freq, max_size=max_grid)
+    omegas = grid.omegas
     for k in range(1, n_components + 1):  # CLEAN: strongest peak of what is left, then refit all
         resid = yw - _residual(theta, xw, np.zeros_like(yw), k - 1)
-        omegas, power = gridded_periodogram(xw, resid, max_freq, max_size=max_grid)
+        power = grid.power(resid)
         power[omegas < min_freq] = 0.0
         w_new = omegas[_top_peaks(power, 1)]
         freqs = np.concatenate([theta[: k - 1], w_new])

@@ -55,24 +55,43 @@ def gridded_periodogram(
     Returns:
         (omegas, power) for omegas in [0, max_freq].
     """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64) - np.mean(y)
-    h = grid_spacing(max_freq)
-    span = float(x.max() - x.min()) or h
-    size = int(min(max_size, 2 ** int(np.ceil(np.log2(oversample * span / h + 2)))))
-    pos = (x - x.min()) / h  # (n,) in grid units
-    keep = pos < size - 1
-    pos, y = pos[keep], y[keep]
-    left = np.floor(pos).astype(np.int64)
-    frac = pos - left
-    grid = np.bincount(left, (1 - frac) * y, minlength=size)[:size]
-    grid += np.bincount(left + 1, frac * y, minlength=size)[:size]
-    spec = scipy.fft.rfft(grid.astype(np.float32), workers=-1)
-    omegas = 2 * np.pi * np.fft.rfftfreq(size, d=h)
-    kernel = np.sinc(omegas * h / (2 * np.pi)) ** 2  # np.sinc(u) = sin(pi u) / (pi u)
-    power = np.abs(spec / kernel) ** 2 / max(len(y), 1)
-    sel = omegas <= max_freq
-    return omegas[sel], power[sel]
+    grid = SpreadingGrid(x, max_freq, oversample=oversample, max_size=max_size)
+    return grid.omegas, grid.power(y)
+
+
+class SpreadingGrid:
+    """The sample positions of gridded_periodogram, spread once; power(y) per set of values.
+
+    fit_sines calls power() once per component on the same positions, so the positions,
+    frequencies and deconvolution kernel are computed once.
+    """
+
+    def __init__(
+        self, x: np.ndarray, max_freq: float, *, oversample: int = 2, max_size: int = 2**23
+    ) -> None:
+        x = np.asarray(x, dtype=np.float64)
+        h = grid_spacing(max_freq)
+        span = float(x.max() - x.min()) or h
+        self.size = int(min(max_size, 2 ** int(np.ceil(np.log2(oversample * span / h + 2)))))
+        pos = (x - x.min()) / h  # (n,) in grid units
+        self.keep = pos < self.size - 1
+        self.left = np.floor(pos[self.keep]).astype(np.int64)
+        self.frac = pos[self.keep] - self.left
+        omegas = 2 * np.pi * np.fft.rfftfreq(self.size, d=h)
+        self.n_out = int(np.searchsorted(omegas, max_freq, side="right"))  # only [0, max_freq]
+        self.omegas = omegas[: self.n_out]
+        kernel = np.sinc(self.omegas * h / (2 * np.pi)) ** 2  # np.sinc(u) = sin(pi u)/(pi u)
+        self.inv_kernel2 = (1.0 / kernel**2).astype(np.float32)
+
+    def power(self, y: np.ndarray) -> np.ndarray:
+        """(len(omegas),) periodogram of values y at the grid's positions."""
+        y = np.asarray(y, dtype=np.float64)
+        y = (y - y.mean())[self.keep]
+        grid = np.bincount(self.left, (1 - self.frac) * y, minlength=self.size + 1)
+        grid[1:] += np.bincount(self.left, self.frac * y, minlength=self.size)
+        spec = scipy.fft.rfft(grid[: self.size].astype(np.float32), workers=-1)[: self.n_out]
+        mag2 = spec.real**2 + spec.imag**2  # float32
+        return mag2 * self.inv_kernel2 / max(len(y), 1)
 
 
 def grid_spacing(max_freq: float) -> float:
