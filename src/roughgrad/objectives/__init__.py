@@ -5,6 +5,7 @@ from roughgrad.objectives.functions import FunctionObjective, Quadratic
 from roughgrad.objectives.module import MinibatchObjective, ModuleObjective
 from roughgrad.objectives.neuron import NeuronObjective
 from roughgrad.objectives.recurrent import RecurrentPerturbable, RNNObjective
+from roughgrad.objectives.spiking import SpikingNetObjective
 
 __all__ = [
     "FunctionObjective",
@@ -16,5 +17,6 @@ __all__ = [
     "Quadratic",
     "RNNObjective",
     "RecurrentPerturbable",
+    "SpikingNetObjective",
     "Stochastic",
 ]
