@@ -15,7 +15,7 @@ estimator = NodePerturbation(sigma=0.01, num_samples=30)  # 30 perturbed network
 gen = torch.Generator().manual_seed(0)
 evaluations = 0
 
-for step in range(300):
+for _ in range(300):
     idx = torch.randint(len(data.x_train), (128,), generator=gen)
     objective = ModuleObjective(model, nn.functional.cross_entropy, data.x_train[idx],
                                 data.y_train[idx])

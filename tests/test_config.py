@@ -24,6 +24,7 @@ class Demo(ConfigBase):
     mode: Literal["a", "b"] = param("a", "a choice")
     widths: tuple[int, ...] = param((4, 5), "a list", ge=1)
     limit: float | None = param(None, "optional")
+    span: tuple[float, ...] = param((0.0, 1.0), "an interval", interval=True)
 
 
 def test_values_parse_by_type():
@@ -39,7 +40,10 @@ def test_values_parse_by_type():
 @pytest.mark.parametrize(
     ("item", "fragment"),
     [
-        ("nope=1", "unknown config key 'nope'; known keys: flag, limit, lr, mode, n, seed, widths"),
+        (
+            "nope=1",
+            "unknown config key 'nope'; known keys: flag, limit, lr, mode, n, seed, span, widths",
+        ),
         ("n=2.5", "bad value for n: '2.5'; expected an integer"),
         ("n=0", "n=0 is out of range: it must be >= 1"),
         ("lr=-1", "lr=-1.0 is out of range: it must be > 0"),
@@ -48,6 +52,8 @@ def test_values_parse_by_type():
         ("mode=c", "expected one of 'a', 'b'"),
         ("widths=1,0", "out of range"),
         ("seed=-1", "seed=-1 is out of range"),
+        ("span=2,1", "must be two numbers lo,hi with lo < hi"),
+        ("span=1", "must be two numbers lo,hi with lo < hi"),
     ],
 )
 def test_bad_overrides_are_one_line_errors(item, fragment):

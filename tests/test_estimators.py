@@ -279,10 +279,12 @@ def small_snn(steps=400):
     g = torch.Generator().manual_seed(0)
     x = torch.rand(4, 6, generator=g, dtype=torch.float64)
     y = 0.3 * torch.rand(4, 3, generator=g, dtype=torch.float64)
-    params = {"w1": 8 * torch.rand(8, 6, generator=g, dtype=torch.float64),
-              "b1": torch.full((8,), 2.0, dtype=torch.float64),
-              "w2": 20 * torch.randn(3, 8, generator=g, dtype=torch.float64),
-              "b2": torch.full((3,), 5.0, dtype=torch.float64)}
+    params = {
+        "w1": 8 * torch.rand(8, 6, generator=g, dtype=torch.float64),
+        "b1": torch.full((8,), 2.0, dtype=torch.float64),
+        "w2": 20 * torch.randn(3, 8, generator=g, dtype=torch.float64),
+        "b2": torch.full((3,), 5.0, dtype=torch.float64),
+    }
     return SpikingNetObjective(x, y, steps=steps, dt=0.01), params
 
 
@@ -290,12 +292,14 @@ def test_node_perturbation_through_time_on_a_spiking_network():
     obj, params = small_snn()
     true = Autodiff()(obj, params, generator=torch.Generator()).grad  # BPTT through HH neurons
     est = NodePerturbationThroughTime(sigma=0.1, num_samples=1500)(
-        obj, params, generator=torch.Generator().manual_seed(0))
+        obj, params, generator=torch.Generator().manual_seed(0)
+    )
     assert cosine(est.grad, true) > 0.85
     assert cosine({"w2": est.grad["w2"]}, {"w2": true["w2"]}) > 0.9
     # reset variant: the hidden layer reaches the output only through the synapse, after the
     # scored step, so it gets (almost) no signal -- the seed's caveat, made measurable
     reset = NodePerturbationThroughTime(sigma=0.1, num_samples=300, mode="reset")(
-        obj, params, generator=torch.Generator().manual_seed(0))
+        obj, params, generator=torch.Generator().manual_seed(0)
+    )
     assert float(reset.grad["w1"].norm()) < 1e-3 * float(true["w1"].norm()) + 1e-9
     assert cosine({"w2": reset.grad["w2"]}, {"w2": true["w2"]}) > 0.2

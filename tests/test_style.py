@@ -16,7 +16,7 @@ LIBRARY = ROOT / "src" / "roughgrad"
 @pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is in the test extra")
 def test_ruff_clean():
     out = subprocess.run(
-        ["ruff", "check", "src", "tests"], cwd=ROOT, capture_output=True, text=True
+        ["ruff", "check", "src", "tests", "examples"], cwd=ROOT, capture_output=True, text=True
     )
     assert out.returncode == 0, out.stdout + out.stderr
 

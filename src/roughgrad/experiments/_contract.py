@@ -42,9 +42,14 @@ def param(
     gt: float | None = None,
     le: float | None = None,
     lt: float | None = None,
+    interval: bool = False,
 ) -> Any:
-    """A config field with a help text and optional numeric bounds (checked on every element)."""
-    return field(default=default, metadata={"help": help, "ge": ge, "gt": gt, "le": le, "lt": lt})
+    """A config field with a help text and optional numeric bounds (checked on every element).
+
+    ``interval=True`` marks a (lo, hi) pair: exactly two numbers with lo < hi.
+    """
+    meta = {"help": help, "ge": ge, "gt": gt, "le": le, "lt": lt, "interval": interval}
+    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,8 @@ def _parse(text: str, tp: Any) -> Any:
 
 def _check_value(f: dataclasses.Field, tp: Any, value: Any) -> None:
     meta = f.metadata
+    if meta.get("interval") and (len(value) != 2 or not value[0] < value[1]):
+        raise ConfigError(f"{f.name}={value!r} must be two numbers lo,hi with lo < hi")
     values = value if isinstance(value, tuple) else (value,)
     for v in values:
         if not isinstance(v, (int, float)) or isinstance(v, bool):

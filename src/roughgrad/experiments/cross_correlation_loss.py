@@ -35,7 +35,7 @@ from roughgrad.neurons import simulate
 class Config(ConfigBase):
     i0: float = param(10.0, "input current per unit weight (uA/cm^2)", gt=0)
     w_star: float = param(1.0, "the teacher's weight", gt=0)
-    w_range: tuple[float, ...] = param((0.7, 1.3), "w sweep (lo, hi)")
+    w_range: tuple[float, ...] = param((0.7, 1.3), "w sweep (lo, hi)", interval=True)
     w_points: int = param(301, "points in the sweep", ge=10)
     tau_ms: float = param(500.0, "timeframe (ms)", gt=0)
     dt: float = param(0.025, "time step (ms)", gt=0)

@@ -37,9 +37,11 @@ from roughgrad.neurons import complete_graph, simulate
 @dataclass(frozen=True)
 class Config(ConfigBase):
     i_drive: float = param(10.0, "constant drive to every neuron (uA/cm^2)")
-    w_range: tuple[float, ...] = param((-10.0, 40.0), "self-coupling sweep (lo, hi), uA/cm^2")
+    w_range: tuple[float, ...] = param(
+        (-10.0, 40.0), "self-coupling sweep (lo, hi), uA/cm^2", interval=True
+    )
     w_points: int = param(401, "points in the sweep", ge=10)
-    zoom: tuple[float, ...] = param((15.0, 40.0), "zoomed interval (lo, hi)")
+    zoom: tuple[float, ...] = param((15.0, 40.0), "zoomed interval (lo, hi)", interval=True)
     zoom_points: int = param(1000, "points in the zoom (the seed sampled 1000)", ge=20)
     n: int = param(10, "neurons in the complete graph", ge=2)
     edge_spread: float = param(0.1, "std of the fixed per-edge weight spread (fraction of w)", ge=0)

@@ -41,7 +41,7 @@ class Config(ConfigBase):
     i0: float = param(68.0, "input current per unit weight (uA/cm^2): I = w * i0", gt=0)
     w_max: float = param(2.5, "full range: w in [0, w_max]", gt=0)
     w_points: int = param(501, "points on the full range", ge=10)
-    zoom: tuple[float, ...] = param((0.5, 0.75), "zoomed w interval (lo, hi)")
+    zoom: tuple[float, ...] = param((0.5, 0.75), "zoomed w interval (lo, hi)", ge=0, interval=True)
     zoom_points: int = param(400, "points in the zoom", ge=20)
     trials: int = param(10, "noisy trials averaged per point", ge=2)
     noise_std: float = param(10.0, "per-step current noise of the noisy trials (uA/cm^2)", ge=0)
@@ -50,12 +50,6 @@ class Config(ConfigBase):
     output: Literal["sigmoid", "trace"] = param(
         "sigmoid", "a(t): sigmoid of V (on during spikes) or the spike-triggered trace"
     )
-
-    def validate(self) -> None:
-        from roughgrad.experiments._contract import ConfigError
-
-        if len(self.zoom) != 2 or not 0 <= self.zoom[0] < self.zoom[1]:
-            raise ConfigError(f"zoom must be two numbers lo,hi with 0 <= lo < hi, got {self.zoom}")
 
 
 PROFILES = {
