@@ -279,6 +279,7 @@ def figures(outcome: Outcome, config: Config) -> dict:
     for name in (
         "node_perturbation",
         "gaussian_smoothing",
+        "forward_smoothing",
         "local_regression",
         "finite_difference",
     ):
