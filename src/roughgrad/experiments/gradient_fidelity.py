@@ -86,8 +86,8 @@ PROFILES = {
 }
 
 
-def _objectives(config: Config, gen: torch.Generator):
-    data = load_digits_split()
+def _objectives(config: Config, device: torch.device):
+    data = load_digits_split(device=device)
     x, y = data.x_train[: config.batch], data.y_train[: config.batch]
     torch.manual_seed(config.seed)
     linear = nn.Sequential(nn.Linear(64, config.hidden), nn.Linear(config.hidden, 10))
@@ -95,6 +95,7 @@ def _objectives(config: Config, gen: torch.Generator):
         nn.Linear(64, config.hidden), nn.Sigmoid(), nn.Linear(config.hidden, 10), nn.Sigmoid()
     )
     tanh = nn.Sequential(nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 10))
+    linear, ann, tanh = (m.to(device) for m in (linear, ann, tanh))
     mse = nn.functional.mse_loss
     return {
         "linear": ModuleObjective(linear, mse, x, one_hot(y)),
@@ -120,7 +121,7 @@ def _score(est: Estimator, obj, params, true, keys, repeats, gen) -> tuple[float
 
 def run(config: Config, ctx: Context) -> Outcome:
     gen = ctx.generator(config.seed)
-    objs = _objectives(config, gen)
+    objs = _objectives(config, ctx.device)
     metrics: dict[str, object] = {}
     arrays: dict[str, np.ndarray] = {
         "samples": np.array(config.samples),
@@ -256,7 +257,10 @@ def _claims(config, fit_s, d_out, joint, isolated, curves, errors) -> list[Claim
 
 def _population_speed(obj: ModuleObjective, params, gen, size: int = 100) -> dict[str, float]:
     """Network evaluations per second: one vmapped population vs a Python loop (same work)."""
-    deltas = {k: 0.01 * torch.randn((size, *v.shape), generator=gen) for k, v in params.items()}
+    deltas = {
+        k: 0.01 * torch.randn((size, *v.shape), generator=gen, dtype=v.dtype, device=v.device)
+        for k, v in params.items()
+    }
     obj.population(params, deltas)  # warm-up
     start = time.perf_counter()
     obj.population(params, deltas)

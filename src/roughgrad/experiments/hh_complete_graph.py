@@ -74,10 +74,14 @@ def _self_coupled(w: np.ndarray, config: Config, ctx: Context) -> tuple[np.ndarr
 
 def _graph(w: np.ndarray, config: Config, ctx: Context) -> np.ndarray:
     gen = ctx.generator(config.seed)
-    spread = 1 + config.edge_spread * torch.randn(config.n, config.n, generator=gen)
-    base = complete_graph(config.n, 1.0) * spread  # fixed per-edge pattern, scaled by w
-    wt = torch.as_tensor(w, dtype=torch.float32)
-    w_rec = (wt[:, None, None] * base).to(ctx.device)  # (K, n, n)
+    spread = 1 + config.edge_spread * torch.randn(
+        config.n, config.n, generator=gen, device=ctx.device
+    )
+    base = (
+        complete_graph(config.n, 1.0).to(ctx.device) * spread
+    )  # fixed per-edge pattern, scaled by w
+    wt = torch.as_tensor(w, dtype=torch.float32, device=ctx.device)
+    w_rec = wt[:, None, None] * base  # (K, n, n)
     res = simulate(
         torch.ones(len(w), config.n, device=ctx.device),
         round(config.tau_ms / config.dt),

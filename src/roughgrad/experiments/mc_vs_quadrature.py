@@ -62,7 +62,7 @@ def reference_gradient(thetas: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def run(config: Config, ctx: Context) -> Outcome:
-    gen = ctx.generator(config.seed)
+    gen = ctx.generator(config.seed, torch.device("cpu"))  # a 1-D toy: runs on the CPU
     obj = FunctionObjective(lambda p: toy_loss(p["w"]).sum())
     thetas = np.linspace(-10, 10, config.points)
     methods = {
