@@ -71,6 +71,10 @@ QUICK_EXPECT: dict[str, dict[str, list[str]]] = {
         "claims": ["xcorr_minimum_at_target"],
         "figures": ["xcorr_vs_mse.png"],
     },
+    "rnn-frequency-halving": {  # learning needs the default's budget; the collapse shows fast
+        "claims": ["reset_training_collapses"],
+        "figures": ["rnn_training.png"],
+    },
     "mc-vs-quadrature": {
         "claims": ["mc_blows_up_at_borders", "quadrature_accurate", "baseline_antithetic_fix_mc"],
         "figures": ["mc_vs_quadrature.png"],

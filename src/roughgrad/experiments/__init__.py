@@ -10,6 +10,7 @@ from roughgrad.experiments import (
     hh_silence,
     mc_vs_quadrature,
     mollify,
+    rnn_frequency_halving,
     sin_frequency,
     sin_gradient_field,
 )
@@ -36,6 +37,7 @@ EXPERIMENTS: dict[str, Experiment] = {
     "mollify": mollify.EXPERIMENT,
     "hh-complete-graph": hh_complete_graph.EXPERIMENT,
     "cross-correlation-loss": cross_correlation_loss.EXPERIMENT,
+    "rnn-frequency-halving": rnn_frequency_halving.EXPERIMENT,
 }
 
 __all__ = [
