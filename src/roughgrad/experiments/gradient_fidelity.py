@@ -52,7 +52,7 @@ from roughgrad.estimators import (
     relative_error,
 )
 from roughgrad.experiments._contract import Claim, ConfigBase, Context, Experiment, Outcome, param
-from roughgrad.objectives import MinibatchObjective, ModuleObjective
+from roughgrad.objectives import MinibatchObjective, ModuleObjective, detached_params
 
 NODE_BAR = {10: 0.48, 100: 0.86, 1000: 0.98}
 SMOOTH_BAR = {10: 0.05, 100: 0.14, 1000: 0.41}
@@ -105,7 +105,7 @@ def _objectives(config: Config, device: torch.device):
 
 
 def _params(obj: ModuleObjective) -> dict[str, torch.Tensor]:
-    return {k: v.detach() for k, v in obj.model.named_parameters()}
+    return detached_params(obj.model)
 
 
 def _score(est: Estimator, obj, params, true, keys, repeats, gen) -> tuple[float, float, float]:
@@ -327,7 +327,7 @@ def objective(config: Config, ctx: Context):
     obj = MinibatchObjective(
         model, nn.functional.cross_entropy, data.x_train, data.y_train, config.batch
     )
-    return obj, {k: v.detach() for k, v in model.named_parameters()}
+    return obj, detached_params(model)
 
 
 EXPERIMENT = Experiment(

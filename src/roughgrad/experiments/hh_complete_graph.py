@@ -56,12 +56,12 @@ PROFILES = {
 }
 
 
-def _self_coupled(w: np.ndarray, config: Config, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
-    """L(w) for one self-coupled neuron per w (the population is a batch of 1-neuron graphs)."""
+def _simulate_graphs(w: np.ndarray, pattern: torch.Tensor, config: Config, ctx: Context):
+    """One complete graph per w, W_rec = w * pattern (n, n), all in one batched simulation."""
     wt = torch.as_tensor(w, dtype=torch.float32, device=ctx.device)
-    w_rec = wt[:, None, None]  # (K, 1, 1): each batch member is its own 1-neuron graph
-    res = simulate(
-        torch.ones(len(w), 1, device=ctx.device),
+    w_rec = wt[:, None, None] * pattern  # (K, n, n)
+    return simulate(
+        torch.ones(len(w), pattern.shape[0], device=ctx.device),
         round(config.tau_ms / config.dt),
         config.dt,
         i_input=config.i_drive,
@@ -69,29 +69,22 @@ def _self_coupled(w: np.ndarray, config: Config, ctx: Context) -> tuple[np.ndarr
         output="sigmoid",
         synapse="spike",
     )
+
+
+def _self_coupled(w: np.ndarray, config: Config, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """L(w) and spike counts for one self-coupled neuron per w (1-neuron complete graphs)."""
+    res = _simulate_graphs(w, complete_graph(1, 1.0).to(ctx.device), config, ctx)
     return res.output_mean[:, 0].cpu().numpy().astype(float), res.spike_counts[:, 0].cpu().numpy()
 
 
 def _graph(w: np.ndarray, config: Config, ctx: Context) -> np.ndarray:
+    """Mean L(w) of an n-neuron complete graph with a fixed random spread per edge."""
     gen = ctx.generator(config.seed)
     spread = 1 + config.edge_spread * torch.randn(
         config.n, config.n, generator=gen, device=ctx.device
     )
-    base = (
-        complete_graph(config.n, 1.0).to(ctx.device) * spread
-    )  # fixed per-edge pattern, scaled by w
-    wt = torch.as_tensor(w, dtype=torch.float32, device=ctx.device)
-    w_rec = wt[:, None, None] * base  # (K, n, n)
-    res = simulate(
-        torch.ones(len(w), config.n, device=ctx.device),
-        round(config.tau_ms / config.dt),
-        config.dt,
-        i_input=config.i_drive,
-        w_rec=w_rec,
-        output="sigmoid",
-        synapse="spike",
-    )
-    return res.output_mean.mean(-1).cpu().numpy().astype(float)
+    pattern = complete_graph(config.n, 1.0).to(ctx.device) * spread
+    return _simulate_graphs(w, pattern, config, ctx).output_mean.mean(-1).cpu().numpy()
 
 
 def run(config: Config, ctx: Context) -> Outcome:

@@ -49,7 +49,7 @@ from roughgrad.experiments._contract import (
     param,
 )
 from roughgrad.nn import SineSum
-from roughgrad.objectives import MinibatchObjective
+from roughgrad.objectives import MinibatchObjective, detached_params
 from roughgrad.periodic import (
     StabilityWarning,
     basin_half_width,
@@ -117,12 +117,19 @@ PROFILES = {
 }
 
 
-def _target(config: Config, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """Target values at x (..., B): sum of the configured sines plus noise."""
-    f, a, p = (
-        torch.as_tensor(v, dtype=x.dtype, device=x.device)
+def _sines(config: Config, like: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The target's (frequencies, amplitudes, phases) as (K,) tensors like ``like``."""
+    return tuple(
+        torch.as_tensor(v, dtype=like.dtype, device=like.device)
         for v in (config.freqs(), config.amps(), config.phases())
     )
+
+
+def _target(
+    config: Config, x: torch.Tensor, gen: torch.Generator, sines: tuple | None = None
+) -> torch.Tensor:
+    """Target values at x (..., B): sum of the configured sines plus noise."""
+    f, a, p = sines if sines is not None else _sines(config, x)
     y = (a * torch.sin(x[..., None] * f + p)).sum(-1)  # (..., B)
     if config.noise:
         y = y + config.noise * torch.randn(x.shape, generator=gen, dtype=x.dtype, device=x.device)
@@ -149,8 +156,8 @@ def _train(
     Returns final freqs, windowed losses (n, L) and frequency trajectories (n, L, K).
     """
     n, k = freq.shape
-    a = torch.as_tensor(config.amps(), dtype=freq.dtype, device=freq.device)
-    p = torch.as_tensor(config.phases(), dtype=freq.dtype, device=freq.device)
+    sines = _sines(config, freq)  # built once: the loop below runs up to 10^6 steps
+    _, a, p = sines
     m, v = torch.zeros_like(freq), torch.zeros_like(freq)
     n_logs = config.steps // config.log_every
     losses = freq.new_zeros(n, n_logs)
@@ -170,7 +177,7 @@ def _train(
                 * 2
                 - 1
             ) * r  # (n, B)
-            y = _target(config, x, gen)
+            y = _target(config, x, gen, sines)
             phase = x[..., None] * freq[:, None, :] + p  # (n, B, K)
             err = (a * torch.sin(phase)).sum(-1) - y  # (n, B)
             losses[:, j] += (err**2).mean(1) / config.log_every
@@ -418,7 +425,7 @@ def objective(config: Config, ctx: Context):
         model.amplitude.copy_(torch.as_tensor(config.amps()))
         model.phase.copy_(torch.as_tensor(config.phases()))
     obj = MinibatchObjective(model, nn.functional.mse_loss, x, y, config.batch_size)
-    return obj, {k: v.detach() for k, v in model.named_parameters()}
+    return obj, detached_params(model)
 
 
 EXPERIMENT = Experiment(

@@ -126,6 +126,7 @@ def simulate(
     syn = torch.zeros_like(drive)  # presynaptic trace (graded synapses)
     i_syn = torch.zeros_like(drive)  # postsynaptic current W_rec @ trace
     decay = torch.exp(torch.tensor(-dt / tau_syn, dtype=dtype))
+    lif_decay = torch.exp(torch.tensor(-dt / lif.tau_m, dtype=dtype))
     counts = torch.zeros_like(drive)
     out_sum = torch.zeros_like(drive)
     trace = torch.zeros_like(drive)
@@ -144,7 +145,7 @@ def simulate(
             act = torch.sigmoid((v - out_th) / width)
         else:
             v_inf = lif.v_rest + current / lif.g_l
-            v = v_inf + (v - v_inf) * torch.exp(torch.tensor(-dt / lif.tau_m, dtype=dtype))
+            v = v_inf + (v - v_inf) * lif_decay
             spiked = v >= threshold
             v = torch.where(spiked, torch.full_like(v, lif.v_reset), v)
             act = spiked.to(dtype)

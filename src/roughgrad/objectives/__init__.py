@@ -1,6 +1,6 @@
 """Problems as pure functions of parameters (module + batch + criterion), with capabilities."""
 
-from roughgrad.objectives.base import NodePerturbable, Objective, Stochastic
+from roughgrad.objectives.base import NodePerturbable, Objective, Stochastic, detached_params
 from roughgrad.objectives.functions import FunctionObjective, Quadratic
 from roughgrad.objectives.module import MinibatchObjective, ModuleObjective
 from roughgrad.objectives.neuron import NeuronObjective
@@ -19,4 +19,5 @@ __all__ = [
     "RecurrentPerturbable",
     "SpikingNetObjective",
     "Stochastic",
+    "detached_params",
 ]

@@ -16,6 +16,11 @@ from torch import Tensor
 from roughgrad._types import Params
 
 
+def detached_params(model: torch.nn.Module) -> Params:
+    """``{name: tensor}`` of a module's parameters, detached: the point theta of an objective."""
+    return {k: v.detach() for k, v in model.named_parameters()}
+
+
 class Objective(ABC):
     """A scalar loss as a pure function of parameters."""
 
