@@ -79,6 +79,30 @@ QUICK_EXPECT: dict[str, dict[str, list[str]]] = {
         "claims": ["mc_blows_up_at_borders", "quadrature_accurate", "baseline_antithetic_fix_mc"],
         "figures": ["mc_vs_quadrature.png"],
     },
+    "snake-extrapolation": {
+        "claims": [
+            "snake_beats_relu_extrapolation",
+            "no_baseline_reaches_1e-3",
+            "spectral_extrapolates",
+        ],
+        "figures": ["final_fit.png", "training.gif", "training_loss.png"],
+    },
+    "snake-interpolation": {
+        "claims": ["no_baseline_reaches_1e-2", "spectral_interpolates"],
+        "figures": ["final_fit.png", "training.gif", "training_loss.png"],
+    },
+    "snake-decay": {
+        "claims": ["envelope_beats_snake_10x", "periodic_carrier_misses_decay"],
+        "figures": ["final_fit.png", "training.gif", "training_loss.png"],
+    },
+    "snake-coefficients": {
+        "claims": ["coefficients_matter"],
+        "figures": ["coefficients_heatmap.png", "best_and_worst.png"],
+    },
+    "snake-tsne": {
+        "claims": ["spectral_features_track_phase"],
+        "figures": ["tsne.png"],
+    },
 }
 
 

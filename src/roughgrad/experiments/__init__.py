@@ -13,6 +13,10 @@ from roughgrad.experiments import (
     rnn_frequency_halving,
     sin_frequency,
     sin_gradient_field,
+    snake_coefficients,
+    snake_decay,
+    snake_fit,
+    snake_tsne,
 )
 from roughgrad.experiments._contract import (
     Claim,
@@ -38,6 +42,11 @@ EXPERIMENTS: dict[str, Experiment] = {
     "hh-complete-graph": hh_complete_graph.EXPERIMENT,
     "cross-correlation-loss": cross_correlation_loss.EXPERIMENT,
     "rnn-frequency-halving": rnn_frequency_halving.EXPERIMENT,
+    "snake-extrapolation": snake_fit.EXTRAPOLATION,
+    "snake-interpolation": snake_fit.INTERPOLATION,
+    "snake-decay": snake_decay.EXPERIMENT,
+    "snake-coefficients": snake_coefficients.EXPERIMENT,
+    "snake-tsne": snake_tsne.EXPERIMENT,
 }
 
 __all__ = [

@@ -1,7 +1,16 @@
 """Periodic activations and layers (Snake, Sine/SIREN, Fourier features) and an MLP builder."""
 
 from roughgrad.nn.activations import ACTIVATIONS, Sine, Snake, SnakeB, snake
-from roughgrad.nn.mlp import FourierFeatures, SineSum, SirenLayer, mlp, siren
+from roughgrad.nn.ensemble import Ensemble, fit_ensemble
+from roughgrad.nn.mlp import (
+    FourierFeatures,
+    Modulated,
+    PeriodicMLP,
+    SineSum,
+    SirenLayer,
+    mlp,
+    siren,
+)
 from roughgrad.nn.recurrent import (
     GatedRNN,
     SigmoidRNN,
@@ -13,8 +22,11 @@ from roughgrad.nn.recurrent import (
 
 __all__ = [
     "ACTIVATIONS",
+    "Ensemble",
     "FourierFeatures",
     "GatedRNN",
+    "Modulated",
+    "PeriodicMLP",
     "SigmoidRNN",
     "Sine",
     "SineSum",
@@ -23,6 +35,7 @@ __all__ = [
     "SnakeB",
     "Window",
     "detach_state",
+    "fit_ensemble",
     "mlp",
     "recurrent_model",
     "siren",

@@ -65,7 +65,9 @@ class SnakeB(nn.Module):
         super().__init__()
         if b == 0:
             raise ValueError("SnakeB needs b != 0")
-        self.a, self.b = a, b
+        # buffers, so that an Ensemble of members with different (a, b) stacks them
+        self.register_buffer("a", torch.tensor(float(a)))
+        self.register_buffer("b", torch.tensor(float(b)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + torch.sin(self.a * x) ** 2 / self.b

@@ -112,3 +112,60 @@ class SineSum(nn.Module):
         return self.offset + (torch.sin(x * self.freq + self.phase) * self.amplitude).sum(
             -1, keepdim=True
         )
+
+
+class PeriodicMLP(nn.Module):
+    """An MLP on Fourier features: y = head([sin(x B^T), cos(x B^T)]).
+
+    Every function of the features is periodic in x with the periods of B, so the model
+    extrapolates a periodic signal exactly once B holds its fundamental frequencies -- which
+    :func:`roughgrad.periodic.spectral_model` reads off a periodogram of the training data.
+
+    Args:
+        freqs: (m,) or (m, d) angular frequencies of the features.
+        hidden: widths of the head's hidden layers.
+        activation: the head's activation (a key of ACTIVATIONS).
+        out_features: output size.
+    """
+
+    def __init__(
+        self,
+        freqs: torch.Tensor,
+        hidden: Sequence[int] = (64, 64),
+        *,
+        activation: str = "tanh",
+        out_features: int = 1,
+    ) -> None:
+        super().__init__()
+        self.features = FourierFeatures(freqs)
+        n_feat = 2 * self.features.freqs.shape[0]
+        self.head = mlp((n_feat, *hidden, out_features), activation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+class Modulated(nn.Module):
+    """y = carrier(x) * exp(g(x / scale)): a carrier times a positive envelope.
+
+    ``g`` is a ReLU MLP, so outside the training range the log-envelope continues along a
+    straight line: exponential decay or growth is extrapolated, and a constant envelope stays
+    constant. With a :class:`PeriodicMLP` carrier this follows decaying oscillations such as
+    exp(-|x|/tau) sin(x) (seed 001, "Fitting on a Decaying Signal").
+
+    Args:
+        carrier: the oscillating part (any module mapping x to y).
+        hidden: widths of g's hidden layers.
+        scale: x is divided by it before g, so g sees inputs of order one.
+    """
+
+    def __init__(self, carrier: nn.Module, hidden: Sequence[int] = (64,), *, scale: float = 1.0):
+        super().__init__()
+        if scale <= 0:
+            raise ValueError(f"Modulated needs scale > 0, got {scale}")
+        self.carrier = carrier
+        self.log_envelope = mlp((1, *hidden, 1), "relu")
+        self.scale = scale
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.carrier(x) * torch.exp(self.log_envelope(x / self.scale))

@@ -20,14 +20,37 @@ from torch import Tensor, nn
 
 
 class SigmoidRNN(nn.Module):
-    """r_t = sigmoid(W_in x_t + W_rec r_{t-1} + b), z_t = W_out r_t + c (seed 002)."""
+    """r_t = sigmoid(W_in x_t + W_rec r_{t-1} + b), z_t = W_out r_t + c (seed 002).
 
-    def __init__(self, inputs: int = 1, hidden: int = 32, outputs: int = 1) -> None:
+    ``init="default"`` keeps PyTorch's Linear initialisation (W_rec small: the state forgets
+    within a few steps and gradients through time vanish). ``init="critical"`` adds
+    ``gain`` * I to W_rec and -gain/2 to b, so each unit's self-map r -> sigmoid(gain r -
+    gain/2) has its fixed point at r = 1/2 with slope gain/4: at the default gain 4 the state
+    neither decays nor explodes at initialisation -- the sigmoid analogue of the identity
+    initialisation of ReLU RNNs (Le, Jaitly & Hinton 2015). It lets the network keep a bit
+    (which input cycle it is in) long enough for training to find it.
+    """
+
+    def __init__(
+        self,
+        inputs: int = 1,
+        hidden: int = 32,
+        outputs: int = 1,
+        *,
+        init: str = "default",
+        gain: float = 4.0,
+    ) -> None:
         super().__init__()
         self.inp = nn.Linear(inputs, hidden)
         self.rec = nn.Linear(hidden, hidden, bias=False)
         self.out = nn.Linear(hidden, outputs)
         self.hidden = hidden
+        if init == "critical":
+            with torch.no_grad():
+                self.rec.weight.add_(gain * torch.eye(hidden))
+                self.inp.bias.add_(-gain / 2)
+        elif init != "default":
+            raise ValueError(f"unknown init {init!r}; known: default, critical")
 
     def forward(self, x: Tensor, state: Tensor | None = None) -> tuple[Tensor, Tensor]:
         r = x.new_zeros(x.shape[0], self.hidden) if state is None else state
@@ -55,10 +78,12 @@ class GatedRNN(nn.Module):
         return self.out(y), state
 
 
-def recurrent_model(cell: str, hidden: int = 32, inputs: int = 1, outputs: int = 1) -> nn.Module:
-    """'rnn' (the seed's sigmoid RNN), 'gru' or 'lstm'."""
+def recurrent_model(
+    cell: str, hidden: int = 32, inputs: int = 1, outputs: int = 1, *, init: str = "default"
+) -> nn.Module:
+    """'rnn' (the seed's sigmoid RNN; ``init`` as in SigmoidRNN), 'gru' or 'lstm'."""
     if cell == "rnn":
-        return SigmoidRNN(inputs, hidden, outputs)
+        return SigmoidRNN(inputs, hidden, outputs, init=init)
     return GatedRNN(cell, inputs, hidden, outputs)
 
 
@@ -88,8 +113,14 @@ def train_tbptt(
     *,
     clip: float | None = 1.0,
     loss_fn: Callable[[Tensor, Tensor], Tensor] = nn.functional.mse_loss,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
 ) -> list[float]:
-    """Truncated BPTT over ``windows``; returns the loss of every update."""
+    """Truncated BPTT over ``windows``; returns the loss of every update.
+
+    Each window: reset the state if asked, run the burn-in (no gradient), run the window,
+    backpropagate its loss (gradient norm clipped at ``clip``), step the optimiser and the
+    optional ``scheduler``, and carry the detached final state to the next window.
+    """
     state, losses = None, []
     for w in windows:
         if w.reset:
@@ -104,6 +135,8 @@ def train_tbptt(
         if clip is not None:
             nn.utils.clip_grad_norm_(model.parameters(), clip)
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
         state = detach_state(new_state)
         losses.append(float(loss.detach()))
     return losses

@@ -9,7 +9,7 @@ from roughgrad.periodic.clock import (
     sample_instants,
 )
 from roughgrad.periodic.estimate import SineFit, fit_sines
-from roughgrad.periodic.init import refine, spectral_init
+from roughgrad.periodic.init import refine, spectral_init, spectral_model
 from roughgrad.periodic.spectrum import fft_periodogram, gridded_periodogram, ls_periodogram
 from roughgrad.periodic.stability import (
     StabilityWarning,
@@ -40,4 +40,5 @@ __all__ = [
     "sample_instants",
     "sgd_lr_limit",
     "spectral_init",
+    "spectral_model",
 ]

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from roughgrad.nn.mlp import FourierFeatures, SineSum, SirenLayer
+from roughgrad.nn.mlp import FourierFeatures, Modulated, PeriodicMLP, SineSum, SirenLayer
 from roughgrad.periodic.estimate import SineFit, fit_sines
 
 
@@ -54,6 +54,35 @@ def spectral_init(
                 f"{type(module).__name__}"
             )
     return fit
+
+
+def spectral_model(
+    x: np.ndarray | torch.Tensor,
+    y: np.ndarray | torch.Tensor,
+    *,
+    max_freq: float,
+    n_components: int = 1,
+    hidden: tuple[int, ...] = (64, 64),
+    envelope: bool = False,
+    envelope_hidden: tuple[int, ...] = (64,),
+) -> tuple[nn.Module, SineFit]:
+    """A model whose periods are read off the training data, ready for gradient descent.
+
+    ``fit_sines`` finds the ``n_components`` strongest frequencies of (x, y); they become the
+    Fourier features of a :class:`PeriodicMLP`, which then extrapolates with exactly those
+    periods. With ``envelope=True`` the carrier is wrapped in :class:`Modulated`, whose
+    log-envelope (a ReLU MLP of x / max|x|) continues linearly outside the data, so decaying or
+    growing oscillations are followed. Initial weights come from torch's global generator.
+
+    Returns:
+        (model, fit): the float32 model and the SineFit whose frequencies it uses.
+    """
+    xs, ys = _np(x), _np(y)
+    fit = fit_sines(xs, ys, n_components, max_freq=max_freq)
+    model: nn.Module = PeriodicMLP(torch.as_tensor(fit.freqs, dtype=torch.float32), hidden)
+    if envelope:
+        model = Modulated(model, envelope_hidden, scale=float(np.abs(xs).max()) or 1.0)
+    return model, fit
 
 
 def refine(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, max_iter: int = 50) -> float:

@@ -1,0 +1,328 @@
+"""Shared machinery of the seed 001 experiments: the models, their batched training and plots.
+
+Every model name maps to a builder; all seeds of one model train together as an
+:class:`~roughgrad.nn.Ensemble` (full-batch Adam, one member per seed).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torch import nn
+
+from roughgrad.data import SignalSplit, sine_split
+from roughgrad.experiments._contract import ConfigBase, ConfigError, Context, param
+from roughgrad.nn import Ensemble, fit_ensemble, mlp, siren
+from roughgrad.periodic import spectral_model
+
+TRAIN_COLOUR, TEST_COLOUR = "tab:blue", "tab:orange"  # the seed's colours
+
+# models whose frequencies come from a periodogram of the training data (ours)
+CONTENDERS = ("spectral", "spectral_envelope")
+
+
+@dataclass(frozen=True)
+class FitConfig(ConfigBase):
+    n_points: int = param(2000, "points on [start, end] (seed: L=2000)", ge=16)
+    start: float = param(-50.0, "left end of the x grid")
+    end: float = param(50.0, "right end of the x grid")
+    prop_train: float = param(0.5, "fraction of points in the training blocks", gt=0, lt=1)
+    hidden: int = param(512, "width of each of the two hidden layers (seed: 512)", ge=1)
+    steps: int = param(3000, "full-batch Adam steps", ge=1)
+    lr: float = param(1e-4, "Adam learning rate of the baselines (seed: 1e-4)", gt=0)
+    snake_a: float = param(30.0, "a of the Snake activation (seed: 30)", gt=0)
+    sin_omega0: float = param(1.0, "frequency of the sin activation, sin(omega0 z)", gt=0)
+    siren_omega0: float = param(30.0, "SIREN's omega0", gt=0)
+    spectral_lr: float = param(1e-3, "Adam learning rate of the spectral models", gt=0)
+    spectral_hidden: int = param(64, "hidden width of the spectral models' heads", ge=1)
+    max_freq: float = param(20.0, "highest frequency the periodogram searches (rad/unit)", gt=0)
+    seeds: int = param(5, "initialisation seeds of the spectral models", ge=1)
+    baseline_seeds: int = param(1, "initialisation seeds of every other model", ge=1)
+    frame_every: int = param(100, "steps between frames of the training GIF", ge=1)
+
+    def validate(self) -> None:
+        if not self.start < self.end:
+            raise ConfigError(f"start={self.start} must be < end={self.end}: the span is empty")
+        models = getattr(self, "models", ())
+        unknown = [m for m in (*models, *getattr(self, "animate", ())) if m not in MODELS]
+        if unknown:
+            raise ConfigError(f"unknown model {unknown[0]!r}; known: {', '.join(MODELS)}")
+        missing = [m for m in getattr(self, "animate", ()) if m not in models]
+        if missing:
+            raise ConfigError(f"animate={missing[0]!r} is not among models={','.join(models)}")
+
+
+Builder = Callable[[FitConfig, SignalSplit], nn.Module]
+
+
+def _activation_mlp(activation: str, **kw: Any) -> Builder:
+    return lambda c, s: mlp((1, c.hidden, c.hidden, 1), activation, init="xavier_normal", **kw)
+
+
+def _spectral(envelope: bool) -> Builder:
+    def build(c: FitConfig, s: SignalSplit) -> nn.Module:
+        model, _ = spectral_model(
+            s.x[s.train],
+            s.y[s.train],
+            max_freq=c.max_freq,
+            hidden=(c.spectral_hidden, c.spectral_hidden),
+            envelope=envelope,
+        )
+        return model
+
+    return build
+
+
+MODELS: dict[str, Builder] = {
+    "snake": lambda c, s: _activation_mlp("snake", a=c.snake_a)(c, s),
+    "snake_learnable": lambda c, s: _activation_mlp(
+        "snake", a=c.snake_a, learnable=True, features=c.hidden
+    )(c, s),
+    "x_sin2": _activation_mlp("snake", a=1.0),  # x + sin^2(x): Snake with a = 1
+    "relu": _activation_mlp("relu"),
+    "tanh": _activation_mlp("tanh"),
+    "gelu": _activation_mlp("gelu"),
+    "sin": lambda c, s: _activation_mlp("sin", omega0=c.sin_omega0)(c, s),
+    "siren": lambda c, s: siren((1, c.hidden, c.hidden, 1), omega0=c.siren_omega0),
+    "spectral": _spectral(envelope=False),
+    "spectral_envelope": _spectral(envelope=True),
+}
+
+MODEL_LABELS = {
+    "snake": "Snake",
+    "snake_learnable": "Snake, learnable a",
+    "x_sin2": "x + sin²(x)",
+    "relu": "ReLU",
+    "tanh": "tanh",
+    "gelu": "GELU",
+    "sin": "sin",
+    "siren": "SIREN",
+    "spectral": "spectral (ours)",
+    "spectral_envelope": "spectral + envelope (ours)",
+}
+
+
+def make_split(config: FitConfig, *, reverse: bool, signal: str = "sin", **kw: float):
+    return sine_split(
+        config.n_points,
+        start=config.start,
+        end=config.end,
+        prop_train=config.prop_train,
+        reverse=reverse,
+        signal=signal,
+        **kw,
+    )
+
+
+def _members(
+    builders: Sequence[Callable[[], nn.Module]], seeds: Sequence[int], device: torch.device
+) -> Ensemble:
+    members = []
+    for build, seed in zip(builders, seeds, strict=True):
+        torch.manual_seed(seed)
+        members.append(build().to(device))
+    return Ensemble(members)
+
+
+@dataclass
+class Fitted:
+    """One trained ensemble with its per-member errors and the arrays the figures need."""
+
+    ensemble: Ensemble
+    test_mse: np.ndarray  # (members,)
+    train_mse: np.ndarray
+    pred: np.ndarray  # (members, n_points) on the whole grid
+    loss: np.ndarray  # (steps, members)
+    frames: np.ndarray  # (frames, n_points) of member 0, empty if not animated
+    seconds: float
+
+
+def train_members(
+    builders: Sequence[Callable[[], nn.Module]],
+    split: SignalSplit,
+    *,
+    steps: int,
+    lr: float,
+    seeds: Sequence[int],
+    ctx: Context,
+    frame_every: int = 0,
+    label: str = "",
+) -> Fitted:
+    """Build one member per builder (torch seeded with the matching entry of ``seeds``), train
+    them together, evaluate."""
+    dev = ctx.device
+    ensemble = _members(builders, seeds, dev)
+    x_all = torch.as_tensor(split.x, dtype=torch.float32, device=dev)[:, None]
+    y_all = torch.as_tensor(split.y, dtype=torch.float32, device=dev)[:, None]
+    train = torch.as_tensor(split.train, device=dev)
+    frames: list[np.ndarray] = []
+
+    def record(step: int, ens: Ensemble) -> None:
+        with torch.no_grad():
+            frames.append(ens(x_all)[0, :, 0].cpu().numpy())
+
+    start = time.perf_counter()
+    loss = fit_ensemble(
+        ensemble,
+        x_all[train],
+        y_all[train],
+        steps=steps,
+        lr=lr,
+        callback=record if frame_every else None,
+        every=frame_every,
+        track=lambda it: ctx.progress.track(it, total=steps, description=f"training {label}"),
+    ).numpy()
+    seconds = time.perf_counter() - start
+    if not np.isfinite(loss[-1]).all():
+        ctx.progress.log(f"warning: {label} training diverged (non-finite loss)")
+    with torch.no_grad():
+        pred = ensemble(x_all)[..., 0].cpu().numpy()
+    err = (pred - split.y[None]) ** 2
+    return Fitted(
+        ensemble,
+        err[:, split.test].mean(1),
+        err[:, split.train].mean(1),
+        pred,
+        loss,
+        np.array(frames) if frames else np.zeros((0, len(split.x))),
+        seconds,
+    )
+
+
+def fit_models(
+    config: FitConfig,
+    split: SignalSplit,
+    models: Sequence[str],
+    ctx: Context,
+    *,
+    animate: Sequence[str] = (),
+) -> dict[str, Fitted]:
+    """Train every model in ``models`` (contenders over ``seeds`` seeds, others over
+    ``baseline_seeds``), recording GIF frames of seed 0 for those in ``animate``."""
+    out: dict[str, Fitted] = {}
+    for name in models:
+        contender = name in CONTENDERS
+        n = config.seeds if contender else config.baseline_seeds
+        builders = [lambda name=name: MODELS[name](config, split)] * n
+        out[name] = train_members(
+            builders,
+            split,
+            steps=config.steps,
+            lr=config.spectral_lr if contender else config.lr,
+            seeds=range(config.seed, config.seed + n),
+            ctx=ctx,
+            frame_every=config.frame_every if name in animate else 0,
+            label=name,
+        )
+        ctx.progress.log(
+            f"{name}: held-out MSE {np.array2string(out[name].test_mse, precision=4)} "
+            f"({out[name].seconds:.0f} s)"
+        )
+    return out
+
+
+def fit_metrics(fits: dict[str, Fitted], split: SignalSplit) -> dict[str, Any]:
+    """test_mse_<model> (median over seeds), its per-seed list, train MSE and seconds."""
+    metrics: dict[str, Any] = {"zero_predictor_test_mse": float((split.y[split.test] ** 2).mean())}
+    for name, f in fits.items():
+        metrics[f"test_mse_{name}"] = float(np.median(f.test_mse))
+        metrics[f"test_mse_{name}_per_seed"] = [float(v) for v in f.test_mse]
+        metrics[f"train_mse_{name}"] = float(np.median(f.train_mse))
+        metrics[f"train_seconds_{name}"] = round(f.seconds, 2)
+    return metrics
+
+
+def fit_arrays(fits: dict[str, Fitted], split: SignalSplit, frame_every: int) -> dict[str, Any]:
+    arrays: dict[str, Any] = {
+        "x": split.x,
+        "y": split.y,
+        "train": split.train,
+        "test": split.test,
+    }
+    for name, f in fits.items():
+        arrays[f"pred_{name}"] = f.pred
+        arrays[f"loss_{name}"] = f.loss
+        if len(f.frames):
+            arrays[f"frames_{name}"] = f.frames
+            arrays["frame_steps"] = np.minimum(np.arange(len(f.frames)) * frame_every, len(f.loss))
+    return arrays
+
+
+def fraction_below(values: Sequence[float], bound: float) -> float:
+    return float(np.mean(np.asarray(values) <= bound))
+
+
+def _scatter_data(ax: plt.Axes, arrays: dict[str, np.ndarray]) -> None:
+    x, y = arrays["x"], arrays["y"]
+    ax.scatter(x[arrays["train"]], y[arrays["train"]], s=2, c=TRAIN_COLOUR, label="train")
+    ax.scatter(x[arrays["test"]], y[arrays["test"]], s=2, c=TEST_COLOUR, label="test")
+    for side in ("right", "top"):
+        ax.spines[side].set_visible(False)
+
+
+def _ylim(arrays: dict[str, np.ndarray]) -> tuple[float, float]:
+    span = float(np.abs(arrays["y"]).max()) or 1.0
+    return -1.6 * span, 1.6 * span
+
+
+def fit_figure(arrays: dict[str, np.ndarray], metrics: dict[str, Any], title: str) -> plt.Figure:
+    """One row per model: the data (train blue, test orange, as in the seed) and seed 0's fit."""
+    names = [k[len("pred_") :] for k in arrays if k.startswith("pred_")]
+    fig, axes = plt.subplots(len(names), 1, figsize=(12, 1.7 * len(names)), sharex=True)
+    axes = np.atleast_1d(axes)
+    for ax, name in zip(axes, names, strict=True):
+        _scatter_data(ax, arrays)
+        ax.plot(arrays["x"], arrays[f"pred_{name}"][0], c="k", lw=1, label="model (seed 0)")
+        ax.set_ylim(*_ylim(arrays))
+        ax.set_title(
+            f"{MODEL_LABELS.get(name, name)}: held-out MSE {metrics[f'test_mse_{name}']:.3g}"
+            " (median over seeds)",
+            fontsize=9,
+            loc="left",
+        )
+    axes[0].legend(loc="upper right", fontsize=7, ncol=3, markerscale=3)
+    axes[-1].set_xlabel("x")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def training_gif(arrays: dict[str, np.ndarray], title: str) -> bytes:
+    """The seed's animation: the fit of each animated model (seed 0) as training proceeds."""
+    from roughgrad.plot import gif_bytes
+
+    names = [k[len("frames_") :] for k in arrays if k.startswith("frames_")]
+    steps = arrays["frame_steps"]
+
+    def frames():
+        for i, step in enumerate(steps):
+            fig, axes = plt.subplots(len(names), 1, figsize=(10, 2 * len(names)), dpi=72)
+            for ax, name in zip(np.atleast_1d(axes), names, strict=True):
+                _scatter_data(ax, arrays)
+                ax.plot(arrays["x"], arrays[f"frames_{name}"][i], c="k", lw=1.2)
+                ax.set_ylim(*_ylim(arrays))
+                ax.set_title(f"{MODEL_LABELS.get(name, name)}, step {step}", fontsize=9)
+            fig.suptitle(title, fontsize=10)
+            fig.tight_layout()
+            yield fig
+
+    return gif_bytes(frames(), fps=8)
+
+
+def loss_figure(arrays: dict[str, np.ndarray]) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for key in arrays:
+        if key.startswith("loss_"):
+            name = key[len("loss_") :]
+            ax.semilogy(np.median(arrays[key], axis=1), label=MODEL_LABELS.get(name, name))
+    ax.set_xlabel("Adam step")
+    ax.set_ylabel("training MSE (median over seeds)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
