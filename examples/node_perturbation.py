@@ -17,8 +17,9 @@ evaluations = 0
 
 for _ in range(300):
     idx = torch.randint(len(data.x_train), (128,), generator=gen)
-    objective = ModuleObjective(model, nn.functional.cross_entropy, data.x_train[idx],
-                                data.y_train[idx])
+    objective = ModuleObjective(
+        model, nn.functional.cross_entropy, data.x_train[idx], data.y_train[idx]
+    )
     estimate = estimator(objective, dict(model.named_parameters()), generator=gen)
     evaluations += estimate.num_evals
     opt.zero_grad()

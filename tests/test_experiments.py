@@ -73,7 +73,7 @@ QUICK_EXPECT: dict[str, dict[str, list[str]]] = {
     },
     "rnn-frequency-halving": {  # learning needs the default's budget; the collapse shows fast
         "claims": ["reset_training_collapses"],
-        "figures": ["rnn_training.png"],
+        "figures": ["rnn_training.png", "rollouts.png"],
     },
     "mc-vs-quadrature": {
         "claims": ["mc_blows_up_at_borders", "quadrature_accurate", "baseline_antithetic_fix_mc"],

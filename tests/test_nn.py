@@ -128,6 +128,10 @@ def test_periodic_mlp_is_periodic_and_spectral_model_finds_the_period():
     split = sine_split(400)
     fitted, fit = spectral_model(split.x[split.train], split.y[split.train], max_freq=10.0)
     assert abs(fit.freqs[0] - 1.0) < 1e-6
+    assert isinstance(fitted, PeriodicMLP)
+    assert float(fitted.features.freqs[0, 0]) == pytest.approx(fit.freqs[0], rel=1e-6)
+    enveloped, _ = spectral_model(split.x, split.y, max_freq=10.0, envelope=True)
+    assert isinstance(enveloped, Modulated) and enveloped.scale == pytest.approx(50.0)
 
 
 def test_modulated_log_envelope_extrapolates_linearly():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,12 @@ def _docs() -> dict[str, tuple[str, str]]:
 @click.version_option(package_name="roughgrad")
 def cli() -> None:
     """roughgrad: see why training fails, fix it, and reproduce every experiment."""
+    warnings.showwarning = _show_warning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings from the library reach the CLI user as one line on stderr."""
+    print(f"warning: {message}", file=sys.stderr)
 
 
 @cli.command("list")

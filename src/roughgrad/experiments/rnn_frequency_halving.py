@@ -39,7 +39,10 @@ backwards").
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Literal
 
@@ -64,7 +67,7 @@ class Config(ConfigBase):
     points_per_period: int = param(16, "time steps per input period", ge=4)
     hidden: int = param(32, "hidden units", ge=1)
     batch: int = param(16, "windows per update", ge=1)
-    steps: int = param(4000, "updates per run", ge=1)
+    steps: int = param(8000, "updates per run", ge=1)
     lr: float = param(0.01, "Adam learning rate (peak, with lr_schedule=cosine)", gt=0)
     lr_schedule: Literal["constant", "cosine"] = param(
         "cosine", "constant, or cosine decay to lr/100 over the run"
@@ -76,14 +79,17 @@ class Config(ConfigBase):
         2048, "steps before a carried-state stream restarts (stateful, burn_in, curriculum)", ge=2
     )
     warmup: float = param(
-        0.5,
+        0.75,
         "curriculum: fraction of updates spent on full-BPTT windows of growing length",
         ge=0,
         lt=1,
     )
     long_window: int = param(128, "window length of the long_windows mode", ge=2)
-    seeds: int = param(2, "seeds per (cell, mode)", ge=1)
+    seeds: int = param(5, "seeds per (cell, mode)", ge=1)
     eval_len: int = param(512, "free-running evaluation length (steps)", ge=64)
+    workers: int = param(
+        0, "processes running (cell, mode, seed) jobs in parallel; 0 = one per CPU core", ge=0
+    )
 
     def validate(self) -> None:
         from roughgrad.experiments._contract import ConfigError
@@ -97,9 +103,9 @@ class Config(ConfigBase):
 
 
 PROFILES = {
-    "quick": {"cells": ("gru",), "steps": 300, "seeds": 1, "eval_len": 128},
+    "quick": {"cells": ("gru",), "modes": ("reset",), "steps": 300, "seeds": 1, "eval_len": 128},
     "default": {},
-    "full": {"modes": MODES, "steps": 5000, "seeds": 5, "eval_len": 1024},
+    "full": {"modes": MODES, "steps": 12000, "seeds": 10, "eval_len": 1024},
 }
 
 
@@ -161,14 +167,20 @@ def reset_floor(ratio: float, cycles: int = 64, phases: int = 256) -> float:
     return float(targets.var(axis=1).mean())
 
 
-def rollout_mse(model: torch.nn.Module, config: Config, seed: int) -> float:
+def rollout(model: torch.nn.Module, config: Config, seed: int) -> tuple[float, np.ndarray]:
+    """Free-running MSE on 64 held-out sequences (after a 32-step burn-in) and the prediction
+    for the first of them."""
     gen = torch.Generator().manual_seed(10_000 + seed)
     x, y = _signal(
         torch.rand(64, generator=gen) * config.points_per_period, config.eval_len, config
     )
     with torch.no_grad():
         pred, _ = model(x)
-    return float(((pred[:, 32:] - y[:, 32:]) ** 2).mean())
+    return float(((pred[:, 32:] - y[:, 32:]) ** 2).mean()), pred[0, :, 0].numpy()
+
+
+def rollout_mse(model: torch.nn.Module, config: Config, seed: int) -> float:
+    return rollout(model, config, seed)[0]
 
 
 def train_one(
@@ -188,6 +200,18 @@ def train_one(
     return model, losses
 
 
+def _job(cell: str, mode: str, seed: int, config: Config):
+    """One run in a worker process (one intra-op thread): (cell, mode, seed, mse, losses)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        model, losses = train_one(cell, mode, seed, config)
+        mse, trace = rollout(model, config, seed)
+        return cell, mode, seed, mse, (losses, trace)
+    finally:
+        torch.set_num_threads(threads)
+
+
 def run(config: Config, ctx: Context) -> Outcome:
     floor = reset_floor(config.ratio)
     target_variance = 0.5  # of sin over whole periods
@@ -199,14 +223,38 @@ def run(config: Config, ctx: Context) -> Outcome:
             f"mode stateful or curriculum"
         )
         warnings.warn(message, stacklevel=2)
-        ctx.progress.log("warning: " + message)
+    jobs = [
+        (c, m, s, config) for c in config.cells for m in config.modes for s in range(config.seeds)
+    ]
+    workers = min(config.workers or os.cpu_count() or 1, len(jobs))
+    done = {}
+    if workers > 1:
+        # hidden-32 RNNs gain nothing from intra-op threads; independent runs use the cores
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        with pool:
+            futures = [pool.submit(_job, *job) for job in jobs]
+            for fut in ctx.progress.track(
+                as_completed(futures), total=len(jobs), description="RNN runs"
+            ):
+                cell, mode, seed, mse, losses = fut.result()
+                done[(cell, mode, seed)] = (mse, losses)
+    else:
+        for job in ctx.progress.track(jobs, total=len(jobs), description="RNN runs"):
+            cell, mode, seed, mse, losses = _job(*job)
+            done[(cell, mode, seed)] = (mse, losses)
     results: dict[tuple[str, str], list[float]] = {}
     curves = {}
-    jobs = [(c, m, s) for c in config.cells for m in config.modes for s in range(config.seeds)]
-    for cell, mode, seed in ctx.progress.track(jobs, total=len(jobs), description="RNN runs"):
-        model, losses = train_one(cell, mode, seed, config)
-        results.setdefault((cell, mode), []).append(rollout_mse(model, config, seed))
+    for cell, mode, seed, _ in jobs:
+        mse, (losses, trace) = done[(cell, mode, seed)]
+        results.setdefault((cell, mode), []).append(mse)
         curves[f"loss_{cell}_{mode}_{seed}"] = np.array(losses)
+        if seed == 0:
+            curves[f"rollout_{cell}_{mode}"] = trace
+    gen = torch.Generator().manual_seed(10_000)
+    t0 = torch.rand(64, generator=gen)[:1] * config.points_per_period
+    curves["rollout_input"], curves["rollout_target"] = (
+        v[0, :, 0].numpy() for v in _signal(t0, config.eval_len, config)
+    )
     metrics: dict[str, object] = {"target_variance": target_variance, "reset_floor": floor}
     for (cell, mode), vals in results.items():
         metrics[f"mse_{mode}_{cell}"] = vals
@@ -264,13 +312,56 @@ def figures(outcome: Outcome, config: Config) -> dict:
         )
     axs[0].set(xlabel="step", title="windows one cycle apart: same inputs, opposite targets")
     axs[0].legend(fontsize=8)
-    for key, loss in outcome.arrays.items():
-        k = max(1, len(loss) // 100)
-        axs[1].plot(np.convolve(loss, np.ones(k) / k, mode="valid"), lw=1, label=key[5:])
-    axs[1].set(xlabel="update", ylabel="training MSE", yscale="log", title="training loss")
-    axs[1].legend(fontsize=6, ncol=2)
+    styles = {"rnn": "-", "gru": "--", "lstm": ":"}
+    for m_i, mode in enumerate(config.modes):
+        for cell in config.cells:
+            runs = [outcome.arrays.get(f"loss_{cell}_{mode}_{s}") for s in range(config.seeds)]
+            runs = [r for r in runs if r is not None]
+            if not runs:
+                continue
+            med = np.median(np.stack(runs), axis=0)
+            k = max(1, len(med) // 100)
+            axs[1].plot(
+                np.convolve(med, np.ones(k) / k, mode="valid"),
+                lw=1.2,
+                ls=styles.get(cell, "-"),
+                c=f"C{m_i}",
+                label=f"{cell}, {mode}",
+            )
+    axs[1].set(
+        xlabel="update",
+        ylabel="training MSE",
+        yscale="log",
+        title="training loss (median over seeds, smoothed)",
+    )
+    axs[1].legend(fontsize=7, ncol=1, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
-    return {"rnn_training": fig}
+    return {"rnn_training": fig, "rollouts": _rollout_figure(outcome.arrays, config)}
+
+
+def _rollout_figure(arrays: dict, config: Config):
+    import matplotlib.pyplot as plt
+
+    modes = [m for m in config.modes if any(f"rollout_{c}_{m}" in arrays for c in config.cells)]
+    fig, axs = plt.subplots(len(modes), 1, figsize=(13, 2.4 * len(modes)), squeeze=False)
+    t = np.arange(len(arrays["rollout_target"]))
+    for ax, mode in zip(axs[:, 0], modes, strict=True):
+        ax.plot(t, arrays["rollout_input"], c="0.8", lw=1, label="input sin(t)")
+        ax.plot(t, arrays["rollout_target"], c="k", lw=2, label=f"target sin({config.ratio:g} t)")
+        for cell in config.cells:
+            if f"rollout_{cell}_{mode}" in arrays:
+                ax.plot(t, arrays[f"rollout_{cell}_{mode}"], lw=1, label=f"{cell} (seed 0)")
+        ax.axvline(32, c="0.5", ls=":", lw=1)
+        ax.set_title(
+            f"{mode}: free-running on a held-out sequence (scored after the dotted line)",
+            fontsize=9,
+            loc="left",
+        )
+        ax.set_ylim(-1.5, 1.5)
+    axs[0, 0].legend(fontsize=7, ncol=5, loc="upper right")
+    axs[-1, 0].set_xlabel("step")
+    fig.tight_layout()
+    return fig
 
 
 EXPERIMENT = Experiment(
