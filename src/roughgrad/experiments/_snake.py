@@ -326,3 +326,14 @@ def loss_figure(arrays: dict[str, np.ndarray]) -> plt.Figure:
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def fit_figures(outcome: Any, title: str) -> dict[str, Any]:
+    """The final fit, the training curves and (when frames were recorded) the training GIF."""
+    out: dict[str, Any] = {
+        "final_fit": fit_figure(outcome.arrays, outcome.metrics, title),
+        "training_loss": loss_figure(outcome.arrays),
+    }
+    if any(k.startswith("frames_") for k in outcome.arrays):
+        out["training.gif"] = training_gif(outcome.arrays, title)
+    return out

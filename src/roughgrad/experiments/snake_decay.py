@@ -25,12 +25,10 @@ from roughgrad.experiments._contract import Claim, Context, Experiment, Outcome,
 from roughgrad.experiments._snake import (
     FitConfig,
     fit_arrays,
-    fit_figure,
+    fit_figures,
     fit_metrics,
     fit_models,
-    loss_figure,
     make_split,
-    training_gif,
 )
 
 
@@ -92,13 +90,7 @@ def run(config: Config, ctx: Context) -> Outcome:
 
 def figures(outcome: Outcome, config: Config) -> dict:
     title = f"exp(-|x|/{config.tau:g}) sin(x): train (blue) / held-out (orange)"
-    out: dict = {
-        "final_fit": fit_figure(outcome.arrays, outcome.metrics, title),
-        "training_loss": loss_figure(outcome.arrays),
-    }
-    if any(k.startswith("frames_") for k in outcome.arrays):
-        out["training.gif"] = training_gif(outcome.arrays, title)
-    return out
+    return fit_figures(outcome, title)
 
 
 EXPERIMENT = Experiment(

@@ -36,13 +36,11 @@ from roughgrad.experiments._snake import (
     CONTENDERS,
     FitConfig,
     fit_arrays,
-    fit_figure,
+    fit_figures,
     fit_metrics,
     fit_models,
     fraction_below,
-    loss_figure,
     make_split,
-    training_gif,
 )
 
 BASELINES = ("snake", "relu", "tanh", "sin", "x_sin2", "siren", "snake_learnable")
@@ -132,13 +130,7 @@ def run_interpolation(config: Config, ctx: Context) -> Outcome:
 def figures(outcome: Outcome, config: Config) -> dict:
     kind = outcome.metrics["split"]
     title = f"sin(x), {kind}: train (blue) / held-out (orange)"
-    out: dict = {
-        "final_fit": fit_figure(outcome.arrays, outcome.metrics, title),
-        "training_loss": loss_figure(outcome.arrays),
-    }
-    if any(k.startswith("frames_") for k in outcome.arrays):
-        out["training.gif"] = training_gif(outcome.arrays, title)
-    return out
+    return fit_figures(outcome, title)
 
 
 EXTRAPOLATION = Experiment(
