@@ -28,7 +28,9 @@ CONTENDERS = ("spectral", "spectral_envelope")
 
 
 @dataclass(frozen=True)
-class FitConfig(ConfigBase):
+class SplitConfig(ConfigBase):
+    """The seed's data, network size and baseline optimiser."""
+
     n_points: int = param(2000, "points on [start, end] (seed: L=2000)", ge=16)
     start: float = param(-50.0, "left end of the x grid")
     end: float = param(50.0, "right end of the x grid")
@@ -36,6 +38,16 @@ class FitConfig(ConfigBase):
     hidden: int = param(512, "width of each of the two hidden layers (seed: 512)", ge=1)
     steps: int = param(3000, "full-batch Adam steps", ge=1)
     lr: float = param(1e-4, "Adam learning rate of the baselines (seed: 1e-4)", gt=0)
+
+    def validate(self) -> None:
+        if not self.start < self.end:
+            raise ConfigError(f"start={self.start} must be < end={self.end}: the span is empty")
+
+
+@dataclass(frozen=True)
+class FitConfig(SplitConfig):
+    """SplitConfig plus the models compared and their settings."""
+
     snake_a: float = param(30.0, "a of the Snake activation (seed: 30)", gt=0)
     sin_omega0: float = param(1.0, "frequency of the sin activation, sin(omega0 z)", gt=0)
     siren_omega0: float = param(30.0, "SIREN's omega0", gt=0)
@@ -47,8 +59,7 @@ class FitConfig(ConfigBase):
     frame_every: int = param(100, "steps between frames of the training GIF", ge=1)
 
     def validate(self) -> None:
-        if not self.start < self.end:
-            raise ConfigError(f"start={self.start} must be < end={self.end}: the span is empty")
+        super().validate()
         models = getattr(self, "models", ())
         unknown = [m for m in (*models, *getattr(self, "animate", ())) if m not in MODELS]
         if unknown:
@@ -108,7 +119,7 @@ MODEL_LABELS = {
 }
 
 
-def make_split(config: FitConfig, *, reverse: bool, signal: str = "sin", **kw: float):
+def make_split(config: SplitConfig, *, reverse: bool, signal: str = "sin", **kw: float):
     return sine_split(
         config.n_points,
         start=config.start,

@@ -23,7 +23,7 @@ import numpy as np
 
 from roughgrad.experiments._contract import Claim, Context, Experiment, Outcome, param
 from roughgrad.experiments._snake import (
-    FitConfig,
+    SplitConfig,
     fit_figure,
     make_split,
     train_members,
@@ -32,7 +32,7 @@ from roughgrad.nn import mlp
 
 
 @dataclass(frozen=True)
-class Config(FitConfig):
+class Config(SplitConfig):
     a_values: tuple[float, ...] = param((1.0, 10.0, 30.0), "grid of a (frequency)", gt=0)
     b_values: tuple[float, ...] = param((1.0, 10.0, 30.0), "grid of b (1/amplitude)", gt=0)
     hidden: int = param(256, "hidden width (seed: 512; the default grid uses 256 for time)", ge=1)
