@@ -23,6 +23,10 @@ from roughgrad.periodic import spectral_model
 
 TRAIN_COLOUR, TEST_COLOUR = "tab:blue", "tab:orange"  # the seed's colours
 
+# the quick profile shared by the snake experiments (tests: seconds, not minutes)
+QUICK = {"hidden": 32, "steps": 300, "seeds": 2, "n_points": 400}
+FULL = {"baseline_seeds": 5}
+
 # models whose frequencies come from a periodogram of the training data (ours)
 CONTENDERS = ("spectral", "spectral_envelope")
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 from roughgrad.experiments._contract import Claim, Context, Experiment, Outcome, param
 from roughgrad.experiments._snake import (
+    FULL,
+    QUICK,
     FitConfig,
     fit_arrays,
     fit_figures,
@@ -44,15 +46,9 @@ class Config(FitConfig):
 
 
 PROFILES = {
-    "quick": {
-        "hidden": 32,
-        "steps": 300,
-        "seeds": 2,
-        "n_points": 400,
-        "models": ("snake", "spectral", "spectral_envelope"),
-    },
+    "quick": {**QUICK, "models": ("snake", "spectral", "spectral_envelope")},
     "default": {},
-    "full": {"baseline_seeds": 5},
+    "full": FULL,
 }
 
 

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from roughgrad.experiments._contract import Claim, Context, Experiment, Outcome, param
 from roughgrad.experiments._snake import (
     CONTENDERS,
+    FULL,
+    QUICK,
     FitConfig,
     fit_arrays,
     fit_figures,
@@ -62,16 +64,9 @@ class InterpolationConfig(Config):
 
 
 PROFILES = {
-    "quick": {
-        "hidden": 32,
-        "steps": 300,
-        "seeds": 2,
-        "n_points": 400,
-        "frame_every": 100,
-        "models": ("snake", "relu", "spectral"),
-    },
+    "quick": {**QUICK, "models": ("snake", "relu", "spectral")},
     "default": {},
-    "full": {"baseline_seeds": 5},
+    "full": FULL,
 }
 
 
