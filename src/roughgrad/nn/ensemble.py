@@ -88,7 +88,8 @@ def fit_ensemble(
     iterator (e.g. a progress bar).
     """
     opt = torch.optim.Adam(ensemble.parameters(), lr=lr)
-    history = torch.empty(steps, ensemble.size)
+    # kept on the members' device: one transfer at the end, no host sync per step
+    history = torch.empty(steps, ensemble.size, device=x.device)
     for step in (track or iter)(range(steps)):
         if callback is not None and every and step % every == 0:
             callback(step, ensemble)
@@ -96,7 +97,7 @@ def fit_ensemble(
         per_member = ((ensemble(x) - y) ** 2).flatten(1).mean(1)
         per_member.sum().backward()
         opt.step()
-        history[step] = per_member.detach().cpu()
+        history[step] = per_member.detach()
     if callback is not None and every:
         callback(steps, ensemble)
-    return history
+    return history.cpu()
