@@ -103,6 +103,28 @@ QUICK_EXPECT: dict[str, dict[str, list[str]]] = {
         "claims": ["spectral_features_track_phase"],
         "figures": ["tsne.png"],
     },
+    "digits-linear": {
+        "claims": [
+            "regression_matches_closed_form",
+            "node_perturbation_cheap_exact",
+            "regression_needs_s_ge_d",
+        ],
+        "figures": ["fit_s.png", "training.png"],
+    },
+    "digits-ann": {
+        "claims": [],
+        "figures": ["fit_s.png", "training_seed_setting.png", "training_fast_setting.png"],
+    },
+    "digits-bnn": {
+        "claims": [],
+        "figures": [
+            "loss_along_direction.png",
+            "training_short.png",
+            "training_long.png",
+            "autodiff_gradient_norm.png",
+            "traces.png",
+        ],
+    },
 }
 
 

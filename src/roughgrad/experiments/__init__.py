@@ -3,6 +3,9 @@
 from roughgrad.experiments import (
     clock,
     cross_correlation_loss,
+    digits_ann,
+    digits_bnn,
+    digits_linear,
     gradient_fidelity,
     hh_complete_graph,
     hh_descent_1d,
@@ -47,6 +50,9 @@ EXPERIMENTS: dict[str, Experiment] = {
     "snake-decay": snake_decay.EXPERIMENT,
     "snake-coefficients": snake_coefficients.EXPERIMENT,
     "snake-tsne": snake_tsne.EXPERIMENT,
+    "digits-linear": digits_linear.EXPERIMENT,
+    "digits-ann": digits_ann.EXPERIMENT,
+    "digits-bnn": digits_bnn.EXPERIMENT,
 }
 
 __all__ = [

@@ -1,7 +1,14 @@
 """Problems as pure functions of parameters (module + batch + criterion), with capabilities."""
 
-from roughgrad.objectives.base import NodePerturbable, Objective, Stochastic, detached_params
+from roughgrad.objectives.base import (
+    NodePerturbable,
+    Objective,
+    Restricted,
+    Stochastic,
+    detached_params,
+)
 from roughgrad.objectives.functions import FunctionObjective, Quadratic
+from roughgrad.objectives.hh_classifier import HHClassifier, HHNet, hh_forward
 from roughgrad.objectives.module import MinibatchObjective, ModuleObjective
 from roughgrad.objectives.neuron import NeuronObjective
 from roughgrad.objectives.recurrent import RecurrentPerturbable, RNNObjective
@@ -9,6 +16,8 @@ from roughgrad.objectives.spiking import SpikingNetObjective
 
 __all__ = [
     "FunctionObjective",
+    "HHClassifier",
+    "HHNet",
     "MinibatchObjective",
     "ModuleObjective",
     "NeuronObjective",
@@ -17,7 +26,9 @@ __all__ = [
     "Quadratic",
     "RNNObjective",
     "RecurrentPerturbable",
+    "Restricted",
     "SpikingNetObjective",
     "Stochastic",
     "detached_params",
+    "hh_forward",
 ]

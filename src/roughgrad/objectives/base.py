@@ -49,6 +49,28 @@ class Objective(ABC):
             return torch.stack([one({k: v[s] for k, v in deltas.items()}) for s in range(size)])
 
 
+class Restricted(Objective):
+    """``objective`` as a function of some parameters only, the others held at ``fixed``.
+
+    Estimators perturb every parameter they are given; to estimate one layer's gradient (the
+    seed's alternating layers), give them that layer's parameters and wrap the objective so
+    that the rest keep their current values:
+
+        >>> est(Restricted(obj, params), {"w2": params["w2"]}, generator=g)  # doctest: +SKIP
+    """
+
+    def __init__(self, objective: Objective, fixed: Params) -> None:
+        self.objective, self.fixed = objective, fixed
+
+    def __call__(self, params: Params) -> Tensor:
+        return self.objective({**self.fixed, **params})
+
+    def population(
+        self, params: Params, deltas: Params, *, chunk_size: int | None = None
+    ) -> Tensor:
+        return self.objective.population({**self.fixed, **params}, deltas, chunk_size=chunk_size)
+
+
 class NodePerturbable(ABC):
     """Capability: evaluate a population with noise added to each linear layer's outputs."""
 

@@ -1,0 +1,389 @@
+"""Shared machinery of the digits experiments (seed 003, "Real Application: MNIST").
+
+A problem is the seed's layout input-H-10 as a linear classifier, an ANN (sigmoid after both
+layers) or a BNN (Hodgkin-Huxley neurons, :mod:`roughgrad.objectives.hh_classifier`). A method is
+autodiff, autodiff with gradient-norm clipping, or a no-backprop estimator; all step Adam. A
+training run records test accuracy against samples seen and training wall time (evaluation
+excluded), and for autodiff the gradient norm of every update.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from roughgrad._types import Params
+from roughgrad.data import Split, load_dataset, one_hot
+from roughgrad.estimators import (
+    Autodiff,
+    GaussianSmoothing,
+    LocalRegression,
+    NodePerturbation,
+    NodePerturbationThroughTime,
+    relative_error,
+)
+from roughgrad.experiments._contract import ConfigBase, ConfigError, Context, param
+from roughgrad.objectives import ModuleObjective, Restricted
+from roughgrad.objectives.base import Objective
+from roughgrad.objectives.hh_classifier import HHClassifier, HHNet, hh_forward
+
+AUTODIFF = ("autodiff", "autodiff_clipped")
+ESTIMATOR_METHODS = (
+    "local_regression",
+    "gaussian_smoothing",
+    "node_perturbation",
+    "node_perturbation_time",
+)
+
+
+@dataclass(frozen=True)
+class DigitsConfig(ConfigBase):
+    """Data, model size, loss, budget and estimator settings shared by the digits experiments."""
+
+    data: Literal["digits", "mnist"] = param(
+        "digits", "data set: scikit-learn's bundled digits, or MNIST from data_dir"
+    )
+    data_dir: str | None = param(None, "directory of the MNIST IDX files or mnist.npz")
+    max_train: int | None = param(None, "use only the first n training examples", ge=1)
+    hidden: int = param(100, "hidden units (the seed: 100)", ge=1)
+    loss: Literal["mse", "cross_entropy"] = param(
+        "mse", "MSE against one-hot targets (the seed) or cross-entropy on ce_gain * outputs"
+    )
+    ce_gain: float = param(10.0, "logit scale for cross-entropy on bounded outputs", gt=0)
+    methods: tuple[str, ...] = param(("autodiff",), "methods to train with")
+    batch_size: int = param(10, "examples per update (the seed: 10)", ge=1)
+    epochs: float = param(5.0, "passes over the training set per method", gt=0)
+    lr: float = param(0.01, "Adam learning rate", gt=0)
+    lr_schedule: Literal["constant", "cosine"] = param(
+        "constant", "learning rate over training: constant, or cosine decay to zero"
+    )
+    samples: int = param(100, "S: perturbed networks per estimate (the seed: 100)", ge=2)
+    sigma_regression: float = param(0.01, "local regression: perturbation std", gt=0)
+    sigma_smoothing: float = param(0.01, "Gaussian smoothing: perturbation std", gt=0)
+    sigma_node: float = param(0.01, "node perturbation: output-noise std", gt=0)
+    clip: float = param(1.0, "autodiff_clipped: max gradient norm", gt=0)
+    evaluations: int = param(20, "test-accuracy evaluations over training", ge=2)
+
+    allowed_methods: ClassVar[tuple[str, ...]] = AUTODIFF + ESTIMATOR_METHODS[:3]
+
+    def validate(self) -> None:
+        bad = [m for m in self.methods if m not in self.allowed_methods]
+        if bad or not self.methods:
+            raise ConfigError(
+                f"methods={','.join(self.methods)!s} is not allowed: choose from "
+                + ", ".join(self.allowed_methods)
+            )
+        if self.data == "mnist" and self.data_dir is None:
+            raise ConfigError("data=mnist needs data_dir=DIR (IDX files or mnist.npz; no download)")
+
+
+MODULE_NAMES = {"w1": "l1.weight", "b1": "l1.bias", "w2": "l2.weight", "b2": "l2.bias"}
+
+
+class TwoLayer(nn.Module):
+    """input-H-10 with nn.Linear layers (node perturbation hooks them): linear or sigmoid."""
+
+    def __init__(self, inputs: int, hidden: int, squash: bool) -> None:
+        super().__init__()
+        self.l1, self.l2 = nn.Linear(inputs, hidden), nn.Linear(hidden, 10)
+        self.squash = squash
+
+    def forward(self, x: Tensor) -> Tensor:
+        z = self.l1(x)
+        z = self.l2(torch.sigmoid(z) if self.squash else z)
+        return torch.sigmoid(z) if self.squash else z
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A model family on inputs of size ``inputs``: objectives on batches, outputs, layers.
+
+    Parameters are a dict named as the objective expects (``l1.weight``... for the linear
+    classifier and the ANN, ``w1``... for the BNN); :meth:`layers` gives the (weight, bias)
+    pairs, input layer first.
+    """
+
+    kind: Literal["linear", "ann", "bnn"]
+    inputs: int
+    hidden: int
+    criterion: Callable[[Tensor, Tensor], Tensor]
+    net: HHNet | None = None
+    module: nn.Module = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "module", TwoLayer(self.inputs, self.hidden, self.kind == "ann"))
+
+    def names(self) -> dict[str, str]:
+        return {k: k for k in MODULE_NAMES} if self.kind == "bnn" else MODULE_NAMES
+
+    def init(self, generator: torch.Generator, device: torch.device) -> Params:
+        """PyTorch's default Linear init (uniform +-1/sqrt(fan_in)) for both layers."""
+        h, i = self.hidden, self.inputs
+        shapes = {"w1": ((h, i), i), "b1": ((h,), i), "w2": ((10, h), h), "b2": ((10,), h)}
+        out = {}
+        for key, (shape, fan_in) in shapes.items():
+            u = torch.rand(shape, generator=generator, device=device)
+            out[self.names()[key]] = (2 * u - 1) / math.sqrt(fan_in)
+        return out
+
+    def objective(self, x: Tensor, y: Tensor) -> Objective:
+        if self.kind == "bnn":
+            assert self.net is not None
+            return HHClassifier(x, y, self.net, self.criterion, hidden=self.hidden)
+        return ModuleObjective(self.module, self.criterion, x, y)
+
+    def outputs(self, params: Params, x: Tensor) -> Tensor:
+        """(B, 10) outputs; chunks of 512 examples bound the BNN's memory."""
+        if self.kind == "bnn":
+            assert self.net is not None
+            return torch.cat([hh_forward(params, c, self.net)[0] for c in x.split(512)])
+        return torch.func.functional_call(self.module, params, (x,))
+
+    def layers(self) -> list[tuple[str, str]]:
+        n = self.names()
+        return [(n["w1"], n["b1"]), (n["w2"], n["b2"])]
+
+
+def criterion(loss: str, gain: float) -> Callable[[Tensor, Tensor], Tensor]:
+    """(outputs (B, 10), labels (B,)) -> mean loss: MSE to one-hot, or CE on gain * outputs."""
+    if loss == "mse":
+        return lambda o, y: nn.functional.mse_loss(o, one_hot(y, 10, o.dtype))
+    return lambda o, y: nn.functional.cross_entropy(gain * o, y)
+
+
+def load_data(config: DigitsConfig, ctx: Context) -> Split:
+    return load_dataset(config.data, config.data_dir, max_train=config.max_train, device=ctx.device)
+
+
+def estimator(method: str, config: DigitsConfig):
+    """The estimator behind a no-backprop method, with the config's hyperparameters."""
+    s = config.samples
+    if method == "local_regression":
+        return LocalRegression(sigma=config.sigma_regression, num_samples=s)
+    if method == "gaussian_smoothing":
+        return GaussianSmoothing(sigma=config.sigma_smoothing, num_samples=s)
+    if method == "node_perturbation":
+        return NodePerturbation(sigma=config.sigma_node, num_samples=s)
+    if method == "node_perturbation_time":
+        return NodePerturbationThroughTime(sigma=config.sigma_node, num_samples=s)
+    raise ConfigError(f"unknown method {method!r}")
+
+
+@dataclass
+class Trace:
+    """One training run: accuracy at each evaluation, samples seen and training seconds then."""
+
+    method: str
+    samples_seen: list[int] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    grad_norms: list[float] = field(default_factory=list)  # autodiff: before clipping
+    forward_evals: int = 0
+
+    def time_to(self, level: float) -> float:
+        """Training seconds until test accuracy first reached ``level`` (nan: never)."""
+        for sec, acc in zip(self.seconds, self.accuracy, strict=True):
+            if acc >= level:
+                return sec
+        return float("nan")
+
+
+def accuracy(problem: Problem, params: Params, x: Tensor, y: Tensor) -> float:
+    with torch.no_grad():
+        return float((problem.outputs(params, x).argmax(-1) == y).float().mean())
+
+
+def train(
+    problem: Problem,
+    method: str,
+    config: DigitsConfig,
+    data: Split,
+    ctx: Context,
+    *,
+    seed: int,
+    description: str = "",
+) -> tuple[Trace, Params]:
+    """Train from the seed's init with Adam, the gradient coming from ``method``."""
+    gen = ctx.generator(seed)
+    params = {k: v.requires_grad_() for k, v in problem.init(gen, ctx.device).items()}
+    opt = torch.optim.Adam(params.values(), lr=config.lr)
+    n = len(data.x_train)
+    updates = max(1, round(config.epochs * n / config.batch_size))
+    sched = (
+        torch.optim.lr_scheduler.CosineAnnealingLR(opt, updates)
+        if config.lr_schedule == "cosine"
+        else None
+    )
+    eval_at = set(np.linspace(0, updates, config.evaluations).round().astype(int).tolist())
+    trace, est, clock = Trace(method), None, 0.0
+    if method not in AUTODIFF:
+        est = estimator(method, config)
+    layers = problem.layers()
+    for k in ctx.progress.track(range(updates + 1), total=updates + 1, description=description):
+        if k in eval_at:
+            trace.samples_seen.append(k * config.batch_size)
+            trace.seconds.append(clock)
+            trace.accuracy.append(accuracy(problem, params, data.x_test, data.y_test))
+        if k == updates:
+            break
+        start = time.perf_counter()
+        idx = torch.randint(n, (config.batch_size,), generator=gen, device=ctx.device)
+        obj = problem.objective(data.x_train[idx], data.y_train[idx])
+        opt.zero_grad(set_to_none=True)
+        if est is None:
+            _autodiff_step(obj, params, method, config, trace)
+        else:
+            current = {name: p.detach() for name, p in params.items()}
+            if method == "local_regression":  # the seed alternates layers (one per update)
+                group = {name: current[name] for name in layers[k % len(layers)]}
+                e = est(Restricted(obj, current), group, generator=gen)
+            else:
+                e = est(obj, current, generator=gen)
+            trace.forward_evals += e.num_evals
+            for name, p in params.items():
+                p.grad = e.grad[name].clone() if name in e.grad else torch.zeros_like(p)
+        opt.step()
+        if sched is not None:
+            sched.step()
+        clock += time.perf_counter() - start
+    return trace, {k: v.detach() for k, v in params.items()}
+
+
+def _autodiff_step(obj: Objective, params: Params, method: str, config: DigitsConfig, trace: Trace):
+    loss = obj(params)
+    loss.backward()
+    trace.forward_evals += 1
+    norm = torch.sqrt(sum(p.grad.pow(2).sum() for p in params.values()))
+    trace.grad_norms.append(float(norm))
+    if not torch.isfinite(norm):  # a non-finite gradient would poison Adam's moments
+        for p in params.values():
+            p.grad = torch.zeros_like(p)
+    elif method == "autodiff_clipped":
+        torch.nn.utils.clip_grad_norm_(params.values(), config.clip)
+
+
+def fit_errors(
+    problem: Problem,
+    x: Tensor,
+    y: Tensor,
+    s_grid: tuple[int, ...],
+    sigma: float,
+    ctx: Context,
+    *,
+    seed: int,
+) -> np.ndarray:
+    """Relative error of the regression's output-layer weight gradient against autodiff, per S.
+
+    The seed's "FIT S" curves: only W2 is perturbed (the other parameters held fixed).
+    """
+    gen = ctx.generator(seed)
+    params = problem.init(gen, ctx.device)
+    obj = problem.objective(x, y)
+    w_name = problem.layers()[1][0]
+    true = {w_name: Autodiff()(obj, params, generator=gen).grad[w_name]}
+    errors = []
+    for s in ctx.progress.track(s_grid, description="FIT S"):
+        reg = LocalRegression(sigma=sigma, num_samples=s)
+        est = reg(Restricted(obj, params), {w_name: params[w_name]}, generator=gen)
+        errors.append(relative_error(est.grad, true))
+    return np.asarray(errors)
+
+
+def fit_figure(s_grid: np.ndarray, errors: np.ndarray, d: int, title: str):
+    """Relative error of the regression's W2 gradient against S, with S = D marked."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    ax.semilogy(s_grid, errors, marker="o")
+    ax.axvline(d, color="gray", ls=":", label=f"S = D = {d} (weights of W2)")
+    ax.set(xlabel="S (perturbed networks)", ylabel="relative error of the W2 gradient", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def train_methods(
+    problem: Problem, config: DigitsConfig, data: Split, ctx: Context, label: str = ""
+) -> tuple[dict[str, Trace], dict[str, Params]]:
+    """One training run per configured method, all from the same init (seed): traces and the
+    trained parameters, by method."""
+    traces, trained = {}, {}
+    for method in config.methods:
+        traces[method], trained[method] = train(
+            problem, method, config, data, ctx, seed=config.seed, description=f"{label}{method}"
+        )
+    return traces, trained
+
+
+def trace_metrics(traces: dict[str, Trace], suffix: str = "") -> dict[str, float]:
+    """test_accuracy_<method>, best_test_accuracy_<method>, train_seconds_<method> (+ suffix)."""
+    out: dict[str, float] = {}
+    for m, tr in traces.items():
+        out[f"test_accuracy_{m}{suffix}"] = tr.accuracy[-1]
+        out[f"best_test_accuracy_{m}{suffix}"] = max(tr.accuracy)
+        out[f"train_seconds_{m}{suffix}"] = tr.seconds[-1]
+        if tr.grad_norms:
+            norms = np.asarray(tr.grad_norms)
+            finite = norms[np.isfinite(norms)]
+            out[f"grad_norm_median_{m}{suffix}"] = float(np.median(finite)) if len(finite) else 0.0
+            out[f"grad_norm_max_{m}{suffix}"] = float(finite.max()) if len(finite) else 0.0
+            out[f"nonfinite_grads_{m}{suffix}"] = int((~np.isfinite(norms)).sum())
+    return out
+
+
+def trace_arrays(traces: dict[str, Trace], suffix: str = "") -> dict[str, np.ndarray]:
+    out = {}
+    for m, tr in traces.items():
+        out[f"{m}{suffix}_samples"] = np.asarray(tr.samples_seen)
+        out[f"{m}{suffix}_seconds"] = np.asarray(tr.seconds)
+        out[f"{m}{suffix}_accuracy"] = np.asarray(tr.accuracy)
+        out[f"{m}{suffix}_grad_norms"] = np.asarray(tr.grad_norms, dtype=float)
+    return out
+
+
+def accuracy_figure(
+    arrays: dict[str, np.ndarray], methods: tuple[str, ...], title: str, suffix: str = ""
+):
+    """Test accuracy against samples seen (left) and training seconds (right), per method."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    for m in methods:
+        key = f"{m}{suffix}"
+        if f"{key}_accuracy" not in arrays:
+            continue
+        acc = 100 * arrays[f"{key}_accuracy"]
+        axes[0].plot(arrays[f"{key}_samples"], acc, marker=".", label=m)
+        axes[1].plot(arrays[f"{key}_seconds"], acc, marker=".", label=m)
+    for ax, xlabel in zip(axes, ("training samples seen", "training wall time (s)"), strict=True):
+        ax.axhline(10, color="gray", ls=":", lw=1)
+        ax.set(xlabel=xlabel, ylabel="test accuracy (%)", ylim=(0, 100))
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def grad_norm_figure(arrays: dict[str, np.ndarray], keys: list[tuple[str, str]], title: str):
+    """Autodiff gradient norm (before clipping) per update, log scale; keys: (array key, label)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for key, label in keys:
+        norms = arrays.get(f"{key}_grad_norms")
+        if norms is not None and len(norms):
+            ax.semilogy(np.arange(1, len(norms) + 1), norms, lw=1, label=label)
+    ax.set(xlabel="update", ylabel="gradient norm (before clipping)", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

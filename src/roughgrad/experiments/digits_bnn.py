@@ -1,0 +1,345 @@
+"""Can a network of Hodgkin-Huxley neurons learn digits without backpropagation?
+
+Question: seed 003 drives Hodgkin-Huxley neurons with the ANN's weights (input currents into
+the hidden layer, hidden activity through synapses into the output layer) and simulates 1000
+steps, so that dt sets the timeframe: 0.01 ms -> 10 ms (few spikes, a smooth landscape; autodiff
+trains), 0.1 ms -> 100 ms (a nearly discontinuous landscape; autodiff's gradients blow up),
+while its sampled-gradient method trains in both. The seed's own to-do, autodiff with gradient
+clipping, is the fair baseline. Outputs are the mollified output voltages (mean of
+sigmoid(V / 2 mV)), see :mod:`roughgrad.objectives.hh_classifier`.
+
+Runs: every method on the short and on the long timeframe from the same init; the configured
+estimator on the long timeframe at each extra sigma (the seed's "Vary STD"); the loss as all
+weights shift together from 0 to 1 for dt = 0.01, 0.05, 0.1 (the seed's "Loss Along Dir").
+
+Claims checked:
+  long_timeframe_rougher        along that direction the 100 ms loss is rougher than the 10 ms
+                                one (residual RMS about its 11-point moving average);
+  short_all_train               on the short timeframe autodiff and every estimator train well
+                                above chance (test accuracy >= 50%);
+  long_autodiff_fails           on the long timeframe autodiff's gradient explodes (median norm
+                                >= 10x the short timeframe's) or its accuracy stays >= 10
+                                points below the best estimator's;
+  long_estimators_train         on the long timeframe every estimator reaches >= 50%;
+  long_reaches_90               the best no-backprop result on the long timeframe is >= 90%
+                                (the issue's target);
+  larger_sigma_helps            on the long timeframe the largest sigma beats the smallest.
+
+Source: seed 003, "Real Application: MNIST" > "BNN" (Case 1: Short Timeframe; Case 2: Long
+Timeframe; "Vary STD", "Loss Along Dir", the 10/50/100 ms training curves; Todo 2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import numpy as np
+
+from roughgrad.experiments import _digits
+from roughgrad.experiments._contract import Claim, Context, Experiment, Outcome, param
+from roughgrad.landscape import loss_line, residual_rms, uniform_direction
+from roughgrad.objectives.hh_classifier import HHNet, hh_traces
+
+
+@dataclass(frozen=True)
+class Config(_digits.DigitsConfig):
+    allowed_methods: ClassVar[tuple[str, ...]] = _digits.AUTODIFF + _digits.ESTIMATOR_METHODS
+    methods: tuple[str, ...] = param(
+        ("autodiff", "autodiff_clipped", "node_perturbation"), "methods to train with"
+    )
+    steps: int = param(1000, "simulation steps per trial (the seed: 1000)", ge=1)
+    dt_short: float = param(0.01, "short timeframe: ms per step (1000 steps: 10 ms)", gt=0, le=0.1)
+    dt_long: float = param(0.1, "long timeframe: ms per step (1000 steps: 100 ms)", gt=0, le=0.1)
+    scale: float = param(40.0, "input current per unit of pre-activation (uA/cm^2)", gt=0)
+    tau_syn: float = param(5.0, "synaptic time constant (ms)", gt=0)
+    readout: Literal["voltage", "spikes"] = param(
+        "voltage", "output: mollified voltage (differentiable) or spike counts"
+    )
+    compile: bool = param(True, "run the simulation in torch.compile'd chunks (faster)")
+    loss: Literal["mse", "cross_entropy"] = param("cross_entropy", "loss on the readout")
+    batch_size: int = param(32, "examples per update", ge=1)
+    samples: int = param(10, "S: perturbed networks per estimate", ge=2)
+    epochs: float = param(3.0, "passes over the training set per method", gt=0)
+    sigma_node: float = param(0.1, "node perturbation: noise std (pre-activation units)", gt=0)
+    sigma_regression: float = param(0.15, "local regression: std (the seed's 0.15)", gt=0)
+    sigma_smoothing: float = param(0.15, "Gaussian smoothing: perturbation std", gt=0)
+    sigma_sweep: tuple[float, ...] = param(
+        (0.01,), "extra sigmas for the sweep method on the long timeframe", gt=0
+    )
+    sweep_method: Literal[
+        "node_perturbation", "local_regression", "gaussian_smoothing", "node_perturbation_time"
+    ] = param("node_perturbation", "the estimator of the sigma sweep")
+    clip: float = param(1.0, "autodiff_clipped: max gradient norm", gt=0)
+    evaluations: int = param(7, "test-accuracy evaluations over training", ge=2)
+    dir_dts: tuple[float, ...] = param((0.01, 0.05, 0.1), "dt values of Loss Along Dir", gt=0)
+    dir_points: int = param(200, "points along the direction", ge=11)
+    dir_batch: int = param(10, "training examples in the Loss Along Dir loss", ge=1)
+
+
+PROFILES = {
+    "quick": {
+        "steps": 60,
+        "dt_short": 0.05,
+        "hidden": 16,
+        "max_train": 200,
+        "epochs": 1.0,
+        "batch_size": 16,
+        "samples": 4,
+        "evaluations": 2,
+        "compile": False,
+        "sigma_sweep": (),
+        "dir_points": 21,
+        "dir_batch": 4,
+    },
+    "default": {},
+    "full": {"epochs": 10.0},
+}
+
+
+def _net(config: Config, dt: float) -> HHNet:
+    return HHNet(
+        steps=config.steps,
+        dt=dt,
+        scale=config.scale,
+        tau_syn=config.tau_syn,
+        readout=config.readout,
+        compile=config.compile,
+    )
+
+
+def _problem(config: Config, inputs: int, dt: float) -> _digits.Problem:
+    crit = _digits.criterion(config.loss, config.ce_gain)
+    return _digits.Problem("bnn", inputs, config.hidden, crit, _net(config, dt))
+
+
+def loss_along_direction(config: Config, data, ctx: Context) -> dict[str, np.ndarray]:
+    """The loss as every parameter shifts by alpha in [0, 1], for each dt (one population)."""
+    out = {"dir_alpha": np.linspace(0.0, 1.0, config.dir_points)}
+    x, y = data.x_train[: config.dir_batch], data.y_train[: config.dir_batch]
+    for dt in ctx.progress.track(config.dir_dts, description="loss along a direction"):
+        problem = _problem(config, x.shape[1], dt)
+        params = problem.init(ctx.generator(config.seed), ctx.device)
+        line = loss_line(
+            problem.objective(x, y), params, uniform_direction(params), out["dir_alpha"]
+        )
+        out[f"dir_loss_dt{dt:g}"] = np.asarray(line.mean)
+    return out
+
+
+def run(config: Config, ctx: Context) -> Outcome:
+    data = _digits.load_data(config, ctx)
+    inputs = data.x_train.shape[1]
+    arrays = loss_along_direction(config, data, ctx)
+    rough = {dt: residual_rms(arrays[f"dir_loss_dt{dt:g}"]) for dt in config.dir_dts}
+    metrics: dict = {f"dir_residual_rms_dt{dt:g}": r for dt, r in rough.items()}
+    trained = {}
+    for label, dt in (("short", config.dt_short), ("long", config.dt_long)):
+        traces, trained[label] = _digits.train_methods(
+            _problem(config, inputs, dt), config, data, ctx, label=f"{label} ({dt:g} ms/step): "
+        )
+        metrics.update(_digits.trace_metrics(traces, suffix=f"_{label}"))
+        arrays.update(_digits.trace_arrays(traces, suffix=f"_{label}"))
+    sweep = _sigma_sweep(config, data, ctx)
+    for sigma, tr in sweep.items():
+        metrics[f"test_accuracy_{config.sweep_method}_long_sigma{sigma:g}"] = tr.accuracy[-1]
+        arrays.update(_digits.trace_arrays({config.sweep_method: tr}, suffix=f"_sigma{sigma:g}"))
+    # voltage traces of one test digit through the best long-timeframe network (seed's figures)
+    best = max(config.methods, key=lambda m: metrics[f"test_accuracy_{m}_long"])
+    traced = hh_traces(trained["long"][best], data.x_test[:1], _net(config, config.dt_long))
+    arrays["trace_v"] = traced["v"][:, 0].cpu().numpy()  # (T, H + O)
+    arrays["trace_i_out"] = traced["i_out"][:, 0].cpu().numpy()  # (T, O)
+    arrays["trace_i_hidden"] = traced["i_hidden"][0].cpu().numpy()  # (H,)
+    arrays["trace_label"] = np.asarray([int(data.y_test[0])])
+    metrics["traced_network"] = best
+    return Outcome(metrics, _claims(config, metrics, rough), arrays)
+
+
+def _sigma_sweep(config: Config, data, ctx: Context) -> dict[float, _digits.Trace]:
+    """The sweep method on the long timeframe at each extra sigma (its own sigma is a method)."""
+    field_name = {
+        "node_perturbation": "sigma_node",
+        "node_perturbation_time": "sigma_node",
+        "local_regression": "sigma_regression",
+        "gaussian_smoothing": "sigma_smoothing",
+    }[config.sweep_method]
+    problem = _problem(config, data.x_train.shape[1], config.dt_long)
+    out = {}
+    for sigma in config.sigma_sweep:
+        cfg = dataclasses.replace(config, **{field_name: sigma})
+        out[sigma], _ = _digits.train(
+            problem,
+            config.sweep_method,
+            cfg,
+            data,
+            ctx,
+            seed=config.seed,
+            description=f"long, sigma {sigma:g}: {config.sweep_method}",
+        )
+    return out
+
+
+def _sweep_sigma(config: Config) -> float:
+    return (
+        config.sigma_node
+        if "node" in config.sweep_method
+        else (
+            config.sigma_regression
+            if config.sweep_method == "local_regression"
+            else config.sigma_smoothing
+        )
+    )
+
+
+def _claims(config: Config, m: dict, rough: dict[float, float]) -> list[Claim]:
+    est = [x for x in config.methods if x not in _digits.AUTODIFF]
+    acc = {(x, t): m[f"test_accuracy_{x}_{t}"] for x in config.methods for t in ("short", "long")}
+    best_est_long = max((acc[(x, "long")] for x in est), default=float("nan"))
+
+    def pct(v: float) -> str:
+        return f"{100 * v:.1f}%"
+
+    def listing(t: str) -> str:
+        return ", ".join(f"{x} {pct(acc[(x, t)])}" for x in config.methods)
+
+    lo, hi = min(config.dir_dts), max(config.dir_dts)
+    claims = [
+        Claim(
+            "long_timeframe_rougher",
+            rough[hi] > rough[lo],
+            "residual RMS along the direction: "
+            + ", ".join(f"dt {dt:g}: {r:.3g}" for dt, r in rough.items()),
+        ),
+        Claim(
+            "short_all_train",
+            all(acc[(x, "short")] >= 0.5 for x in config.methods),
+            f"short timeframe ({config.steps * config.dt_short:g} ms): {listing('short')}",
+        ),
+    ]
+    if "autodiff" in config.methods:
+        g_short = m.get("grad_norm_median_autodiff_short", float("nan"))
+        g_long = m.get("grad_norm_median_autodiff_long", float("nan"))
+        explodes = g_long >= 10 * g_short or m.get("nonfinite_grads_autodiff_long", 0) > 0
+        fails = acc[("autodiff", "long")] <= best_est_long - 0.10
+        claims.append(
+            Claim(
+                "long_autodiff_fails",
+                bool(explodes or fails),
+                f"median autodiff gradient norm {g_short:.3g} (short) -> {g_long:.3g} (long); "
+                f"long-timeframe accuracy autodiff {pct(acc[('autodiff', 'long')])} vs best "
+                f"estimator {pct(best_est_long)}",
+            )
+        )
+    if est:
+        claims.append(
+            Claim(
+                "long_estimators_train",
+                all(acc[(x, "long")] >= 0.5 for x in est),
+                f"long timeframe ({config.steps * config.dt_long:g} ms): {listing('long')}",
+            )
+        )
+        claims.append(
+            Claim(
+                "long_reaches_90",
+                best_est_long >= 0.9,
+                f"best no-backprop accuracy on the long timeframe: {pct(best_est_long)} "
+                f"({config.epochs:g} epochs of batch {config.batch_size}, S = {config.samples})",
+            )
+        )
+    key = f"test_accuracy_{config.sweep_method}_long"
+    if config.sigma_sweep and key in m:
+        points = {_sweep_sigma(config): m[key]}
+        points.update(
+            {
+                s: m[f"test_accuracy_{config.sweep_method}_long_sigma{s:g}"]
+                for s in config.sigma_sweep
+            }
+        )
+        small, large = min(points), max(points)
+        claims.append(
+            Claim(
+                "larger_sigma_helps",
+                points[large] > points[small],
+                f"{config.sweep_method} on the long timeframe: "
+                + ", ".join(f"sigma {s:g}: {pct(points[s])}" for s in sorted(points)),
+            )
+        )
+    return claims
+
+
+def figures(outcome: Outcome, config: Config) -> dict:
+    import matplotlib.pyplot as plt
+
+    a, figs = outcome.arrays, {}
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for dt in config.dir_dts:
+        ax.plot(
+            a["dir_alpha"],
+            a[f"dir_loss_dt{dt:g}"],
+            lw=1,
+            label=f"dt {dt:g} ms ({config.steps * dt:g} ms)",
+        )
+    ax.set(
+        xlabel="shift of every weight",
+        ylabel="loss",
+        title="BNN loss along one direction (seed: Loss Along Dir)",
+    )
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    figs["loss_along_direction"] = fig
+    for label, dt in (("short", config.dt_short), ("long", config.dt_long)):
+        figs[f"training_{label}"] = _digits.accuracy_figure(
+            a,
+            config.methods,
+            f"BNN on digits, {config.steps * dt:g} ms ({dt:g} ms/step)",
+            suffix=f"_{label}",
+        )
+    figs["autodiff_gradient_norm"] = _digits.grad_norm_figure(
+        a,
+        [
+            (f"{m}_{t}", f"{m}, {t}")
+            for m in _digits.AUTODIFF
+            if m in config.methods
+            for t in ("short", "long")
+        ],
+        "BNN: autodiff gradient norm per update",
+    )
+    figs["traces"] = _trace_figure(a, config)
+    return figs
+
+
+def _trace_figure(a: dict, config: Config):
+    import matplotlib.pyplot as plt
+
+    t = np.arange(1, len(a["trace_v"]) + 1) * config.dt_long
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    hidden = a["trace_v"][:, : config.hidden]
+    strongest = np.argsort(a["trace_i_hidden"])[-3:]
+    for j in strongest:
+        axes[0].plot(
+            t, hidden[:, j], lw=0.8, label=f"hidden {j}: {a['trace_i_hidden'][j]:.1f} uA/cm^2"
+        )
+    out = a["trace_v"][:, config.hidden :]
+    for j in range(out.shape[1]):
+        axes[1].plot(t, out[:, j], lw=0.8 if j != a["trace_label"][0] else 1.6, label=f"output {j}")
+    axes[0].set(xlabel="time (ms)", ylabel="V (mV)", title="hidden neurons (3 most driven)")
+    axes[1].set(xlabel="time (ms)", title=f"output neurons (digit {a['trace_label'][0]}: thick)")
+    axes[0].legend(fontsize=7)
+    axes[1].legend(fontsize=6, ncol=2)
+    fig.suptitle("One test digit through the trained long-timeframe BNN")
+    fig.tight_layout()
+    return fig
+
+
+EXPERIMENT = Experiment(
+    name="digits-bnn",
+    source="seed 003, 'Real Application: MNIST' > 'BNN' (short and long timeframes)",
+    summary="training a Hodgkin-Huxley network on digits: autodiff, clipped autodiff, estimators",
+    config_cls=Config,
+    profiles=PROFILES,
+    run=run,
+    figures=figures,
+    doc=__doc__ or "",
+)
