@@ -22,3 +22,113 @@ def test_bad_fraction_and_one_hot():
     with pytest.raises(ValueError, match="test_fraction"):
         load_digits_split(1.5)
     assert one_hot(torch.tensor([2]))[0].tolist() == [0, 0, 1] + [0] * 7
+
+
+# --- MNIST from local files: synthetic IDX / npz files written here ---------------------------
+
+import gzip  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from roughgrad.data import DataError, load_dataset, load_mnist  # noqa: E402
+
+
+def _idx(array: np.ndarray) -> bytes:
+    header = (0x0800 + array.ndim).to_bytes(4, "big")
+    header += b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def _write_idx(directory, n_train=12, n_test=5, gz=True, corrupt=None):
+    rng = np.random.default_rng(0)
+    parts = {
+        "train-images-idx3-ubyte": rng.integers(0, 256, (n_train, 28, 28)),
+        "train-labels-idx1-ubyte": rng.integers(0, 10, n_train),
+        "t10k-images-idx3-ubyte": rng.integers(0, 256, (n_test, 28, 28)),
+        "t10k-labels-idx1-ubyte": rng.integers(0, 10, n_test),
+    }
+    for name, arr in parts.items():
+        raw = _idx(arr)
+        if corrupt == name:
+            raw = raw[:-7]  # truncated
+        (directory / (name + (".gz" if gz else ""))).write_bytes(gzip.compress(raw) if gz else raw)
+    return parts
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_mnist_idx_roundtrip(tmp_path, gz):
+    parts = _write_idx(tmp_path, gz=gz)
+    split = load_mnist(tmp_path)
+    assert split.x_train.shape == (12, 784) and split.x_test.shape == (5, 784)
+    expected = torch.as_tensor(parts["train-images-idx3-ubyte"].reshape(12, -1) / 255.0)
+    assert torch.allclose(split.x_train.double(), expected, atol=1e-6)
+    assert split.y_test.tolist() == parts["t10k-labels-idx1-ubyte"].tolist()
+    assert load_mnist(tmp_path, max_train=4).x_train.shape == (4, 784)
+
+
+def test_mnist_npz_and_dataset_entry_point(tmp_path):
+    rng = np.random.default_rng(1)
+    arrays = {
+        "x_train": rng.integers(0, 256, (8, 28, 28)).astype(np.uint8),
+        "y_train": rng.integers(0, 10, 8),
+        "x_test": rng.integers(0, 256, (3, 28, 28)).astype(np.uint8),
+        "y_test": rng.integers(0, 10, 3),
+    }
+    np.savez(tmp_path / "mnist.npz", **arrays)
+    for where in (tmp_path, tmp_path / "mnist.npz"):
+        split = load_dataset("mnist", where)
+        assert (
+            split.x_train.shape == (8, 784) and split.y_test.tolist() == arrays["y_test"].tolist()
+        )
+
+
+def _npz(path, **changes):
+    rng = np.random.default_rng(2)
+    arrays = {
+        "x_train": rng.random((4, 28, 28)),
+        "y_train": np.arange(4),
+        "x_test": rng.random((2, 28, 28)),
+        "y_test": np.arange(2),
+    }
+    arrays.update(changes)
+    arrays = {k: v for k, v in arrays.items() if v is not None}
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: _write_idx(d, corrupt="t10k-images-idx3-ubyte"), "t10k-images.*truncated"),
+        (
+            lambda d: (_write_idx(d), (d / "train-labels-idx1-ubyte.gz").unlink()),
+            "train-labels.*missing",
+        ),
+        (
+            lambda d: (d / "train-images-idx3-ubyte").write_bytes(b"\x00\x00\x08\x01" + bytes(8)),
+            "magic number",
+        ),
+        (
+            lambda d: (d / "train-images-idx3-ubyte.gz").write_bytes(b"not gzip"),
+            "cannot be read as gzip",
+        ),
+        (lambda d: _npz(d / "mnist.npz", x_test=None), "lacks arrays.*x_test"),
+        (lambda d: _npz(d / "mnist.npz", x_train=np.zeros((4, 27, 28))), r"shape \(4, 27, 28\)"),
+        (lambda d: _npz(d / "mnist.npz", x_train=np.full((4, 28, 28), np.nan)), "NaN"),
+        (lambda d: _npz(d / "mnist.npz", y_test=np.array([0, 11])), "labels 0-9"),
+        (lambda d: _npz(d / "mnist.npz", y_train=np.arange(3)), r"y_train has shape \(3,\)"),
+        (lambda d: (d / "mnist.npz").write_bytes(b"garbage"), "not a readable .npz"),
+    ],
+)
+def test_bad_mnist_files_give_one_line_naming_the_file(tmp_path, make, message):
+    make(tmp_path)
+    with pytest.raises(DataError, match=message) as err:
+        load_mnist(tmp_path)
+    assert "\n" not in str(err.value) and str(tmp_path) in str(err.value)
+
+
+def test_missing_mnist_directory_and_unknown_set(tmp_path):
+    with pytest.raises(DataError, match="not found"):
+        load_mnist(tmp_path / "nowhere")
+    with pytest.raises(DataError, match="needs data_dir"):
+        load_dataset("mnist")

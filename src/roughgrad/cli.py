@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgressBar
 
+from roughgrad.data import DataError
 from roughgrad.experiments import EXPERIMENTS, ConfigError, Context, Progress
 from roughgrad.experiments._contract import PROFILE_NAMES, field_help, parse_set_options
 from roughgrad.runs import RunDirError, build_report, load_run, run_experiment
@@ -282,7 +283,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         print(f"roughgrad: error: {exc.format_message()}", file=sys.stderr)
         sys.exit(2)
-    except (ConfigError, RunDirError) as exc:
+    except (ConfigError, RunDirError, DataError) as exc:
         print(f"roughgrad: error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -16,6 +16,7 @@ NN = number of dimensions), NN big-endian uint32 sizes, then the data in C order
 
 from __future__ import annotations
 
+import functools
 import gzip
 from pathlib import Path
 
@@ -85,6 +86,23 @@ def load_mnist(
     return Split(images(x_tr), labels(y_tr), images(arrays["x_test"]), labels(arrays["y_test"]))
 
 
+def check_mnist(path: str | Path) -> None:
+    """Raise DataError if ``path`` does not hold a loadable MNIST; cached per file state.
+
+    Configs call this before a run starts, so a bad data set is refused before anything is
+    written.
+    """
+    path = Path(path).expanduser()
+    files = sorted(path.iterdir()) if path.is_dir() else [path]
+    state = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists())
+    _check_cached(str(path), state)
+
+
+@functools.lru_cache(maxsize=8)
+def _check_cached(path: str, state: tuple) -> None:
+    load_mnist(path, max_train=1)
+
+
 def _find(directory: Path, name: str) -> Path:
     dotted = name.replace("-idx", ".idx")  # train-images.idx3-ubyte, as some mirrors name them
     for candidate in (name, name + ".gz", dotted, dotted + ".gz"):
@@ -102,14 +120,14 @@ def _read_idx(path: Path, ndim: int) -> np.ndarray:
             f"{path}: cannot be read as {'gzip' if path.suffix == '.gz' else 'IDX'} ({exc})"
         ) from None
     header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise DataError(f"{path}: truncated: {len(raw)} bytes, shorter than its IDX header")
     magic = int.from_bytes(raw[:4], "big")
     if magic != 0x0800 + ndim:
         raise DataError(
             f"{path}: magic number {magic:#010x}, expected {0x0800 + ndim:#010x} "
             f"(unsigned bytes, {ndim} dimension{'s' if ndim > 1 else ''})"
         )
+    if len(raw) < header:
+        raise DataError(f"{path}: truncated: {len(raw)} bytes, shorter than its IDX header")
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     size = int(np.prod(shape))
     if len(raw) - header != size:

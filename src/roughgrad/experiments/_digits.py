@@ -20,7 +20,8 @@ import torch
 from torch import Tensor, nn
 
 from roughgrad._types import Params
-from roughgrad.data import Split, load_dataset, one_hot
+from roughgrad.data import DataError, Split, load_dataset, one_hot
+from roughgrad.data.mnist import check_mnist
 from roughgrad.estimators import (
     Autodiff,
     GaussianSmoothing,
@@ -82,6 +83,11 @@ class DigitsConfig(ConfigBase):
             )
         if self.data == "mnist" and self.data_dir is None:
             raise ConfigError("data=mnist needs data_dir=DIR (IDX files or mnist.npz; no download)")
+        if self.data == "mnist":
+            try:
+                check_mnist(self.data_dir)
+            except DataError as exc:
+                raise ConfigError(str(exc)) from None
 
 
 MODULE_NAMES = {"w1": "l1.weight", "b1": "l1.bias", "w2": "l2.weight", "b2": "l2.bias"}

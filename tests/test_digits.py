@@ -1,0 +1,127 @@
+"""The Hodgkin-Huxley classifier as an objective: batching, estimators against autodiff, and
+the long-timeframe gradient blow-up the digits-bnn experiment reports."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from roughgrad.data import load_digits_split
+from roughgrad.estimators import (
+    Autodiff,
+    LocalRegression,
+    NodePerturbation,
+    NodePerturbationThroughTime,
+    cosine,
+)
+from roughgrad.experiments import EXPERIMENTS, ConfigError, _digits
+from roughgrad.objectives import HHClassifier, HHNet, Restricted, hh_forward
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits_split()
+
+
+def _bnn(hidden: int, steps: int, dt: float, loss: str = "mse", readout: str = "voltage"):
+    net = HHNet(steps=steps, dt=dt, readout=readout)
+    return _digits.Problem("bnn", 64, hidden, _digits.criterion(loss, 10.0), net)
+
+
+def _params(problem, seed=0, gain=3.0):
+    p = problem.init(torch.Generator().manual_seed(seed), torch.device("cpu"))
+    return {k: v * gain if k.startswith("w") else v for k, v in p.items()}  # drive spikes
+
+
+def test_population_dimension_equals_member_by_member(digits):
+    problem = _bnn(hidden=6, steps=80, dt=0.1)
+    members = [_params(problem, seed=s) for s in range(3)]
+    stacked = {k: torch.stack([m[k] for m in members]) for k in members[0]}
+    x = digits.x_train[:5]
+    o, s_bar, _ = hh_forward(stacked, x, problem.net)  # (3, 5, 10), (3, 5, 6)
+    for i, m in enumerate(members):
+        oi, si, _ = hh_forward(m, x, problem.net)
+        torch.testing.assert_close(o[i], oi, rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(s_bar[i], si, rtol=1e-5, atol=1e-6)
+    assert float(o.std()) > 0  # the networks differ, so this compared something
+
+
+def test_node_perturbation_exact_for_static_currents(digits):
+    """Noise on the static hidden currents is exact for W1 and b1 (cosine ~1 with autodiff);
+    b2's static offset too. W2 uses the trial-mean trace (a rate approximation): on a 10 ms
+    trial, where the trace is far from stationary, its direction is poor -- which is why the
+    per-step variant exists."""
+    problem = _bnn(hidden=8, steps=400, dt=0.025)
+    params = _params(problem)
+    obj = problem.objective(digits.x_train[:4], digits.y_train[:4])
+    gen = torch.Generator().manual_seed(1)
+    true = Autodiff()(obj, params, generator=gen).grad
+    est = NodePerturbation(sigma=1e-3, num_samples=64)(obj, params, generator=gen).grad
+    for k in ("w1", "b1"):
+        assert cosine({k: est[k]}, {k: true[k]}) > 0.97, k
+    per_step = NodePerturbationThroughTime(sigma=1e-2, num_samples=64)(obj, params, generator=gen)
+    assert cosine(per_step.grad, true) > 0.3  # unbiased, noisier: T x more noise dimensions
+
+
+def test_regression_on_one_layer_through_restricted(digits):
+    """Restricted keeps the other layer at its values: a W2-only regression with S > D matches
+    the autodiff W2 gradient on a smooth (10 ms) trial."""
+    problem = _bnn(hidden=4, steps=1000, dt=0.01)
+    params = _params(problem)
+    obj = problem.objective(digits.x_train[:3], digits.y_train[:3])
+    gen = torch.Generator().manual_seed(2)
+    true = Autodiff()(obj, params, generator=gen).grad["w2"]
+    est = LocalRegression(sigma=1e-3, num_samples=80)(
+        Restricted(obj, params), {"w2": params["w2"]}, generator=gen
+    )
+    assert set(est.grad) == {"w2"}
+    assert cosine(est.grad, {"w2": true}) > 0.95
+
+
+def test_spike_readout_is_piecewise_constant(digits):
+    problem = _bnn(hidden=6, steps=200, dt=0.1, readout="spikes")
+    params = _params(problem)
+    obj = problem.objective(digits.x_train[:4], digits.y_train[:4])
+    grad = Autodiff()(obj, params, generator=torch.Generator()).grad
+    assert all(float(g.abs().max()) == 0 for g in grad.values())  # counts have no slope
+    shifts = torch.linspace(0, 0.5, 25)
+    deltas = {k: shifts.reshape(-1, *[1] * v.dim()) * torch.ones_like(v) for k, v in params.items()}
+    losses = obj.population(params, deltas).numpy()
+    steps = np.diff(losses)
+    assert (steps == 0).mean() > 0.3 and (steps != 0).any()  # flat stretches and jumps
+
+
+def test_long_timeframe_gradient_explodes(digits):
+    """autodiff through 1000 steps: the gradient norm at dt = 0.1 ms (100 ms) is orders of
+    magnitude above dt = 0.01 ms (10 ms) -- the failure digits-bnn reports."""
+    norms = {}
+    for dt in (0.01, 0.1):
+        problem = _bnn(hidden=8, steps=1000, dt=dt, loss="cross_entropy")
+        params = problem.init(torch.Generator().manual_seed(0), torch.device("cpu"))
+        obj = problem.objective(digits.x_train[:8], digits.y_train[:8])
+        g = Autodiff()(obj, params, generator=torch.Generator()).grad
+        norms[dt] = float(torch.sqrt(sum(v.pow(2).sum() for v in g.values())))
+    assert norms[0.1] > 10 * norms[0.01], norms
+
+
+def test_hh_classifier_refuses_reset_mode(digits):
+    problem = _bnn(hidden=4, steps=20, dt=0.1)
+    obj = problem.objective(digits.x_train[:2], digits.y_train[:2])
+    assert isinstance(obj, HHClassifier)
+    with pytest.raises(ValueError, match="mode='free'"):
+        NodePerturbationThroughTime(mode="reset", num_samples=2)(
+            obj, _params(problem), generator=torch.Generator()
+        )
+
+
+def test_digits_config_errors(tmp_path):
+    bnn = EXPERIMENTS["digits-bnn"]
+    with pytest.raises(ConfigError, match=r"methods=.*choose from"):
+        bnn.config("quick", {"methods": "autodiff,backprop"})
+    with pytest.raises(ConfigError, match="needs data_dir"):
+        bnn.config("quick", {"data": "mnist"})
+    with pytest.raises(ConfigError, match="not found"):
+        bnn.config("quick", {"data": "mnist", "data_dir": str(tmp_path / "none")})
+    with pytest.raises(ConfigError, match="node_perturbation_time"):
+        EXPERIMENTS["digits-ann"].config("quick", {"methods": "node_perturbation_time"})
