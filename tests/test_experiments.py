@@ -11,7 +11,7 @@ from roughgrad.experiments._contract import PROFILE_NAMES
 
 # One row per registered experiment: the claims its quick profile must show holding, and the
 # figures it must write. A registry entry without a row fails test_every_experiment_has_a_row.
-QUICK_EXPECT: dict[str, dict[str, list[str]]] = {
+QUICK_EXPECT: dict[str, dict] = {
     "sin-frequency": {
         "claims": [
             "sgd_fails",
@@ -110,10 +110,13 @@ QUICK_EXPECT: dict[str, dict[str, list[str]]] = {
             "regression_needs_s_ge_d",
         ],
         "figures": ["fit_s.png", "training.png"],
+        # no-backprop training well above chance (10%) even at the quick budget
+        "at_least": {"test_accuracy_node_perturbation": 0.5},
     },
     "digits-ann": {
         "claims": [],
         "figures": ["fit_s.png", "training_seed_setting.png", "training_fast_setting.png"],
+        "at_least": {"test_accuracy_node_perturbation_fast": 0.5},
     },
     "digits-bnn": {
         "claims": [],
@@ -151,6 +154,8 @@ def test_quick_profile(name, quick_runs):
     claims = {c["name"]: c for c in record.claims}
     for claim in QUICK_EXPECT[name]["claims"]:
         assert claims[claim]["holds"], claims[claim]["evidence"]
+    for metric, floor in QUICK_EXPECT[name].get("at_least", {}).items():
+        assert record.metrics[metric] >= floor, (metric, record.metrics[metric])
     figures = {p.name for p in (record.run_dir / "figures").iterdir()}
     assert set(QUICK_EXPECT[name]["figures"]) <= figures
     for fig in figures:

@@ -121,6 +121,7 @@ class Problem:
     hidden: int
     criterion: Callable[[Tensor, Tensor], Tensor]
     net: HHNet | None = None
+    per_example: Callable[[Tensor, Tensor], Tensor] | None = None
     module: nn.Module = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -143,7 +144,7 @@ class Problem:
         if self.kind == "bnn":
             assert self.net is not None
             return HHClassifier(x, y, self.net, self.criterion, hidden=self.hidden)
-        return ModuleObjective(self.module, self.criterion, x, y)
+        return ModuleObjective(self.module, self.criterion, x, y, self.per_example)
 
     def outputs(self, params: Params, x: Tensor) -> Tensor:
         """(B, 10) outputs; chunks of 512 examples bound the BNN's memory."""
@@ -157,11 +158,31 @@ class Problem:
         return [(n["w1"], n["b1"]), (n["w2"], n["b2"])]
 
 
+def make_problem(
+    kind: Literal["linear", "ann", "bnn"],
+    inputs: int,
+    hidden: int,
+    loss: str,
+    gain: float,
+    net: HHNet | None = None,
+) -> Problem:
+    """A Problem with the named loss (and its per-example form for node perturbation)."""
+    return Problem(
+        kind, inputs, hidden, criterion(loss, gain), net, per_example_criterion(loss, gain)
+    )
+
+
 def criterion(loss: str, gain: float) -> Callable[[Tensor, Tensor], Tensor]:
     """(outputs (B, 10), labels (B,)) -> mean loss: MSE to one-hot, or CE on gain * outputs."""
+    per_example = per_example_criterion(loss, gain)
+    return lambda o, y: per_example(o, y).mean()
+
+
+def per_example_criterion(loss: str, gain: float) -> Callable[[Tensor, Tensor], Tensor]:
+    """(outputs (N, 10), labels (N,)) -> (N,) per-example losses (their mean: ``criterion``)."""
     if loss == "mse":
-        return lambda o, y: nn.functional.mse_loss(o, one_hot(y, 10, o.dtype))
-    return lambda o, y: nn.functional.cross_entropy(gain * o, y)
+        return lambda o, y: (o - one_hot(y, 10, o.dtype)).pow(2).mean(-1)
+    return lambda o, y: nn.functional.cross_entropy(gain * o, y, reduction="none")
 
 
 def load_data(config: DigitsConfig, ctx: Context) -> Split:

@@ -47,6 +47,7 @@ class Config(_digits.DigitsConfig):
     )
     fit_batch: int = param(100, "training examples in the loss of the FIT S curve", ge=1)
     fit_sigma: float = param(1e-3, "perturbation std of the FIT S curve", gt=0)
+    epochs: float = param(10.0, "seed setting: passes over the training set", gt=0)
     fast_method: Literal["node_perturbation", "gaussian_smoothing", "local_regression"] = param(
         "node_perturbation", "the no-backprop method of the fast setting"
     )
@@ -101,14 +102,10 @@ def run(config: Config, ctx: Context) -> Outcome:
         ctx,
         seed=config.seed + 1,
     )
-    problem = _digits.Problem(
-        "ann", inputs, config.hidden, _digits.criterion(config.loss, config.ce_gain)
-    )
+    problem = _digits.make_problem("ann", inputs, config.hidden, config.loss, config.ce_gain)
     traces, _ = _digits.train_methods(problem, config, data, ctx, label="seed setting: ")
     fast = fast_config(config)
-    fast_problem = _digits.Problem(
-        "ann", inputs, config.hidden, _digits.criterion(fast.loss, fast.ce_gain)
-    )
+    fast_problem = _digits.make_problem("ann", inputs, config.hidden, fast.loss, fast.ce_gain)
     fast_traces, _ = _digits.train_methods(fast_problem, fast, data, ctx, label="fast setting: ")
     metrics = {
         **_digits.trace_metrics(traces),

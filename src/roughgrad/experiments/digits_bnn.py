@@ -61,7 +61,9 @@ class Config(_digits.DigitsConfig):
     loss: Literal["mse", "cross_entropy"] = param("cross_entropy", "loss on the readout")
     batch_size: int = param(32, "examples per update", ge=1)
     samples: int = param(10, "S: perturbed networks per estimate", ge=2)
-    epochs: float = param(3.0, "passes over the training set per method", gt=0)
+    epochs: float = param(4.0, "passes over the training set per method", gt=0)
+    lr: float = param(0.004, "Adam learning rate", gt=0)
+    lr_schedule: Literal["constant", "cosine"] = param("cosine", "learning rate over training")
     sigma_node: float = param(0.1, "node perturbation: noise std (pre-activation units)", gt=0)
     sigma_regression: float = param(0.15, "local regression: std (the seed's 0.15)", gt=0)
     sigma_smoothing: float = param(0.15, "Gaussian smoothing: perturbation std", gt=0)
@@ -94,7 +96,7 @@ PROFILES = {
         "dir_batch": 4,
     },
     "default": {},
-    "full": {"epochs": 10.0},
+    "full": {"epochs": 12.0},
 }
 
 
@@ -110,8 +112,9 @@ def _net(config: Config, dt: float) -> HHNet:
 
 
 def _problem(config: Config, inputs: int, dt: float) -> _digits.Problem:
-    crit = _digits.criterion(config.loss, config.ce_gain)
-    return _digits.Problem("bnn", inputs, config.hidden, crit, _net(config, dt))
+    return _digits.make_problem(
+        "bnn", inputs, config.hidden, config.loss, config.ce_gain, _net(config, dt)
+    )
 
 
 def loss_along_direction(config: Config, data, ctx: Context) -> dict[str, np.ndarray]:

