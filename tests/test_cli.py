@@ -87,6 +87,14 @@ def test_run_json_schema_and_overrides(tmp_path, capsys):
         (["run", "sin-frequency", "--device", "cuda:0"], "CUDA is not available"),
         (["describe", "nope"], "unknown experiment 'nope'"),
         (["report", "/nonexistent/run"], "is not a finished run directory"),
+        (["run", "digits-ann", "--set", "data=mnist"], "data=mnist needs data_dir=DIR"),
+        (
+            ["run", "digits-ann", "--set", "data=mnist", "data_dir=/nonexistent/mnist"],
+            "/nonexistent/mnist: not found",
+        ),
+        (["run", "digits-bnn", "--set", "methods=autodiff,sgd"], "methods=autodiff,sgd is not"),
+        (["run", "digits-bnn", "--set", "dt_long=0.5"], "dt_long=0.5 is out of range"),
+        (["run", "digits-bnn", "--set", "samples=1"], "samples=1 is out of range"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(args, fragment, tmp_path, capsys):

@@ -82,7 +82,8 @@ def closed_form_check(config: Config, ctx: Context) -> dict[str, float]:
 def run(config: Config, ctx: Context) -> Outcome:
     data = _digits.load_data(config, ctx)
     metrics: dict = closed_form_check(config, ctx)
-    fit_problem = _digits.Problem("linear", 64, config.hidden, _digits.criterion("mse", 1.0))
+    inputs = data.x_train.shape[1]
+    fit_problem = _digits.Problem("linear", inputs, config.hidden, _digits.criterion("mse", 1.0))
     xb, yb = data.x_train[: config.fit_batch], data.y_train[: config.fit_batch]
     s_grid = np.asarray(config.fit_samples)
     errors = _digits.fit_errors(
