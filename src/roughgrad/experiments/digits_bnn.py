@@ -54,8 +54,9 @@ class Config(_digits.DigitsConfig):
     dt_long: float = param(0.1, "long timeframe: ms per step (1000 steps: 100 ms)", gt=0, le=0.1)
     scale: float = param(40.0, "input current per unit of pre-activation (uA/cm^2)", gt=0)
     tau_syn: float = param(5.0, "synaptic time constant (ms)", gt=0)
-    readout: Literal["voltage", "spikes"] = param(
-        "voltage", "output: mollified voltage (differentiable) or spike counts"
+    readout: Literal["voltage", "membrane", "spikes"] = param(
+        "membrane",
+        "output: mollified voltage, mean membrane potential (both differentiable) or spike counts",
     )
     compile: bool = param(True, "run the simulation in torch.compile'd chunks (faster)")
     loss: Literal["mse", "cross_entropy"] = param("cross_entropy", "loss on the readout")

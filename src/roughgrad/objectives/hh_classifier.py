@@ -8,6 +8,7 @@ The seed's layout input -> hidden -> output, with the ANN's weights driving HH n
     s(t)       = s + (1 - e^{-dt/tau_syn}) (h(t) - s)        synaptic trace of h
     z_o(t)     = s(t) W2^T + b2,  I_o = scale * z_o           output currents
     o          = mean_t sigmoid((V_o(t) + 30) / 2) / r0      readout "voltage" (mollified)
+             or  mean_t (V_o(t) + 65 mV) / 20 mV                 readout "membrane" (no threshold)
              or  spike count / (T dt * 100 Hz)                readout "spikes" (piecewise constant)
 
 with r0 = 0.2. The midpoint -30 mV is the spike threshold used throughout roughgrad: measured at
@@ -50,6 +51,7 @@ from roughgrad.objectives.recurrent import RecurrentPerturbable
 SPIKE_TH = -30.0  # mV: upward crossings are spikes; the mollified activity's midpoint
 R0 = 0.2  # mean sigmoid((V + 30) / 2 mV) of an HH neuron driven hard (0.11 at onset, 0.2 at 60)
 RATE_REF_HZ = 100.0  # the "spikes" readout is the rate in units of 100 Hz
+V_REST, V_SCALE = -65.0, 20.0  # the "membrane" readout: (mean V - V_REST) / V_SCALE
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ class HHNet:
     Args:
         steps: time steps per trial; dt: ms per step (1000 steps: 0.01 -> 10 ms, 0.1 -> 100 ms);
         scale: uA/cm^2 per unit of pre-activation; tau_syn: synaptic time constant (ms);
-        readout: "voltage" (mollified, differentiable) or "spikes" (counts; piecewise constant);
+        readout: "voltage" (mollified, differentiable), "membrane" (mean membrane potential:
+            graded below threshold too) or "spikes" (counts; piecewise constant);
         compile: run the time loop in torch.compile'd chunks of ``chunk`` steps (5-10x faster
             on a CPU once compiled; the first call of each shape compiles for ~10-30 s).
     """
@@ -68,7 +71,7 @@ class HHNet:
     dt: float = 0.01
     scale: float = 40.0
     tau_syn: float = 5.0
-    readout: Literal["voltage", "spikes"] = "voltage"
+    readout: Literal["voltage", "membrane", "spikes"] = "voltage"
     hh: HHParams = field(default_factory=HHParams)
     compile: bool = False
     chunk: int = 5
@@ -131,8 +134,13 @@ def hh_forward(
             carry, out_sum = advance(carry, out_sum, z_h, w2t, b2, consts, k)
             done += k
         s_seq = None
-    scale = net.steps * R0 if net.readout == "voltage" else net.duration_ms() / 1000 * RATE_REF_HZ
-    return out_sum / scale, carry[5] / net.steps, s_seq
+    if net.readout == "voltage":
+        o = out_sum / (net.steps * R0)
+    elif net.readout == "membrane":
+        o = (out_sum / net.steps - V_REST) / V_SCALE
+    else:
+        o = out_sum / (net.duration_ms() / 1000 * RATE_REF_HZ)
+    return o, carry[5] / net.steps, s_seq
 
 
 @dataclass(frozen=True)
@@ -144,7 +152,7 @@ class _Consts:
     scale: Tensor
     rise: Tensor
     n_hid: int
-    voltage: bool
+    readout: str
     hh: HHParams
 
     @classmethod
@@ -153,7 +161,7 @@ class _Consts:
             return torch.tensor(value, dtype=like.dtype, device=like.device)
 
         rise = 1.0 - math.exp(-net.dt / net.tau_syn)
-        return cls(t(net.dt), t(net.scale), t(rise), n_hid, net.readout == "voltage", net.hh)
+        return cls(t(net.dt), t(net.scale), t(rise), n_hid, net.readout, net.hh)
 
 
 def _advance(carry, out_sum, z_h, w2t, b2, c: _Consts, k: int):
@@ -174,8 +182,10 @@ def _advance(carry, out_sum, z_h, w2t, b2, c: _Consts, k: int):
         act = torch.sigmoid((v - SPIKE_TH) / 2.0)
         s_sum = s_sum + syn
         syn = syn + c.rise * (act[..., : c.n_hid] / R0 - syn)
-        if c.voltage:
+        if c.readout == "voltage":
             out_sum = out_sum + act[..., c.n_hid :]
+        elif c.readout == "membrane":
+            out_sum = out_sum + v[..., c.n_hid :]
         else:
             crossed = (v_prev[..., c.n_hid :] < SPIKE_TH) & (v[..., c.n_hid :] >= SPIKE_TH)
             out_sum = out_sum + crossed.to(v.dtype)
