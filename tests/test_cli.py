@@ -89,7 +89,7 @@ def test_run_json_schema_and_overrides(tmp_path, capsys):
         (["report", "/nonexistent/run"], "is not a finished run directory"),
         (["run", "digits-ann", "--set", "data=mnist"], "data=mnist needs data_dir=DIR"),
         (
-            ["run", "digits-ann", "--set", "data=mnist", "data_dir=/nonexistent/mnist"],
+            ["run", "digits-ann", "--set", "data=mnist", "--set", "data_dir=/nonexistent/mnist"],
             "/nonexistent/mnist: not found",
         ),
         (["run", "digits-bnn", "--set", "methods=autodiff,sgd"], "methods=autodiff,sgd is not"),
