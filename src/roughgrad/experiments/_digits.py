@@ -9,18 +9,17 @@ excluded), and for autodiff the gradient norm of every update.
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
+from roughgrad import plot
 from roughgrad._types import Params
-from roughgrad.data import DataError, Split, load_dataset, one_hot
+from roughgrad.data import DataError, Split, load_dataset
 from roughgrad.data.mnist import check_mnist
 from roughgrad.estimators import (
     Autodiff,
@@ -31,9 +30,15 @@ from roughgrad.estimators import (
     relative_error,
 )
 from roughgrad.experiments._contract import ConfigBase, ConfigError, Context, param
-from roughgrad.objectives import ModuleObjective, Restricted
+from roughgrad.experiments._digits_problem import (  # re-exported: one import for experiments
+    Problem,
+    criterion,
+    make_problem,
+)
+from roughgrad.objectives import Restricted
 from roughgrad.objectives.base import Objective
-from roughgrad.objectives.hh_classifier import HHClassifier, HHNet, hh_forward
+
+__all__ = ["Problem", "criterion", "make_problem"]  # besides what is defined here
 
 AUTODIFF = ("autodiff", "autodiff_clipped")
 ESTIMATOR_METHODS = (
@@ -88,101 +93,6 @@ class DigitsConfig(ConfigBase):
                 check_mnist(self.data_dir)
             except DataError as exc:
                 raise ConfigError(str(exc)) from None
-
-
-MODULE_NAMES = {"w1": "l1.weight", "b1": "l1.bias", "w2": "l2.weight", "b2": "l2.bias"}
-
-
-class TwoLayer(nn.Module):
-    """input-H-10 with nn.Linear layers (node perturbation hooks them): linear or sigmoid."""
-
-    def __init__(self, inputs: int, hidden: int, squash: bool) -> None:
-        super().__init__()
-        self.l1, self.l2 = nn.Linear(inputs, hidden), nn.Linear(hidden, 10)
-        self.squash = squash
-
-    def forward(self, x: Tensor) -> Tensor:
-        z = self.l1(x)
-        z = self.l2(torch.sigmoid(z) if self.squash else z)
-        return torch.sigmoid(z) if self.squash else z
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A model family on inputs of size ``inputs``: objectives on batches, outputs, layers.
-
-    Parameters are a dict named as the objective expects (``l1.weight``... for the linear
-    classifier and the ANN, ``w1``... for the BNN); :meth:`layers` gives the (weight, bias)
-    pairs, input layer first.
-    """
-
-    kind: Literal["linear", "ann", "bnn"]
-    inputs: int
-    hidden: int
-    criterion: Callable[[Tensor, Tensor], Tensor]
-    net: HHNet | None = None
-    per_example: Callable[[Tensor, Tensor], Tensor] | None = None
-    module: nn.Module = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "module", TwoLayer(self.inputs, self.hidden, self.kind == "ann"))
-
-    def names(self) -> dict[str, str]:
-        return {k: k for k in MODULE_NAMES} if self.kind == "bnn" else MODULE_NAMES
-
-    def init(self, generator: torch.Generator, device: torch.device) -> Params:
-        """PyTorch's default Linear init (uniform +-1/sqrt(fan_in)) for both layers."""
-        h, i = self.hidden, self.inputs
-        shapes = {"w1": ((h, i), i), "b1": ((h,), i), "w2": ((10, h), h), "b2": ((10,), h)}
-        out = {}
-        for key, (shape, fan_in) in shapes.items():
-            u = torch.rand(shape, generator=generator, device=device)
-            out[self.names()[key]] = (2 * u - 1) / math.sqrt(fan_in)
-        return out
-
-    def objective(self, x: Tensor, y: Tensor) -> Objective:
-        if self.kind == "bnn":
-            assert self.net is not None
-            return HHClassifier(x, y, self.net, self.criterion, hidden=self.hidden)
-        return ModuleObjective(self.module, self.criterion, x, y, self.per_example)
-
-    def outputs(self, params: Params, x: Tensor) -> Tensor:
-        """(B, 10) outputs; chunks of 512 examples bound the BNN's memory."""
-        if self.kind == "bnn":
-            assert self.net is not None
-            return torch.cat([hh_forward(params, c, self.net)[0] for c in x.split(512)])
-        return torch.func.functional_call(self.module, params, (x,))
-
-    def layers(self) -> list[tuple[str, str]]:
-        n = self.names()
-        return [(n["w1"], n["b1"]), (n["w2"], n["b2"])]
-
-
-def make_problem(
-    kind: Literal["linear", "ann", "bnn"],
-    inputs: int,
-    hidden: int,
-    loss: str,
-    gain: float,
-    net: HHNet | None = None,
-) -> Problem:
-    """A Problem with the named loss (and its per-example form for node perturbation)."""
-    return Problem(
-        kind, inputs, hidden, criterion(loss, gain), net, per_example_criterion(loss, gain)
-    )
-
-
-def criterion(loss: str, gain: float) -> Callable[[Tensor, Tensor], Tensor]:
-    """(outputs (B, 10), labels (B,)) -> mean loss: MSE to one-hot, or CE on gain * outputs."""
-    per_example = per_example_criterion(loss, gain)
-    return lambda o, y: per_example(o, y).mean()
-
-
-def per_example_criterion(loss: str, gain: float) -> Callable[[Tensor, Tensor], Tensor]:
-    """(outputs (N, 10), labels (N,)) -> (N,) per-example losses (their mean: ``criterion``)."""
-    if loss == "mse":
-        return lambda o, y: (o - one_hot(y, 10, o.dtype)).pow(2).mean(-1)
-    return lambda o, y: nn.functional.cross_entropy(gain * o, y, reduction="none")
 
 
 def load_data(config: DigitsConfig, ctx: Context) -> Split:
@@ -328,11 +238,8 @@ def fit_figure(s_grid: np.ndarray, errors: np.ndarray, d: int, title: str):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 3.8))
-    ax.semilogy(s_grid, errors, marker="o")
-    ax.axvline(d, color="gray", ls=":", label=f"S = D = {d} (weights of W2)")
-    ax.set(xlabel="S (perturbed networks)", ylabel="relative error of the W2 gradient", title=title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    plot.error_against_samples(ax, s_grid, errors, d)
+    ax.set_title(title)
     fig.tight_layout()
     return fig
 
@@ -383,34 +290,30 @@ def accuracy_figure(
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-    for m in methods:
-        key = f"{m}{suffix}"
-        if f"{key}_accuracy" not in arrays:
-            continue
-        acc = 100 * arrays[f"{key}_accuracy"]
-        axes[0].plot(arrays[f"{key}_samples"], acc, marker=".", label=m)
-        axes[1].plot(arrays[f"{key}_seconds"], acc, marker=".", label=m)
-    for ax, xlabel in zip(axes, ("training samples seen", "training wall time (s)"), strict=True):
-        ax.axhline(10, color="gray", ls=":", lw=1)
-        ax.set(xlabel=xlabel, ylabel="test accuracy (%)", ylim=(0, 100))
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
+    runs = {
+        m: tuple(arrays[f"{m}{suffix}_{k}"] for k in ("samples", "seconds", "accuracy"))
+        for m in methods
+        if f"{m}{suffix}_accuracy" in arrays
+    }
+    plot.accuracy_curves(axes, runs)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
 def grad_norm_figure(arrays: dict[str, np.ndarray], keys: list[tuple[str, str]], title: str):
-    """Autodiff gradient norm (before clipping) per update, log scale; keys: (array key, label)."""
+    """Autodiff gradient norm (before clipping) per update; keys: (array key, label)."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 3.6))
-    for key, label in keys:
-        norms = arrays.get(f"{key}_grad_norms")
-        if norms is not None and len(norms):
-            ax.semilogy(np.arange(1, len(norms) + 1), norms, lw=1, label=label)
-    ax.set(xlabel="update", ylabel="gradient norm (before clipping)", title=title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    plot.gradient_norms(
+        ax,
+        {
+            label: arrays[f"{key}_grad_norms"]
+            for key, label in keys
+            if f"{key}_grad_norms" in arrays
+        },
+    )
+    ax.set_title(title)
     fig.tight_layout()
     return fig

@@ -3,5 +3,15 @@
 from roughgrad.plot.anim import gif_bytes
 from roughgrad.plot.curves import band, traces
 from roughgrad.plot.landscape import line, plane
+from roughgrad.plot.training import accuracy_curves, error_against_samples, gradient_norms
 
-__all__ = ["band", "gif_bytes", "line", "plane", "traces"]
+__all__ = [
+    "accuracy_curves",
+    "band",
+    "error_against_samples",
+    "gif_bytes",
+    "gradient_norms",
+    "line",
+    "plane",
+    "traces",
+]
