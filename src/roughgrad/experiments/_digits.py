@@ -41,12 +41,14 @@ from roughgrad.objectives.base import Objective
 __all__ = ["Problem", "criterion", "make_problem"]  # besides what is defined here
 
 AUTODIFF = ("autodiff", "autodiff_clipped")
-ESTIMATOR_METHODS = (
-    "local_regression",
-    "gaussian_smoothing",
-    "node_perturbation",
-    "node_perturbation_time",
-)
+# no-backprop method -> (estimator class, the config field holding its sigma)
+ESTIMATOR_SETTINGS = {
+    "local_regression": (LocalRegression, "sigma_regression"),
+    "gaussian_smoothing": (GaussianSmoothing, "sigma_smoothing"),
+    "node_perturbation": (NodePerturbation, "sigma_node"),
+    "node_perturbation_time": (NodePerturbationThroughTime, "sigma_node"),
+}
+ESTIMATOR_METHODS = tuple(ESTIMATOR_SETTINGS)
 
 
 @dataclass(frozen=True)
@@ -101,16 +103,10 @@ def load_data(config: DigitsConfig, ctx: Context) -> Split:
 
 def estimator(method: str, config: DigitsConfig):
     """The estimator behind a no-backprop method, with the config's hyperparameters."""
-    s = config.samples
-    if method == "local_regression":
-        return LocalRegression(sigma=config.sigma_regression, num_samples=s)
-    if method == "gaussian_smoothing":
-        return GaussianSmoothing(sigma=config.sigma_smoothing, num_samples=s)
-    if method == "node_perturbation":
-        return NodePerturbation(sigma=config.sigma_node, num_samples=s)
-    if method == "node_perturbation_time":
-        return NodePerturbationThroughTime(sigma=config.sigma_node, num_samples=s)
-    raise ConfigError(f"unknown method {method!r}")
+    if method not in ESTIMATOR_SETTINGS:
+        raise ConfigError(f"unknown method {method!r}")
+    cls, sigma_field = ESTIMATOR_SETTINGS[method]
+    return cls(sigma=getattr(config, sigma_field), num_samples=config.samples)
 
 
 @dataclass

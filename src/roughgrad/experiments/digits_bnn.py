@@ -165,16 +165,11 @@ def run(config: Config, ctx: Context) -> Outcome:
 
 def _sigma_sweep(config: Config, data, ctx: Context) -> dict[float, _digits.Trace]:
     """The sweep method on the long timeframe at each extra sigma (its own sigma is a method)."""
-    field_name = {
-        "node_perturbation": "sigma_node",
-        "node_perturbation_time": "sigma_node",
-        "local_regression": "sigma_regression",
-        "gaussian_smoothing": "sigma_smoothing",
-    }[config.sweep_method]
+    sigma_field = _digits.ESTIMATOR_SETTINGS[config.sweep_method][1]
     problem = _problem(config, data.x_train.shape[1], config.dt_long)
     out = {}
     for sigma in config.sigma_sweep:
-        cfg = dataclasses.replace(config, **{field_name: sigma})
+        cfg = dataclasses.replace(config, **{sigma_field: sigma})
         out[sigma], _ = _digits.train(
             problem,
             config.sweep_method,
@@ -185,18 +180,6 @@ def _sigma_sweep(config: Config, data, ctx: Context) -> dict[float, _digits.Trac
             description=f"long, sigma {sigma:g}: {config.sweep_method}",
         )
     return out
-
-
-def _sweep_sigma(config: Config) -> float:
-    return (
-        config.sigma_node
-        if "node" in config.sweep_method
-        else (
-            config.sigma_regression
-            if config.sweep_method == "local_regression"
-            else config.sigma_smoothing
-        )
-    )
 
 
 def _claims(config: Config, m: dict, rough: dict[float, float]) -> list[Claim]:
@@ -256,7 +239,7 @@ def _claims(config: Config, m: dict, rough: dict[float, float]) -> list[Claim]:
         )
     key = f"test_accuracy_{config.sweep_method}_long"
     if config.sigma_sweep and key in m:
-        points = {_sweep_sigma(config): m[key]}
+        points = {getattr(config, _digits.ESTIMATOR_SETTINGS[config.sweep_method][1]): m[key]}
         points.update(
             {
                 s: m[f"test_accuracy_{config.sweep_method}_long_sigma{s:g}"]
