@@ -303,3 +303,13 @@ def test_node_perturbation_through_time_on_a_spiking_network():
     )
     assert float(reset.grad["w1"].norm()) < 1e-3 * float(true["w1"].norm()) + 1e-9
     assert cosine({"w2": reset.grad["w2"]}, {"w2": true["w2"]}) > 0.2
+
+
+def test_regression_slope_of_non_finite_losses_is_nan_not_a_lapack_abort():
+    from roughgrad.estimators.local_regression import regression_slope
+
+    x = torch.randn(50, 30, generator=torch.Generator().manual_seed(0))
+    f = x.sum(1)
+    assert torch.allclose(regression_slope(x, f), torch.ones(30), atol=1e-4)  # exact when linear
+    f[3] = float("nan")
+    assert regression_slope(x, f).isnan().all()

@@ -16,9 +16,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.progress import Progress as RichProgressBar
 
 from roughgrad.data import DataError
-from roughgrad.experiments import EXPERIMENTS, ConfigError, Context, Progress
+from roughgrad.experiments import EXPERIMENTS, ConfigError, Context, NumericalError, Progress
 from roughgrad.experiments._contract import PROFILE_NAMES, field_help, parse_set_options
-from roughgrad.runs import RunDirError, build_report, load_run, run_experiment
+from roughgrad.runs import (
+    CheckpointPolicy,
+    RunDirError,
+    RunInterrupted,
+    build_report,
+    load_run,
+    resume_experiment,
+    run_experiment,
+)
 
 _err = Console(stderr=True, soft_wrap=True)
 
@@ -125,9 +133,28 @@ def describe(name: str) -> None:
         click.echo(f"  {profile:<8} {dict(exp.profiles[profile]) or '(the defaults)'}")
 
 
+def _checkpoint_options(f):
+    f = click.option(
+        "--checkpoint-seconds",
+        type=click.FloatRange(min=0, min_open=True),
+        default=60.0,
+        show_default=True,
+        help="long loops also write a checkpoint every this many seconds",
+    )(f)
+    return click.option(
+        "--checkpoint-every",
+        type=click.IntRange(min=1),
+        default=1000,
+        show_default=True,
+        help="long loops write a checkpoint every this many steps (and at their end)",
+    )(f)
+
+
 @cli.command()
 @click.argument("name")
-@click.option("--profile", type=click.Choice(PROFILE_NAMES), default="default", show_default=True)
+@click.option(
+    "--profile", type=click.Choice(PROFILE_NAMES), default=None, help="[default: default]"
+)
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="override a config key")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="shorthand for --set seed=N")
 @click.option(
@@ -143,28 +170,64 @@ def describe(name: str) -> None:
     default=None,
     help="exact run directory (must not exist); overrides --out",
 )
+@click.option(
+    "--resume",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="continue the unfinished run in this directory from its checkpoints, with its config",
+)
+@_checkpoint_options
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N")
 @click.option("--json", "as_json", is_flag=True, help="print exactly one JSON object on stdout")
 @click.option("--progress/--no-progress", default=True, help="progress bars on stderr")
-def run(name, profile, sets, seed, out, run_dir, device, as_json, progress) -> None:
-    """Run one experiment and write its run directory."""
+def run(
+    name,
+    profile,
+    sets,
+    seed,
+    out,
+    run_dir,
+    resume,
+    checkpoint_every,
+    checkpoint_seconds,
+    device,
+    as_json,
+    progress,
+) -> None:
+    """Run one experiment and write its run directory (or resume an unfinished one)."""
     exp = _experiment(name)
-    overrides = parse_set_options(sets)
-    if seed is not None:
-        overrides["seed"] = str(seed)
-    config = exp.config(profile, overrides)
+    policy = CheckpointPolicy(checkpoint_every, checkpoint_seconds)
+    if resume is not None:
+        pairs = (("--profile", profile), ("--set", sets or None), ("--seed", seed))
+        given = [opt for opt, value in (*pairs, ("--run-dir", run_dir)) if value is not None]
+        if given:
+            raise ConfigError(
+                f"--resume continues a run with its saved config; drop {', '.join(given)}"
+            )
+    else:
+        profile = profile or "default"
+        overrides = parse_set_options(sets)
+        if seed is not None:
+            overrides["seed"] = str(seed)
+        config = exp.config(profile, overrides)
     dev = _device(device)
     with _bar(progress) as bar:
         ctx = Context(device=dev, progress=RichProgress(bar))
-        record = run_experiment(
-            exp,
-            config,
-            profile=profile,
-            ctx=ctx,
-            argv=sys.argv,
-            root=None if run_dir else out,
-            run_dir=run_dir,
-        )
+        if resume is not None:
+            record = resume_experiment(
+                resume, ctx=ctx, argv=sys.argv, policy=policy, experiment_name=name
+            )
+        else:
+            record = run_experiment(
+                exp,
+                config,
+                profile=profile,
+                ctx=ctx,
+                argv=sys.argv,
+                root=None if run_dir else out,
+                run_dir=run_dir,
+                policy=policy,
+            )
     if as_json:
         click.echo(json.dumps(record.to_json()))
         return
@@ -286,6 +349,12 @@ def main(argv: list[str] | None = None) -> None:
     except (ConfigError, RunDirError, DataError) as exc:
         print(f"roughgrad: error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except NumericalError as exc:
+        print(f"roughgrad: error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except RunInterrupted as exc:
+        print(f"roughgrad: {exc}", file=sys.stderr)
+        sys.exit(130)
     except KeyboardInterrupt:
         print("roughgrad: interrupted", file=sys.stderr)
         sys.exit(130)

@@ -71,6 +71,8 @@ def regression_slope(x: Tensor, f: Tensor, ridge: float = 0.0) -> Tensor:
     xc = (x - x.mean(0)).double()
     fc = (f - f.mean()).double()
     s, d = xc.shape
+    if not torch.isfinite(fc).all():  # NaN in, NaN out, as the other estimators (LAPACK aborts)
+        return torch.full((d,), float("nan"), dtype=x.dtype, device=x.device)
     if s <= d:
         gram = xc @ xc.T + ridge * torch.eye(s, dtype=xc.dtype, device=xc.device)  # (S, S)
         # centring leaves one exactly-zero eigenvalue that rounding makes ~1e-15 of the largest:

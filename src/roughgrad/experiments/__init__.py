@@ -22,11 +22,13 @@ from roughgrad.experiments import (
     snake_tsne,
 )
 from roughgrad.experiments._contract import (
+    Checkpoints,
     Claim,
     ConfigBase,
     ConfigError,
     Context,
     Experiment,
+    NumericalError,
     Outcome,
     Progress,
     param,
@@ -57,11 +59,13 @@ EXPERIMENTS: dict[str, Experiment] = {
 
 __all__ = [
     "EXPERIMENTS",
+    "Checkpoints",
     "Claim",
     "ConfigBase",
     "ConfigError",
     "Context",
     "Experiment",
+    "NumericalError",
     "Outcome",
     "Progress",
     "param",

@@ -234,12 +234,43 @@ class Progress:
         print(message, file=sys.stderr)
 
 
+class NumericalError(ArithmeticError):
+    """A run's numbers blew up (NaN or infinite); the message names the step, the quantity and a
+    remedy, in one line."""
+
+
+class Checkpoints:
+    """Where long loops keep their state, so that a killed or interrupted run can resume.
+
+    A loop calls ``restore(key)`` once before it starts (``None``: start from scratch, else the
+    state it saved last) and ``save(key, step, state)`` after every step, with ``state`` a
+    function building the snapshot (tensors, numbers, strings, lists and dicts of them), so
+    that snapshots are only built when one is written. The implementation decides when to
+    write: the runner's (:mod:`roughgrad.runs.checkpoint`) writes every N steps, every M
+    seconds, at the end of the loop (``final=True``) and when the user presses Ctrl-C. This
+    base class keeps nothing, so the library and tests run unchanged without a run directory.
+
+        >>> state = ctx.checkpoints.restore("train")  # doctest: +SKIP
+        >>> for k in range(0 if state is None else state["next"], n):  # doctest: +SKIP
+        ...     step(k); ctx.checkpoints.save("train", k + 1, lambda: {"next": k + 1, ...})
+    """
+
+    def restore(self, key: str) -> dict[str, Any] | None:
+        return None
+
+    def save(
+        self, key: str, step: int, state: Callable[[], dict[str, Any]], *, final: bool = False
+    ) -> None:
+        return None
+
+
 @dataclass
 class Context:
-    """What a run gets besides its config: device, progress reporting and a logger."""
+    """What a run gets besides its config: device, progress reporting and checkpoints."""
 
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     progress: Progress = field(default_factory=Progress)
+    checkpoints: Checkpoints = field(default_factory=Checkpoints)
 
     def generator(self, seed: int, device: torch.device | None = None) -> torch.Generator:
         """A torch.Generator on ``device`` (default: the run's device) seeded with ``seed``."""

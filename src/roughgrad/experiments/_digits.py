@@ -9,6 +9,7 @@ excluded), and for autodiff the gradient norm of every update.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
@@ -29,7 +30,13 @@ from roughgrad.estimators import (
     NodePerturbationThroughTime,
     relative_error,
 )
-from roughgrad.experiments._contract import ConfigBase, ConfigError, Context, param
+from roughgrad.experiments._contract import (
+    ConfigBase,
+    ConfigError,
+    Context,
+    NumericalError,
+    param,
+)
 from roughgrad.experiments._digits_problem import (  # re-exported: one import for experiments
     Problem,
     criterion,
@@ -68,7 +75,7 @@ class DigitsConfig(ConfigBase):
     methods: tuple[str, ...] = param(("autodiff",), "methods to train with")
     batch_size: int = param(10, "examples per update (the seed: 10)", ge=1)
     epochs: float = param(5.0, "passes over the training set per method", gt=0)
-    lr: float = param(0.01, "Adam learning rate", gt=0)
+    lr: float = param(0.01, "Adam learning rate", gt=0, le=10)
     lr_schedule: Literal["constant", "cosine"] = param(
         "constant", "learning rate over training: constant, or cosine decay to zero"
     )
@@ -143,7 +150,12 @@ def train(
     seed: int,
     description: str = "",
 ) -> tuple[Trace, Params]:
-    """Train from the seed's init with Adam, the gradient coming from ``method``."""
+    """Train from the seed's init with Adam, the gradient coming from ``method``.
+
+    The loop checkpoints through ``ctx.checkpoints`` under the key ``description or method``
+    (parameters, Adam and schedule, the generator, the trace so far), so a resumed run
+    continues bit for bit; a non-finite parameter stops it with a NumericalError.
+    """
     gen = ctx.generator(seed)
     params = {k: v.requires_grad_() for k, v in problem.init(gen, ctx.device).items()}
     opt = torch.optim.Adam(params.values(), lr=config.lr)
@@ -156,10 +168,15 @@ def train(
     )
     eval_at = set(np.linspace(0, updates, config.evaluations).round().astype(int).tolist())
     trace, est, clock = Trace(method), None, 0.0
+    key, start_k = description or method, 0
+    if (state := ctx.checkpoints.restore(key)) is not None:
+        start_k, clock, trace = state["next"], state["clock"], Trace(**state["trace"])
+        _load_state(state, params, opt, sched, gen)
     if method not in AUTODIFF:
         est = estimator(method, config)
     layers = problem.layers()
-    for k in ctx.progress.track(range(updates + 1), total=updates + 1, description=description):
+    steps = range(start_k, updates + 1)
+    for k in ctx.progress.track(steps, total=len(steps), description=description):
         if k in eval_at:
             trace.samples_seen.append(k * config.batch_size)
             trace.seconds.append(clock)
@@ -186,7 +203,50 @@ def train(
         if sched is not None:
             sched.step()
         clock += time.perf_counter() - start
+        _check_finite(params, key, k, config)
+        ctx.checkpoints.save(
+            key, k + 1, lambda k=k, c=clock: _state(k + 1, c, trace, params, opt, sched, gen)
+        )
+    ctx.checkpoints.save(
+        key,
+        updates + 1,
+        lambda: _state(updates + 1, clock, trace, params, opt, sched, gen),
+        final=True,
+    )
     return trace, {k: v.detach() for k, v in params.items()}
+
+
+def _state(next_k: int, clock: float, trace: Trace, params: Params, opt, sched, gen) -> dict:
+    """A training loop's checkpoint: everything the next update depends on."""
+    return {
+        "next": next_k,
+        "clock": clock,
+        "trace": dataclasses.asdict(trace),
+        "params": {k: v.detach().clone() for k, v in params.items()},
+        "optimizer": opt.state_dict(),
+        "schedule": None if sched is None else sched.state_dict(),
+        "generator": gen.get_state(),
+    }
+
+
+def _load_state(state: dict, params: Params, opt, sched, gen: torch.Generator) -> None:
+    with torch.no_grad():
+        for k, v in params.items():
+            v.copy_(state["params"][k])
+    opt.load_state_dict(state["optimizer"])
+    if sched is not None:
+        sched.load_state_dict(state["schedule"])
+    gen.set_state(state["generator"])
+
+
+def _check_finite(params: Params, key: str, k: int, config: DigitsConfig) -> None:
+    for name, p in params.items():
+        if not torch.isfinite(p).all():
+            raise NumericalError(
+                f"{key}: parameter {name} became NaN or infinite at update {k + 1}; "
+                f"lower lr (now {config.lr:g}) or clip gradients (method autodiff_clipped, "
+                f"clip={config.clip:g}); the last good checkpoint is kept"
+            )
 
 
 def _autodiff_step(obj: Objective, params: Params, method: str, config: DigitsConfig, trace: Trace):

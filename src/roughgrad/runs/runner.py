@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import time
 from dataclasses import dataclass
@@ -15,7 +16,21 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from roughgrad.experiments._contract import Context, Experiment, Outcome
+from roughgrad.experiments import EXPERIMENTS
+from roughgrad.experiments._contract import (
+    ConfigError,
+    Context,
+    Experiment,
+    NumericalError,
+    Outcome,
+    apply_overrides,
+)
+from roughgrad.runs.checkpoint import (
+    FileCheckpoints,
+    RunInterrupted,
+    check_checkpoints,
+    graceful_interrupt,
+)
 from roughgrad.runs.rundir import (
     RunDirError,
     atomic_write_bytes,
@@ -51,6 +66,14 @@ class RunRecord:
         }
 
 
+@dataclass(frozen=True)
+class CheckpointPolicy:
+    """When long loops write checkpoints: every N steps and every M seconds (and at their end)."""
+
+    every_steps: int = 1000
+    every_seconds: float = 60.0
+
+
 def run_experiment(
     experiment: Experiment,
     config: Any,
@@ -60,6 +83,7 @@ def run_experiment(
     root: Path | None = None,
     run_dir: Path | None = None,
     argv: list[str] | None = None,
+    policy: CheckpointPolicy = CheckpointPolicy(),
 ) -> RunRecord:
     """Create a fresh run directory (under ``root`` or exactly ``run_dir``), run, write results."""
     if (root is None) == (run_dir is None):
@@ -76,10 +100,84 @@ def run_experiment(
     atomic_write_json(path / "config.json", config.to_dict())
     atomic_write_text(path / "argv.txt", " ".join(argv or []) + "\n")
     atomic_write_json(path / "env.json", environment(ctx.device))
+    return _execute(experiment, config, path, info, ctx, policy, resume=False)
 
+
+def resume_experiment(
+    run_dir: Path,
+    *,
+    ctx: Context,
+    argv: list[str] | None = None,
+    policy: CheckpointPolicy = CheckpointPolicy(),
+    experiment_name: str | None = None,
+) -> RunRecord:
+    """Continue an unfinished run in ``run_dir`` from its checkpoints, with its saved config.
+
+    Everything is checked before anything is written: the run directory, its experiment (it must
+    equal ``experiment_name`` when given), its config and every checkpoint.
+    """
+    path = Path(run_dir)
+    for name in ("run.json", "config.json"):
+        if not (path / name).is_file():
+            raise RunDirError(f"{path} is not a run directory: {name} is missing")
+    info = read_json(path / "run.json")
+    name = info.get("experiment")
+    if name not in EXPERIMENTS:
+        raise RunDirError(f"{path} holds a run of unknown experiment {name!r}")
+    if experiment_name is not None and name != experiment_name:
+        raise RunDirError(f"{path} holds a run of {name}, not {experiment_name}")
+    if info.get("status") == "complete":
+        raise RunDirError(f"{path} is already complete; nothing to resume")
+    experiment = EXPERIMENTS[name]
+    saved = read_json(path / "config.json")
+    try:
+        config = apply_overrides(experiment.config_cls(), saved)
+    except ConfigError as exc:
+        raise RunDirError(f"{path}/config.json does not fit {name}: {exc}") from None
+    if config.to_dict() != saved:
+        raise RunDirError(f"{path}/config.json does not fit {name}'s current config fields")
+    check_checkpoints(path, experiment=name, config=saved)
+    info.setdefault("resumed", []).append(_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
+    info["status"] = "running"
+    atomic_write_json(path / "run.json", info)
+    with open(path / "argv.txt", "a", encoding="utf-8") as fh:
+        fh.write(" ".join(argv or []) + "\n")
+    return _execute(experiment, config, path, info, ctx, policy, resume=True)
+
+
+def _execute(
+    experiment: Experiment,
+    config: Any,
+    path: Path,
+    info: dict[str, Any],
+    ctx: Context,
+    policy: CheckpointPolicy,
+    *,
+    resume: bool,
+) -> RunRecord:
+    checkpoints = FileCheckpoints(
+        path,
+        experiment=experiment.name,
+        config=config.to_dict(),
+        every_steps=policy.every_steps,
+        every_seconds=policy.every_seconds,
+        resume=resume,
+    )
+    ctx = dataclasses.replace(ctx, checkpoints=checkpoints)
     torch.manual_seed(config.seed)
     t0 = time.perf_counter()
-    outcome: Outcome = experiment.run(config, ctx)
+    try:
+        with graceful_interrupt(checkpoints, ctx.progress.log):
+            outcome: Outcome = experiment.run(config, ctx)
+    except (RunInterrupted, KeyboardInterrupt):
+        info.update(status="interrupted", checkpoint=checkpoints.last_written)
+        atomic_write_json(path / "run.json", info)
+        last = checkpoints.last_written or (None, None)
+        raise RunInterrupted(*last, path, experiment.name) from None
+    except NumericalError as exc:
+        info.update(status="failed", error=str(exc))
+        atomic_write_json(path / "run.json", info)
+        raise
     elapsed = time.perf_counter() - t0
     metrics = {**outcome.metrics, "run_seconds": round(elapsed, 3)}
     claims = [c.to_dict() for c in outcome.claims]
@@ -91,7 +189,7 @@ def run_experiment(
     atomic_write_json(path / "claims.json", claims)
     info.update(status="complete", finished=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
     atomic_write_json(path / "run.json", info)
-    return RunRecord(experiment.name, profile, config.to_dict(), metrics, claims, path)
+    return RunRecord(experiment.name, info["profile"], config.to_dict(), metrics, claims, path)
 
 
 def write_figures(folder: Path, figures: dict[str, Any]) -> None:
