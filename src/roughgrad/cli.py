@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
@@ -27,6 +28,7 @@ from roughgrad.runs import (
     resume_experiment,
     run_experiment,
 )
+from roughgrad.runs.sweep import BACKENDS
 
 _err = Console(stderr=True, soft_wrap=True)
 
@@ -265,6 +267,91 @@ def reproduce(profile, out, only, device, progress) -> None:
     path = build_report(records, Path(out) / "report", _docs())
     _print_claims(records)
     _err.print(f"report: {path}")
+
+
+@cli.command()
+@click.argument("name")
+@click.option(
+    "--grid",
+    "grids",
+    multiple=True,
+    metavar="KEY=V1,V2,...",
+    help="a config key and its values (list-valued keys: separate values with ';'); repeatable",
+)
+@click.option("--seeds", default="0", show_default=True, help="e.g. 0-99, 0,3,7 or 0-4,10")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="fixed override")
+@click.option("--profile", type=click.Choice(PROFILE_NAMES), default="default", show_default=True)
+@click.option("--backend", type=click.Choice(BACKENDS), default="local", show_default=True)
+@click.option("--address", default=None, help="ray: address of an existing cluster")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="runs at once (local processes / local Ray CPUs) [default: CPU count / threads]",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="torch threads per run (the same on every backend, so metrics agree)",
+)
+@click.option(
+    "--metrics",
+    default=None,
+    help="comma-separated metrics for the terminal table and figures [default: all / first 6]",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("runs"),
+    show_default=True,
+    help="the sweep goes to OUT/sweeps/NAME/<time>-<id>",
+)
+@click.option("--json", "as_json", is_flag=True, help="print the aggregate as one JSON object")
+@click.option("--progress/--no-progress", default=True)
+def sweep(
+    name,
+    grids,
+    seeds,
+    sets,
+    profile,
+    backend,
+    address,
+    jobs,
+    threads,
+    metrics,
+    out,
+    as_json,
+    progress,
+) -> None:
+    """Run a grid of configs over seeds (process pool or Ray) and aggregate the results."""
+    from roughgrad.runs.sweep_output import execute_sweep
+
+    _experiment(name)
+    if address is not None and backend != "ray":
+        raise ConfigError("--address is for --backend ray")
+    jobs = jobs or max(1, (os.cpu_count() or 1) // threads)
+    with _bar(progress) as bar:
+        result = execute_sweep(
+            name,
+            grids,
+            seeds,
+            sets,
+            profile,
+            backend=backend,
+            address=address,
+            jobs=jobs,
+            threads=threads,
+            metrics=metrics,
+            out=out,
+            argv=sys.argv,
+            progress=RichProgress(bar),
+        )
+    if as_json:
+        click.echo(json.dumps(result["aggregate"]))
+    _err.print(result["table"])
+    _err.print(f"sweep directory: {result['sweep_dir']}\nreport: {result['report']}")
 
 
 @cli.command()

@@ -3,6 +3,7 @@
 from roughgrad.plot.anim import gif_bytes
 from roughgrad.plot.curves import band, traces
 from roughgrad.plot.landscape import line, plane
+from roughgrad.plot.sweep import seed_spread
 from roughgrad.plot.training import accuracy_curves, error_against_samples, gradient_norms
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "gradient_norms",
     "line",
     "plane",
+    "seed_spread",
     "traces",
 ]
