@@ -96,7 +96,7 @@ def test_local_and_ray_backends_give_the_same_per_run_metrics(tmp_path, capsys):
 )
 def test_bad_sweep_input_is_one_line_exit_2(tmp_path, capsys, args, fragment):
     code, out, err = call(["sweep", NAME, *args, "--out", str(tmp_path / "o")], capsys)
-    assert code == 2
+    assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1, err
     assert fragment in err
     assert not (tmp_path / "o").exists()
