@@ -42,8 +42,9 @@ from roughgrad.experiments._digits_problem import (  # re-exported: one import f
     criterion,
     make_problem,
 )
-from roughgrad.objectives import Restricted
+from roughgrad.objectives import PopulationPool, Restricted, distributed
 from roughgrad.objectives.base import Objective
+from roughgrad.objectives.distributed import import_ray
 
 __all__ = ["Problem", "criterion", "make_problem"]  # besides what is defined here
 
@@ -85,6 +86,10 @@ class DigitsConfig(ConfigBase):
     sigma_node: float = param(0.01, "node perturbation: output-noise std", gt=0)
     clip: float = param(1.0, "autodiff_clipped: max gradient norm", gt=0)
     evaluations: int = param(20, "test-accuracy evaluations over training", ge=2)
+    population_actors: int = param(
+        0, "Ray actors evaluating each estimate's population in parallel (0: in this process)", ge=0
+    )
+    ray_address: str | None = param(None, "population_actors: a Ray cluster (none: local Ray)")
 
     allowed_methods: ClassVar[tuple[str, ...]] = AUTODIFF + ESTIMATOR_METHODS[:3]
 
@@ -95,6 +100,11 @@ class DigitsConfig(ConfigBase):
                 f"methods={','.join(self.methods)!s} is not allowed: choose from "
                 + ", ".join(self.allowed_methods)
             )
+        if self.population_actors:
+            try:
+                import_ray()
+            except ImportError as exc:
+                raise ConfigError(f"population_actors={self.population_actors}: {exc}") from None
         if self.data == "mnist" and self.data_dir is None:
             raise ConfigError("data=mnist needs data_dir=DIR (IDX files or mnist.npz; no download)")
         if self.data == "mnist":
@@ -159,8 +169,7 @@ def train(
     gen = ctx.generator(seed)
     params = {k: v.requires_grad_() for k, v in problem.init(gen, ctx.device).items()}
     opt = torch.optim.Adam(params.values(), lr=config.lr)
-    n = len(data.x_train)
-    updates = max(1, round(config.epochs * n / config.batch_size))
+    updates = max(1, round(config.epochs * len(data.x_train) / config.batch_size))
     sched = (
         torch.optim.lr_scheduler.CosineAnnealingLR(opt, updates)
         if config.lr_schedule == "cosine"
@@ -174,39 +183,30 @@ def train(
         _load_state(state, params, opt, sched, gen)
     if method not in AUTODIFF:
         est = estimator(method, config)
-    layers = problem.layers()
     steps = range(start_k, updates + 1)
-    for k in ctx.progress.track(steps, total=len(steps), description=description):
-        if k in eval_at:
-            trace.samples_seen.append(k * config.batch_size)
-            trace.seconds.append(clock)
-            trace.accuracy.append(accuracy(problem, params, data.x_test, data.y_test))
-        if k == updates:
-            break
-        start = time.perf_counter()
-        idx = torch.randint(n, (config.batch_size,), generator=gen, device=ctx.device)
-        obj = problem.objective(data.x_train[idx], data.y_train[idx])
-        opt.zero_grad(set_to_none=True)
-        if est is None:
-            _autodiff_step(obj, params, method, config, trace)
-        else:
-            current = {name: p.detach() for name, p in params.items()}
-            if method == "local_regression":  # the seed alternates layers (one per update)
-                group = {name: current[name] for name in layers[k % len(layers)]}
-                e = est(Restricted(obj, current), group, generator=gen)
-            else:
-                e = est(obj, current, generator=gen)
-            trace.forward_evals += e.num_evals
-            for name, p in params.items():
-                p.grad = e.grad[name].clone() if name in e.grad else torch.zeros_like(p)
-        opt.step()
-        if sched is not None:
-            sched.step()
-        clock += time.perf_counter() - start
-        _check_finite(params, key, k, config)
-        ctx.checkpoints.save(
-            key, k + 1, lambda k=k, c=clock: _state(k + 1, c, trace, params, opt, sched, gen)
-        )
+    pool = None
+    if est is not None and config.population_actors:
+        pool = PopulationPool(config.population_actors, address=config.ray_address)
+    try:
+        for k in ctx.progress.track(steps, total=len(steps), description=description):
+            if k in eval_at:
+                trace.samples_seen.append(k * config.batch_size)
+                trace.seconds.append(clock)
+                trace.accuracy.append(accuracy(problem, params, data.x_test, data.y_test))
+            if k == updates:
+                break
+            start = time.perf_counter()
+            _update(k, problem, method, est, config, data, params, opt, gen, pool, trace)
+            if sched is not None:
+                sched.step()
+            clock += time.perf_counter() - start
+            _check_finite(params, key, k, config)
+            ctx.checkpoints.save(
+                key, k + 1, lambda k=k, c=clock: _state(k + 1, c, trace, params, opt, sched, gen)
+            )
+    finally:
+        if pool is not None:
+            pool.close()
     ctx.checkpoints.save(
         key,
         updates + 1,
@@ -214,6 +214,29 @@ def train(
         final=True,
     )
     return trace, {k: v.detach() for k, v in params.items()}
+
+
+def _update(k, problem, method, est, config, data, params, opt, gen, pool, trace) -> None:
+    """One Adam update on a random minibatch, the gradient from autodiff or the estimator."""
+    idx = torch.randint(len(data.x_train), (config.batch_size,), generator=gen, device=gen.device)
+    obj = problem.objective(data.x_train[idx], data.y_train[idx])
+    if pool is not None:
+        obj = distributed(obj, pool)
+    opt.zero_grad(set_to_none=True)
+    if est is None:
+        _autodiff_step(obj, params, method, config, trace)
+    else:
+        current = {name: p.detach() for name, p in params.items()}
+        if method == "local_regression":  # the seed alternates layers (one per update)
+            layers = problem.layers()
+            group = {name: current[name] for name in layers[k % len(layers)]}
+            e = est(Restricted(obj, current), group, generator=gen)
+        else:
+            e = est(obj, current, generator=gen)
+        trace.forward_evals += e.num_evals
+        for name, p in params.items():
+            p.grad = e.grad[name].clone() if name in e.grad else torch.zeros_like(p)
+    opt.step()
 
 
 def _state(next_k: int, clock: float, trace: Trace, params: Params, opt, sched, gen) -> dict:

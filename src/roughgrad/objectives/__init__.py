@@ -7,6 +7,7 @@ from roughgrad.objectives.base import (
     Stochastic,
     detached_params,
 )
+from roughgrad.objectives.distributed import Distributed, PopulationPool, distributed
 from roughgrad.objectives.functions import FunctionObjective, Quadratic
 from roughgrad.objectives.hh_classifier import HHClassifier, HHNet, hh_forward
 from roughgrad.objectives.module import MinibatchObjective, ModuleObjective
@@ -15,6 +16,7 @@ from roughgrad.objectives.recurrent import RecurrentPerturbable, RNNObjective
 from roughgrad.objectives.spiking import SpikingNetObjective
 
 __all__ = [
+    "Distributed",
     "FunctionObjective",
     "HHClassifier",
     "HHNet",
@@ -23,6 +25,7 @@ __all__ = [
     "NeuronObjective",
     "NodePerturbable",
     "Objective",
+    "PopulationPool",
     "Quadratic",
     "RNNObjective",
     "RecurrentPerturbable",
@@ -30,5 +33,6 @@ __all__ = [
     "SpikingNetObjective",
     "Stochastic",
     "detached_params",
+    "distributed",
     "hh_forward",
 ]
