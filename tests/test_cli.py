@@ -8,12 +8,14 @@ import sys
 from html import escape
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from roughgrad.cli import main
 from roughgrad.experiments import EXPERIMENTS
 from roughgrad.runs import build_report
+from test_data import _npz, _write_idx
 
 QUICK = ["--profile", "quick", "--no-progress"]
 
@@ -95,6 +97,22 @@ def test_run_json_schema_and_overrides(tmp_path, capsys):
         (["run", "digits-bnn", "--set", "methods=autodiff,sgd"], "methods=autodiff,sgd is not"),
         (["run", "digits-bnn", "--set", "dt_long=0.5"], "dt_long=0.5 is out of range"),
         (["run", "digits-bnn", "--set", "samples=1"], "samples=1 is out of range"),
+        (["run", "hh-fi-curve", "--set", "dt=0"], "dt=0.0 is out of range: it must be > 0"),
+        (["run", "hh-fi-curve", "--set", "dt=0.5"], "dt=0.5 is out of range: it must be <= 0.1"),
+        (
+            ["run", "hh-fi-curve", "--set", "dt=0.05", "--set", "method=euler"],
+            "outside the stable range of the euler integrator",
+        ),
+        (["run", "mollify", "--set", "dt=-0.01"], "dt=-0.01 is out of range"),
+        (["run", "digits-ann", "--set", "sigma_node=0"], "sigma_node=0.0 is out of range"),
+        (["run", "digits-ann", "--set", "samples=0"], "samples=0 is out of range"),
+        (["run", "digits-ann", "--set", "hidden=-5"], "hidden=-5 is out of range"),
+        (["run", "digits-ann", "--set", "lr=nan"], "bad value for lr: 'nan'"),
+        (["run", "hh-complete-graph", "--set", "zoom=40,15"], "two numbers lo,hi with lo < hi"),
+        (["run", "cross-correlation-loss", "--set", "w_range=1,1"], "lo < hi"),
+        (["landscape", "sin-frequency", "--span", "0"], "'--span': 0.0 is not in the range"),
+        (["run", "sin-frequency", "--checkpoint-every", "0"], "'--checkpoint-every': 0 is not"),
+        (["run", "sin-frequency", "--resume", "/nonexistent/run"], "is not a run directory"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(args, fragment, tmp_path, capsys):
@@ -109,6 +127,35 @@ def test_bad_input_is_one_line_exit_2(args, fragment, tmp_path, capsys):
     assert len(lines) == 1, err
     assert fragment in lines[0]
     assert not (tmp_path / "out").exists(), "nothing is written on bad input"
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (lambda d: _write_idx(d, corrupt="t10k-images-idx3-ubyte"), "truncated"),
+        (lambda d: (_write_idx(d), (d / "train-labels-idx1-ubyte.gz").unlink()), "missing"),
+        (lambda d: _npz(d / "mnist.npz", x_train=np.zeros((4, 27, 28))), "shape (4, 27, 28)"),
+        (lambda d: _npz(d / "mnist.npz", x_train=np.full((4, 28, 28), np.nan)), "NaN"),
+    ],
+)
+def test_bad_data_files_are_one_line_exit_2(tmp_path, capsys, make, fragment):
+    data = tmp_path / "mnist"
+    data.mkdir()
+    make(data)
+    args = ["run", "digits-ann", "--set", "data=mnist", "--set", f"data_dir={data}"]
+    code, out, err = call([*args, "--out", str(tmp_path / "out")], capsys)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and fragment in err and str(data) in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_unwritable_output_is_one_line_exit_2(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    code, out, err = call(["run", "sin-frequency", *QUICK, "--out", str(blocker / "x")], capsys)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "cannot create run directory" in err
+    assert blocker.read_text() == "not a directory"
 
 
 def test_existing_run_dir_is_not_overwritten(tmp_path, capsys):

@@ -29,6 +29,7 @@ from scipy.signal import fftconvolve
 
 from roughgrad.experiments._contract import Claim, ConfigBase, Context, Experiment, Outcome, param
 from roughgrad.neurons import simulate
+from roughgrad.neurons.hh import MAX_DT
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Config(ConfigBase):
     w_range: tuple[float, ...] = param((0.7, 1.3), "w sweep (lo, hi)", interval=True)
     w_points: int = param(301, "points in the sweep", ge=10)
     tau_ms: float = param(500.0, "timeframe (ms)", gt=0)
-    dt: float = param(0.025, "time step (ms)", gt=0)
+    dt: float = param(0.025, "time step (ms); stable up to 0.1", gt=0, le=MAX_DT["exponential"])
     max_lag_ms: float = param(10.0, "largest lag searched by the cross-correlation (ms)", gt=0)
 
 

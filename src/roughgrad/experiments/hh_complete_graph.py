@@ -32,6 +32,7 @@ import torch
 from roughgrad.estimators import kneighbour_slope
 from roughgrad.experiments._contract import Claim, ConfigBase, Context, Experiment, Outcome, param
 from roughgrad.neurons import complete_graph, simulate
+from roughgrad.neurons.hh import MAX_DT
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Config(ConfigBase):
     n: int = param(10, "neurons in the complete graph", ge=2)
     edge_spread: float = param(0.1, "std of the fixed per-edge weight spread (fraction of w)", ge=0)
     tau_ms: float = param(500.0, "timeframe (ms)", gt=0)
-    dt: float = param(0.025, "time step (ms)", gt=0)
+    dt: float = param(0.025, "time step (ms); stable up to 0.1", gt=0, le=MAX_DT["exponential"])
 
 
 PROFILES = {

@@ -32,6 +32,7 @@ from roughgrad.estimators import kneighbour_slope
 from roughgrad.experiments._contract import Claim, ConfigBase, Context, Experiment, Outcome, param
 from roughgrad.landscape import mollify
 from roughgrad.neurons import simulate
+from roughgrad.neurons.hh import MAX_DT
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Config(ConfigBase):
     w_max: float = param(1.8, "grid: w in [0, w_max]", gt=0)
     w_points: int = param(3601, "grid points", ge=50)
     tau_ms: float = param(1000.0, "loss window (ms)", gt=0)
-    dt: float = param(0.01, "time step (ms)", gt=0)
+    dt: float = param(0.01, "time step (ms); stable up to 0.1", gt=0, le=MAX_DT["exponential"])
     noise_std: float = param(0.0, "per-step current noise (uA/cm^2): one noisy trial per w", ge=0)
     w_start: float = param(1.5, "initial w", ge=0)
     etas: tuple[float, ...] = param(

@@ -22,8 +22,17 @@ from typing import Literal
 import numpy as np
 import torch
 
-from roughgrad.experiments._contract import Claim, ConfigBase, Context, Experiment, Outcome, param
+from roughgrad.experiments._contract import (
+    Claim,
+    ConfigBase,
+    ConfigError,
+    Context,
+    Experiment,
+    Outcome,
+    param,
+)
 from roughgrad.neurons import simulate
+from roughgrad.neurons.hh import MAX_DT, SimulationError, check_dt
 
 
 @dataclass(frozen=True)
@@ -32,8 +41,14 @@ class Config(ConfigBase):
     i_step: float = param(0.25, "current grid spacing (uA/cm^2)", gt=0)
     duration_ms: float = param(1000.0, "simulated time per current (ms)", gt=0)
     transient_ms: float = param(200.0, "initial time excluded from the rate (ms)", ge=0)
-    dt: float = param(0.01, "time step (ms)", gt=0)
+    dt: float = param(0.01, "time step (ms); stable up to 0.1", gt=0, le=MAX_DT["exponential"])
     method: Literal["exponential", "euler"] = param("exponential", "integrator")
+
+    def validate(self) -> None:
+        try:
+            check_dt(self.dt, self.method)
+        except SimulationError as exc:
+            raise ConfigError(str(exc)) from None
 
 
 PROFILES = {

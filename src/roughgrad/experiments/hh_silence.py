@@ -33,6 +33,7 @@ import torch
 from roughgrad.experiments._contract import Claim, ConfigBase, Context, Experiment, Outcome, param
 from roughgrad.landscape import residual_rms, total_variation
 from roughgrad.neurons import simulate
+from roughgrad.neurons.hh import MAX_DT
 from roughgrad.objectives import NeuronObjective
 
 
@@ -46,7 +47,7 @@ class Config(ConfigBase):
     trials: int = param(10, "noisy trials averaged per point", ge=2)
     noise_std: float = param(10.0, "per-step current noise of the noisy trials (uA/cm^2)", ge=0)
     tau_ms: float = param(1000.0, "loss window tau (ms)", gt=0)
-    dt: float = param(0.01, "time step (ms)", gt=0)
+    dt: float = param(0.01, "time step (ms); stable up to 0.1", gt=0, le=MAX_DT["exponential"])
     output: Literal["sigmoid", "trace"] = param(
         "sigmoid", "a(t): sigmoid of V (on during spikes) or the spike-triggered trace"
     )

@@ -29,13 +29,14 @@ import torch
 from roughgrad.experiments._contract import Claim, ConfigBase, Context, Experiment, Outcome, param
 from roughgrad.landscape import mollify, residual_rms
 from roughgrad.neurons import simulate
+from roughgrad.neurons.hh import MAX_DT
 
 
 @dataclass(frozen=True)
 class Config(ConfigBase):
     neurons: int = param(1000, "noisy neurons in the raster", ge=2)
     steps: int = param(10_000, "time steps of the raster simulation", ge=100)
-    dt: float = param(0.01, "time step (ms)", gt=0)
+    dt: float = param(0.01, "time step (ms); stable up to 0.1", gt=0, le=MAX_DT["exponential"])
     w: float = param(1.0, "the shared input weight (I = w * i0)", gt=0)
     i0: float = param(10.0, "input current per unit weight (uA/cm^2)", gt=0)
     noise_std: float = param(10.0, "per-step current noise (uA/cm^2)", ge=0)
