@@ -8,6 +8,7 @@ import sys
 import pytest
 import torch
 
+from roughgrad.data import load_dataset
 from roughgrad.estimators import GaussianSmoothing, LocalRegression, NodePerturbation
 from roughgrad.experiments import _digits
 from roughgrad.objectives import HHNet, PopulationPool, Restricted, distributed
@@ -47,7 +48,7 @@ def test_pool_refuses_more_actors_than_free_cpus(pool):
 
 
 def _problem(kind: str):
-    data = _digits.load_dataset("digits", None, max_train=200, device=torch.device("cpu"))
+    data = load_dataset("digits", None, max_train=200, device=torch.device("cpu"))
     net = HHNet(steps=60, dt=0.05, compile=False) if kind == "bnn" else None
     problem = _digits.make_problem(kind, 64, 16, "ce", 10.0, net)
     params = problem.init(torch.Generator().manual_seed(0), torch.device("cpu"))

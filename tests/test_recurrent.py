@@ -45,16 +45,16 @@ def test_reset_training_warns_and_collapses_to_the_floor():
     assert abs(outcome.metrics["mse_reset_gru"][0] - 0.5) < 0.05
 
 
-@pytest.mark.parametrize("ratio", [0.5, 1 / 3])
-def test_carried_state_learns_to_count_cycles(ratio):
+@pytest.mark.parametrize(("ratio", "seed"), [(0.5, 0), (1 / 3, 1)])
+def test_carried_state_learns_to_count_cycles(ratio, seed):
     """The curriculum (full-BPTT warm start, then carried state) learns sin(ratio t) from
-    sin(t) far below the reset floor 0.5, for halving and for thirds, in both seeds tried."""
+    sin(t) far below the reset floor 0.5, for halving and for thirds (one seed each, to keep the
+    suite short; the experiment's default profile runs several)."""
     config = Config(ratio=ratio, steps=3000, long_window=64, eval_len=256)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        for seed in (0, 1):
-            model, _ = train_one("gru", "curriculum", seed, config)
-            assert rollout_mse(model, config, seed) < 0.05
+        model, _ = train_one("gru", "curriculum", seed, config)
+        assert rollout_mse(model, config, seed) < 0.05
     finally:
         torch.set_num_threads(threads)
