@@ -9,22 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from roughgrad.cli import main
 from roughgrad.experiments import ConfigError
 from roughgrad.runs.sweep import SweepSpec, parse_grid, parse_seeds
+from test_cli import call
 
 NAME = "sin-gradient-field"  # quick profile: under a second per run
 GRID = ["--grid", "target_freq=31,20", "--seeds", "0-1", "--profile", "quick", "--no-progress"]
-
-
-def call(args, capsys):
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_seed_lists_parse():
