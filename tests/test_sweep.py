@@ -100,3 +100,26 @@ def test_ray_backend_without_ray_says_how_to_install(tmp_path, capsys, monkeypat
     )
     assert code == 2 and "pip install 'roughgrad[ray]'" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_failed_run_is_reported_and_the_others_kept(tmp_path):
+    """A run that raises (here: a fake executor's second run) is listed with its error; the
+    sweep still aggregates, writes and reports the runs that finished."""
+    from roughgrad.runs.report import build_sweep_report
+    from roughgrad.runs.sweep import run_sweep, run_task
+
+    spec = SweepSpec(NAME, "quick", {"target_freq": ("31",)}, (0, 1))
+
+    def executor(tasks):
+        yield 0, run_task(*tasks[0])
+        yield 1, {"record": None, "error": "NumericalError: boom at update 3", "files": {}}
+
+    sweep_dir = tmp_path / "sweep"
+    agg, results = run_sweep(spec, executor, sweep_dir, meta={})
+    assert len(results) == 1 and agg[0]["runs"] == 1
+    assert agg[0]["failed"] == [
+        {"run": "r001", "seed": 1, "error": "NumericalError: boom at update 3"}
+    ]
+    info = json.loads((sweep_dir / "sweep.json").read_text())
+    page = build_sweep_report(sweep_dir, info, agg).read_text()
+    assert "Failed runs" in page and "boom at update 3" in page

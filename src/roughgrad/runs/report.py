@@ -167,6 +167,13 @@ def build_sweep_report(sweep_dir: Path, meta: dict[str, Any], agg: list[dict]) -
         f"<td>{html.escape(point_label(r['point']))}</td><td>{r['seed']}</td></tr>"
         for r in meta.get("runs", [])
     )
+    failures = "".join(
+        f"<li><a href='runs/{f['run']}/'>{f['run']}</a> ({html.escape(point_label(a['point']))}, "
+        f"seed {f['seed']}): <span class='fails'>{html.escape(f['error'])}</span></li>"
+        for a in agg
+        for f in a.get("failed", [])
+    )
+    failed = f"<h2>Failed runs</h2><ul>{failures}</ul>" if failures else ""
     fake = RunRecord("sweep", "", {}, {}, [], Path(sweep_dir))
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>sweep: {html.escape(meta["experiment"])}</title>
@@ -176,6 +183,7 @@ def build_sweep_report(sweep_dir: Path, meta: dict[str, Any], agg: list[dict]) -
 seeds {html.escape(_seed_text(meta["seeds"]))} · backend {html.escape(meta.get("backend", "?"))}
 · {meta.get("threads", 1)} torch thread(s) per run<br>
 command: <code>{html.escape(meta.get("command", ""))}</code></p>
+{failed}
 <h2>Claims: seeds for which each held</h2>
 <table><tr><th>claim</th>{head}</tr>{claims}</table>
 <h2>Figures</h2>{_figures(fake)}

@@ -117,21 +117,29 @@ def run_task(name: str, profile: str, overrides: dict[str, str], threads: int) -
     exp = EXPERIMENTS[name]
     config = exp.config(profile, overrides)
     with tempfile.TemporaryDirectory(prefix="roughgrad-sweep-") as tmp:
-        run_dir = Path(tmp) / "run"
-        record = run_experiment(
-            exp,
-            config,
-            profile=profile,
-            ctx=Context(progress=_Quiet()),
-            run_dir=run_dir,
-            argv=["roughgrad", "sweep", name, *(f"--set {k}={v}" for k, v in overrides.items())],
-        )
+        run_dir, error, out = Path(tmp) / "run", None, None
+        try:
+            record = run_experiment(
+                exp,
+                config,
+                profile=profile,
+                ctx=Context(progress=_Quiet()),
+                run_dir=run_dir,
+                argv=[
+                    "roughgrad",
+                    "sweep",
+                    name,
+                    *(f"--set {k}={v}" for k, v in overrides.items()),
+                ],
+            )
+            out = record.to_json()
+            del out["run_dir"]
+        except Exception as exc:  # one failed run (e.g. a blow-up) must not lose the others
+            error = f"{type(exc).__name__}: {exc}"
         files = {
             str(p.relative_to(run_dir)): p.read_bytes() for p in run_dir.rglob("*") if p.is_file()
         }
-    out = record.to_json()
-    del out["run_dir"]
-    return {"record": out, "files": files}
+    return {"record": out, "error": error, "files": files}
 
 
 Executor = Callable[[list[tuple[Any, ...]]], Iterator[tuple[int, dict[str, Any]]]]
@@ -185,9 +193,14 @@ def ray_executor(jobs: int, address: str | None, threads: int) -> Executor:
     return execute
 
 
-def aggregate(points: list[dict[str, str]], results: list[tuple[int, int, dict]]) -> list[dict]:
+def aggregate(
+    points: list[dict[str, str]],
+    results: list[tuple[int, int, dict]],
+    failed: list[dict[str, Any]] = (),
+) -> list[dict]:
     """Per grid point: mean/std/min/max/n of every numeric metric over seeds (NaN excluded from
-    the statistics and counted apart) and, per claim, how many seeds it held for."""
+    the statistics and counted apart), per claim how many seeds it held for, and the runs that
+    failed (run, seed, error)."""
     out = []
     for i, point in enumerate(points):
         records = [r for p, _, r in results if p == i]
@@ -203,7 +216,18 @@ def aggregate(points: list[dict[str, str]], results: list[tuple[int, int, dict]]
                 held = claims.setdefault(c["name"], [0, 0])
                 held[0] += bool(c["holds"])
                 held[1] += 1
-        out.append({"point": point, "runs": len(records), "metrics": metrics, "claims": claims})
+        errors = [
+            {k: f[k] for k in ("run", "seed", "error")} for f in failed if f["point"] == point
+        ]
+        out.append(
+            {
+                "point": point,
+                "runs": len(records),
+                "failed": errors,
+                "metrics": metrics,
+                "claims": claims,
+            }
+        )
     return out
 
 
@@ -250,16 +274,28 @@ def run_sweep(
         for _, p, s in tasks
     ]
     results: list[tuple[int, int, dict]] = []
+    failed: list[dict[str, Any]] = []
     for j, result in executor(args):
         run_dir = sweep_dir / "runs" / f"r{j:03d}"
         for rel, data in result["files"].items():
             (run_dir / rel).parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(run_dir / rel, data)
-        results.append((tasks[j][0], tasks[j][2], {**result["record"], "run_dir": str(run_dir)}))
+        if result["error"] is not None:
+            failed.append(
+                {
+                    "run": f"r{j:03d}",
+                    "point": tasks[j][1],
+                    "seed": tasks[j][2],
+                    "error": result["error"],
+                }
+            )
+        else:
+            record = {**result["record"], "run_dir": str(run_dir)}
+            results.append((tasks[j][0], tasks[j][2], record))
         if on_done is not None:
-            on_done(len(results), len(tasks))
+            on_done(len(results) + len(failed), len(tasks))
     results.sort(key=lambda r: (r[0], r[1]))
-    agg = aggregate(spec.points(), results)
+    agg = aggregate(spec.points(), results, failed)
     atomic_write_json(sweep_dir / "aggregate.json", agg)
     return agg, results
 

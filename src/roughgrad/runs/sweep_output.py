@@ -112,6 +112,8 @@ def table(agg: list[dict], names: list[str]) -> Table:
     t.add_column("")
     for a in agg:
         t.add_column(point_label(a["point"]), justify="right")
+    if any(a["failed"] for a in agg):
+        t.add_row("[red]failed runs[/]", *(str(len(a["failed"])) for a in agg))
     for claim in dict.fromkeys(c for a in agg for c in a["claims"]):
         cells = ["{}/{}".format(*a["claims"][claim]) if claim in a["claims"] else "" for a in agg]
         t.add_row(f"claim {claim}", *cells)
