@@ -286,16 +286,16 @@ def figures(outcome: Outcome, config: Config) -> dict:
             f"BNN on digits, {config.steps * dt:g} ms ({dt:g} ms/step)",
             suffix=f"_{label}",
         )
-    figs["autodiff_gradient_norm"] = _digits.grad_norm_figure(
-        a,
-        [
-            (f"{m}_{t}", f"{m}, {t}")
-            for m in _digits.AUTODIFF
-            if m in config.methods
-            for t in ("short", "long")
-        ],
-        "BNN: autodiff gradient norm per update",
-    )
+    keys = [
+        (f"{m}_{t}", f"{m}, {t}")
+        for m in _digits.AUTODIFF
+        if m in config.methods
+        for t in ("short", "long")
+    ]
+    if keys:  # only when an autodiff method was trained
+        figs["autodiff_gradient_norm"] = _digits.grad_norm_figure(
+            a, keys, "BNN: autodiff gradient norm per update"
+        )
     figs["traces"] = _trace_figure(a, config)
     return figs
 
