@@ -123,3 +123,13 @@ def test_a_failed_run_is_reported_and_the_others_kept(tmp_path):
     info = json.loads((sweep_dir / "sweep.json").read_text())
     page = build_sweep_report(sweep_dir, info, agg).read_text()
     assert "Failed runs" in page and "boom at update 3" in page
+
+
+def test_unreachable_ray_address_fails_fast_and_writes_nothing(tmp_path, capsys):
+    pytest.importorskip("ray")
+    args = ["sweep", NAME, "--profile", "quick", "--backend", "ray", "--address", "127.0.0.1:1"]
+    code, out, err = call([*args, "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert "cannot reach Ray at 127.0.0.1:1" in err
+    assert not (tmp_path / "o").exists()

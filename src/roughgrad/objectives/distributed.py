@@ -23,6 +23,7 @@ Ray is already initialised or ``address`` names a cluster (whose nodes need roug
 from __future__ import annotations
 
 import itertools
+import socket
 from typing import Any
 
 import torch
@@ -42,6 +43,31 @@ def import_ray() -> Any:
             "pip install 'roughgrad[ray]'"
         ) from None
     return ray
+
+
+def init_ray(address: str | None, num_cpus: int) -> bool:
+    """Start a local Ray of ``num_cpus`` CPUs, or connect to the cluster at ``address``, unless
+    Ray is already initialised; return whether this call started it. An unreachable
+    ``host:port`` fails within seconds with a one-line ConnectionError (Ray itself would retry
+    for minutes)."""
+    ray = import_ray()
+    if ray.is_initialized():
+        return False
+    quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
+    if not address:
+        ray.init(num_cpus=num_cpus, **quiet)
+        return True
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if sep and port.isdigit():
+        try:
+            socket.create_connection((host, int(port)), timeout=5).close()
+        except OSError as exc:
+            raise ConnectionError(
+                f"cannot reach Ray at {address}: {exc.strerror or exc}; "
+                "start one with `ray start --head` or check the address"
+            ) from None
+    ray.init(address=address, **quiet)
+    return True
 
 
 class _Evaluator:
@@ -73,13 +99,7 @@ class PopulationPool:
         if actors < 1 or threads < 1:
             raise ValueError(f"actors and threads must be >= 1, got {actors} and {threads}")
         ray = import_ray()
-        self._started = not ray.is_initialized()
-        if self._started:
-            quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
-            if address:
-                ray.init(address=address, **quiet)
-            else:
-                ray.init(num_cpus=actors * threads, **quiet)
+        self._started = init_ray(address, actors * threads)
         free = ray.available_resources().get("CPU", 0)
         if free < actors * threads:  # actors would wait for CPUs forever
             if self._started:

@@ -32,6 +32,7 @@ import torch
 
 from roughgrad.experiments import EXPERIMENTS, ConfigError, Context, Progress
 from roughgrad.experiments._contract import field_help, parse_set_options
+from roughgrad.objectives.distributed import init_ray
 from roughgrad.runs.rundir import atomic_write_bytes, atomic_write_json, create_run_dir
 from roughgrad.runs.runner import run_experiment
 
@@ -168,18 +169,12 @@ def ray_executor(jobs: int, address: str | None, threads: int) -> Executor:
             "--backend ray needs Ray, which is not installed: pip install 'roughgrad[ray]'"
         ) from None
 
+    try:  # connect now, so that a bad address fails before the sweep directory exists
+        started = init_ray(address, jobs)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise ConfigError(f"--address: {exc}" if address else f"cannot start Ray: {exc}") from None
+
     def execute(tasks: list[tuple[Any, ...]]) -> Iterator[tuple[int, dict[str, Any]]]:
-        started = not ray.is_initialized()
-        if started:
-            kwargs = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
-            try:
-                ray.init(address=address, **kwargs) if address else ray.init(
-                    num_cpus=jobs, **kwargs
-                )
-            except (ConnectionError, RuntimeError, ValueError) as exc:
-                raise ConfigError(
-                    f"cannot start or reach Ray at {address or 'local'}: {exc}"
-                ) from None
         try:
             remote = ray.remote(num_cpus=threads)(run_task)
             pending = {remote.remote(*t): i for i, t in enumerate(tasks)}
