@@ -115,6 +115,7 @@ def evotorch_to_accuracy(data, problem, params, budget: float) -> dict:
     from evotorch.algorithms import SNES
 
     gen = torch.Generator().manual_seed(0)
+    torch.manual_seed(0)  # SNES samples from torch's global generator
 
     def loss(flat: torch.Tensor) -> torch.Tensor:  # a fresh minibatch per generation
         idx = torch.randint(len(data.x_train), (100,), generator=gen)
