@@ -241,3 +241,28 @@ def test_blow_up_stops_with_step_quantity_and_remedy(tmp_path, capsys, monkeypat
     info = json.loads((run_dir / "run.json").read_text())
     assert info["status"] == "failed" and "update" in info["error"]
     assert not (run_dir / "metrics.json").exists()
+
+
+def test_reproduce_resume_keeps_finished_runs_and_resumes_the_rest(tmp_path, capsys):
+    """An interrupted `reproduce`: the finished run is kept untouched, the unfinished one is
+    resumed in its own directory, a missing one is run, and the report covers all three."""
+    names = "sin-gradient-field,digits-linear,mc-vs-quadrature"
+    base = ["reproduce", "--profile", "quick", "--out", str(tmp_path), "--no-progress"]
+    assert call([*base, "--only", "sin-gradient-field,digits-linear"]) == 0
+    (kept,) = (tmp_path / "sin-gradient-field").iterdir()
+    (unfinished,) = (tmp_path / "digits-linear").iterdir()
+    info = json.loads((unfinished / "run.json").read_text())
+    (unfinished / "run.json").write_text(json.dumps({**info, "status": "interrupted"}))
+    (unfinished / "metrics.json").unlink()
+    before = _snapshot(kept)
+    capsys.readouterr()
+    assert call([*base, "--only", names, "--resume"]) == 0
+    err = capsys.readouterr().err
+    assert f"sin-gradient-field (quick): kept {kept}" in err
+    assert f"digits-linear (quick): resumed {unfinished}" in err
+    assert "mc-vs-quadrature (quick): ran" in err
+    assert _snapshot(kept) == before
+    assert [p.name for p in (tmp_path / "digits-linear").iterdir()] == [unfinished.name]
+    assert json.loads((unfinished / "run.json").read_text())["status"] == "complete"
+    page = (tmp_path / "report" / "index.html").read_text()
+    assert all(n in page for n in names.split(","))

@@ -27,6 +27,7 @@ from roughgrad.runs import (
     load_run,
     resume_experiment,
     run_experiment,
+    run_or_resume,
 )
 from roughgrad.runs.sweep import BACKENDS
 
@@ -247,9 +248,14 @@ def run(
     help="output root: runs in OUT/NAME/..., the report in OUT/report/index.html",
 )
 @click.option("--only", default=None, help="comma-separated experiment names (default: all)")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="keep finished runs of the same config under OUT, resume unfinished ones, run the rest",
+)
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--progress/--no-progress", default=True)
-def reproduce(profile, out, only, device, progress) -> None:
+def reproduce(profile, out, only, resume, device, progress) -> None:
     """Run every experiment and write the HTML report."""
     names = list(EXPERIMENTS) if not only else [n.strip() for n in only.split(",") if n.strip()]
     exps = [_experiment(n) for n in names]
@@ -260,10 +266,17 @@ def reproduce(profile, out, only, device, progress) -> None:
         ctx = Context(device=dev, progress=RichProgress(bar))
         steps = zip(exps, configs, strict=True)
         for exp, config in ctx.progress.track(steps, total=len(exps), description="experiments"):
-            ctx.progress.log(f"running {exp.name} ({profile})")
-            records.append(
-                run_experiment(exp, config, profile=profile, ctx=ctx, argv=sys.argv, root=out)
-            )
+            if resume:
+                record, done = run_or_resume(
+                    exp, config, profile=profile, ctx=ctx, root=out, argv=sys.argv
+                )
+                ctx.progress.log(f"{exp.name} ({profile}): {done} {record.run_dir}")
+            else:
+                ctx.progress.log(f"running {exp.name} ({profile})")
+                record = run_experiment(
+                    exp, config, profile=profile, ctx=ctx, argv=sys.argv, root=out
+                )
+            records.append(record)
     path = build_report(records, Path(out) / "report", _docs())
     _print_claims(records)
     _err.print(f"report: {path}")

@@ -9,6 +9,7 @@ from roughgrad.runs.runner import (
     load_run,
     resume_experiment,
     run_experiment,
+    run_or_resume,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "new_run_dir",
     "resume_experiment",
     "run_experiment",
+    "run_or_resume",
 ]
