@@ -115,12 +115,12 @@ def test_a_failed_run_is_reported_and_the_others_kept(tmp_path):
         yield 1, {"record": None, "error": "NumericalError: boom at update 3", "files": {}}
 
     sweep_dir = tmp_path / "sweep"
-    agg, results = run_sweep(spec, executor, sweep_dir, meta={})
+    agg, results, info = run_sweep(spec, executor, sweep_dir, meta={})
     assert len(results) == 1 and agg[0]["runs"] == 1
     assert agg[0]["failed"] == [
         {"run": "r001", "seed": 1, "error": "NumericalError: boom at update 3"}
     ]
-    info = json.loads((sweep_dir / "sweep.json").read_text())
+    assert json.loads((sweep_dir / "sweep.json").read_text()) == info
     page = build_sweep_report(sweep_dir, info, agg).read_text()
     assert "Failed runs" in page and "boom at update 3" in page
 

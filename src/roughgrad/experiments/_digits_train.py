@@ -157,6 +157,10 @@ def _load_state(state: dict, params: Params, opt, sched, gen: torch.Generator) -
 
 
 def _check_finite(params: Params, key: str, k: int, config: DigitsConfig) -> None:
+    # one reduction per update (a sum is non-finite iff some element is, barring overflow, which
+    # is a blow-up too); the per-parameter search runs only once something is wrong
+    if torch.isfinite(torch.stack([p.detach().sum() for p in params.values()])).all():
+        return
     for name, p in params.items():
         if not torch.isfinite(p).all():
             raise NumericalError(

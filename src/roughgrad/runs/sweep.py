@@ -21,6 +21,7 @@ import itertools
 import math
 import multiprocessing
 import tempfile
+import typing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ import numpy as np
 import torch
 
 from roughgrad.experiments import EXPERIMENTS, ConfigError, Context, Progress
-from roughgrad.experiments._contract import field_help, parse_set_options
+from roughgrad.experiments._contract import parse_set_options
 from roughgrad.objectives.distributed import init_ray
 from roughgrad.runs.rundir import atomic_write_bytes, atomic_write_json, create_run_dir
 from roughgrad.runs.runner import run_experiment
@@ -76,8 +77,8 @@ def parse_grid(items: Sequence[str], experiment: str) -> dict[str, tuple[str, ..
     the values are separated by ``;`` instead, since each value is itself a comma list."""
     grid: dict[str, tuple[str, ...]] = {}
     exp = EXPERIMENTS.get(experiment)
-    fields = field_help(exp.config_cls) if exp else []
-    listy = {name for name, kind, _, _ in fields if kind.startswith("a comma-separated list")}
+    hints = typing.get_type_hints(exp.config_cls) if exp else {}
+    listy = {name for name, tp in hints.items() if typing.get_origin(tp) is tuple}
     for key, raw in parse_set_options(items).items():
         if key == "seed":
             raise ConfigError("--grid seed=... is not allowed; give seeds with --seeds")
@@ -258,12 +259,14 @@ def run_sweep(
     """Run every task of ``spec`` with ``executor``, writing each run into ``sweep_dir/runs``.
 
     ``sweep_dir`` must not exist (validation happens first, so bad input writes nothing).
-    Returns the aggregate and the (point index, seed, record) of every run.
+    Returns the aggregate, the (point index, seed, record) of every finished run and the sweep
+    description written to ``sweep.json``.
     """
     tasks = spec.tasks()
     create_run_dir(sweep_dir)
     index = [{"run": f"r{j:03d}", "point": p, "seed": s} for j, (_, p, s) in enumerate(tasks)]
-    atomic_write_json(sweep_dir / "sweep.json", {**meta, **_spec_json(spec), "runs": index})
+    info = {**meta, **_spec_json(spec), "runs": index}
+    atomic_write_json(sweep_dir / "sweep.json", info)
     args = [
         (spec.experiment, spec.profile, {**spec.sets, **p, "seed": str(s)}, spec.threads)
         for _, p, s in tasks
@@ -292,7 +295,7 @@ def run_sweep(
     results.sort(key=lambda r: (r[0], r[1]))
     agg = aggregate(spec.points(), results, failed)
     atomic_write_json(sweep_dir / "aggregate.json", agg)
-    return agg, results
+    return agg, results, info
 
 
 def _spec_json(spec: SweepSpec) -> dict[str, Any]:

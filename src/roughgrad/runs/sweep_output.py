@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import secrets
 import warnings
 from pathlib import Path
@@ -64,18 +63,13 @@ def execute_sweep(
     meta["env"] = environment(torch.device("cpu"))
     bar = progress.track(range(len(tasks)), total=len(tasks), description=f"sweep {name}")
     next(bar, None)  # each finished run then advances the bar by one
-    agg, results = run_sweep(
+    agg, results, info = run_sweep(
         spec, executor, sweep_dir, meta=meta, on_done=lambda *_: next(bar, None)
     )
     names = _metric_names(agg, chosen)
     _figures(sweep_dir, agg, results, names[:6] if chosen is None else names)
-    info = {**meta, **_read(sweep_dir / "sweep.json")}
     report = build_sweep_report(sweep_dir, info, agg)
     return {"aggregate": agg, "table": table(agg, names), "sweep_dir": sweep_dir, "report": report}
-
-
-def _read(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text())
 
 
 def _metric_names(agg: list[dict], chosen: list[str] | None) -> list[str]:
