@@ -89,6 +89,7 @@ def simulate(
     params: HHParams = DEFAULT_HH,
     lif: LIFParams = DEFAULT_LIF,
     state: Tensor | None = None,
+    backend: Literal["torch", "fused"] = "torch",
 ) -> SimResult:
     """Simulate ``steps`` steps of dt ms for neurons with input weights ``w_in`` (..., N).
 
@@ -103,6 +104,10 @@ def simulate(
         transient: steps excluded from spike counts and the mean output.
         record_v / record_spikes: keep the (T, ..., N) traces (memory: T x batch x N).
         state: initial (..., N, 4) HH state; default: rest at -65 mV.
+        backend: "torch" (tensor ops, differentiable, any device) or "fused" (a compiled C
+            loop, forward only, CPU; several times faster: see ``roughgrad.neurons.fused``).
+            "fused" supports model="hh", method="exponential", synapse="spike" and
+            output="trace", without recording.
 
     Returns:
         SimResult. Raises SimulationError for a bad dt or a non-finite state.
@@ -114,6 +119,10 @@ def simulate(
         )
     if noise_std and generator is None:
         raise SimulationError("noise_std > 0 needs an explicit generator=torch.Generator()")
+    if backend == "fused":
+        return _simulate_fused(**locals())
+    if backend != "torch":
+        raise SimulationError(f"unknown backend {backend!r}; use 'torch' or 'fused'")
     shape, dtype, dev = w_in.shape, w_in.dtype, w_in.device
     drive = w_in * i_input  # (..., N)
     if model == "hh":
@@ -176,6 +185,31 @@ def simulate(
         torch.stack(vs) if record_v else None,
         torch.stack(sps) if record_spikes else None,
     )
+
+
+def _simulate_fused(**kw) -> SimResult:
+    """simulate(backend="fused"): check the options the kernel supports, then run it."""
+    wanted = {"model": "hh", "method": "exponential", "output": "trace"}
+    if kw["w_rec"] is not None:
+        wanted["synapse"] = "spike"
+    for key, value in wanted.items():
+        if kw[key] != value:
+            raise SimulationError(
+                f"backend='fused' supports {key}={value!r} only, got {kw[key]!r}; "
+                "use backend='torch'"
+            )
+    if kw["record_v"] or kw["record_spikes"]:
+        raise SimulationError("backend='fused' does not record traces; use backend='torch'")
+    from roughgrad.neurons.fused import simulate_fused
+
+    names = ("i_input", "w_rec", "noise_std", "generator", "tau_syn", "v_th", "transient")
+    counts, out_mean, final = simulate_fused(
+        kw["w_in"], kw["steps"], kw["dt"], params=kw["params"], state=kw["state"],
+        **{k: kw[k] for k in names},
+    )  # fmt: skip
+    if not torch.isfinite(final[..., 0]).all():
+        _blowup(kw["steps"] - 1, kw["dt"], "exponential")
+    return SimResult(counts, out_mean)
 
 
 def _couple(w_rec: Tensor, s: Tensor) -> Tensor:

@@ -1,0 +1,7 @@
+#ifndef _INCLUDED_neurongroup_spike_thresholder_codeobject
+#define _INCLUDED_neurongroup_spike_thresholder_codeobject
+
+void _run_neurongroup_spike_thresholder_codeobject();
+
+
+#endif

@@ -1,0 +1,151 @@
+"""A fused CPU kernel for forward simulations of Hodgkin-Huxley populations.
+
+``simulate(..., backend="fused")`` runs the same model and integrator as the default torch
+backend (staggered exponential Euler, event-driven "spike" synapses, the "trace" output) with the
+whole time loop of a block of neurons in one C loop (``_hh_fused.c``): the state stays in
+registers and L1 cache instead of ~50 tensor kernels per step, and the exponentials are
+vectorised (AVX2 / AVX-512 where the CPU has them). Blocks of independent neurons, or the members
+of a population of networks, run on ``torch.get_num_threads()`` OpenMP threads.
+
+It is forward only: no autograd graph (a tensor that requires grad is refused). That is what the
+no-backprop estimators need: a population of perturbed networks evaluated as fast as the CPU
+allows. The current noise comes from a counter-based generator seeded from ``generator`` (same
+statistics as torch.randn, not the same numbers), so a noisy run matches the torch backend in
+distribution, a noise-free one to rounding (tested).
+
+The kernel is compiled on first use with the system's C compiler (``$CC``, else ``cc``) and
+cached in ``$ROUGHGRAD_CACHE`` (default ``~/.cache/roughgrad``), keyed by the source, flags and
+compiler; without a compiler, ``FusedUnavailable`` says so and the torch backend still works.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from functools import cache
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from roughgrad.neurons.hh import HHParams, SimulationError, resting_state
+
+SOURCE = Path(__file__).with_name("_hh_fused.c")
+FLAGS = ["-O3", "-march=native", "-ffast-math", "-fopenmp", "-fPIC", "-shared"]
+
+
+class FusedUnavailable(SimulationError):
+    """The fused kernel could not be built (no C compiler, or it failed)."""
+
+
+class _Params(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_double) for n in ("g_na", "g_k", "g_l", "e_na", "e_k", "e_l", "c_m")]
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("ROUGHGRAD_CACHE", Path.home() / ".cache" / "roughgrad"))
+
+
+def _compiler() -> str:
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if not cc or not shutil.which(cc):
+        raise FusedUnavailable(
+            "backend='fused' needs a C compiler (set $CC or install gcc); "
+            "use backend='torch' instead"
+        )
+    return cc
+
+
+@cache
+def library() -> ctypes.CDLL:
+    """The compiled kernel (built once per source/flags/compiler, then loaded from the cache)."""
+    cc = _compiler()
+    version = subprocess.run([cc, "--version"], capture_output=True, text=True).stdout
+    key = hashlib.sha256("\0".join([SOURCE.read_text(), *FLAGS, version]).encode()).hexdigest()
+    target = cache_dir() / f"hh_fused-{key[:16]}.so"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
+        os.close(fd)
+        proc = subprocess.run(
+            [cc, *FLAGS, str(SOURCE), "-o", tmp, "-lm"], capture_output=True, text=True
+        )
+        if proc.returncode != 0:
+            os.unlink(tmp)
+            first = (proc.stderr.strip().splitlines() or ["(no output)"])[0]
+            raise FusedUnavailable(f"compiling the fused HH kernel with {cc} failed: {first}")
+        os.replace(tmp, target)  # atomic: concurrent first uses don't see a partial file
+    lib = ctypes.CDLL(str(target))
+    i64, ptr, i32, u32 = ctypes.c_int64, ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32
+    for name, real in (("hh_run_f32", ctypes.c_float), ("hh_run_f64", ctypes.c_double)):
+        fn = getattr(lib, name)
+        fn.restype = None
+        fn.argtypes = [i64, i64, ptr, ptr, ptr, ptr, ptr, ptr, i32, ptr, ptr, i64, real, real]
+        fn.argtypes += [u32, real, real, i64, ctypes.POINTER(_Params), i32]
+    return lib
+
+
+def simulate_fused(
+    w_in: Tensor,
+    steps: int,
+    dt: float,
+    *,
+    i_input: float | Tensor,
+    w_rec: Tensor | None,
+    noise_std: float,
+    generator: torch.Generator | None,
+    tau_syn: float,
+    v_th: float,
+    transient: int,
+    params: HHParams,
+    state: Tensor | None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Spike counts, mean trace output (both (..., N)) and the final (..., N, 4) state.
+
+    Arguments as in ``simulate`` (already validated there); w_rec (N, N) or (..., N, N).
+    """
+    tensors = [w_in, *(t for t in (w_rec, state, i_input) if isinstance(t, Tensor))]
+    if any(t.requires_grad for t in tensors):
+        raise SimulationError(
+            "backend='fused' is forward only; call it under torch.no_grad() or detach the "
+            "inputs, or use backend='torch' for autograd"
+        )
+    if w_in.device.type != "cpu" or w_in.dtype not in (torch.float32, torch.float64):
+        raise SimulationError(
+            f"backend='fused' runs float32/float64 tensors on the CPU, got {w_in.dtype} on "
+            f"{w_in.device}; use backend='torch' there"
+        )
+    shape, dtype = w_in.shape, w_in.dtype
+    n = shape[-1]
+    batch = int(torch.Size(shape[:-1]).numel())
+    drive = (w_in * i_input).to(dtype).reshape(batch, n).contiguous()
+    x = resting_state(shape, params, dtype=dtype) if state is None else state.to(dtype)
+    v, m, h, nn = (c.reshape(batch, n).contiguous() for c in x.unbind(-1))
+    wt, batched = None, 0
+    if w_rec is not None:
+        if w_rec.dim() > 2:
+            batched = 1
+            wt = w_rec.to(dtype).expand(*shape[:-1], n, n).reshape(batch, n, n)
+        else:
+            wt = w_rec.to(dtype)
+        wt = wt.transpose(-1, -2).contiguous()  # presynaptic-major rows
+    counts = torch.zeros(batch, n, dtype=dtype)
+    out_sum = torch.zeros(batch, n, dtype=dtype)
+    seed = 0
+    if noise_std:
+        seed = int(torch.randint(0, 2**32, (1,), generator=generator, dtype=torch.int64))
+    decay = float(torch.exp(torch.tensor(-dt / tau_syn, dtype=torch.float64)))
+    p = _Params(*(getattr(params, f) for f, _ in _Params._fields_))
+    fn = library().hh_run_f32 if dtype == torch.float32 else library().hh_run_f64
+    fn(
+        batch, n, v.data_ptr(), m.data_ptr(), h.data_ptr(), nn.data_ptr(), drive.data_ptr(),
+        None if wt is None else wt.data_ptr(), batched, counts.data_ptr(), out_sum.data_ptr(),
+        steps, dt, noise_std, seed, decay, v_th, transient, ctypes.byref(p),
+        torch.get_num_threads(),
+    )  # fmt: skip
+    final = torch.stack([v, m, h, nn], -1).reshape(*shape, 4)
+    return counts.reshape(shape), (out_sum / (steps - transient)).reshape(shape), final

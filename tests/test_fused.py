@@ -1,0 +1,93 @@
+"""simulate(backend="fused"): the compiled C loop against the torch backend."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from roughgrad.neurons import SimulationError, simulate
+from roughgrad.neurons import fused as fused_mod
+
+
+def _net(dtype, batched: bool):
+    gen = torch.Generator().manual_seed(0)
+    w_in = torch.rand(3, 40, generator=gen, dtype=dtype) * 1.5 + 0.8
+    shape = (3, 40, 40) if batched else (40, 40)
+    w_rec = torch.randn(*shape, generator=gen, dtype=dtype) * 0.4
+    return w_in, w_rec
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("batched", [True, False])
+def test_noise_free_run_matches_the_torch_backend(dtype, batched):
+    w_in, w_rec = _net(dtype, batched)
+    kw = dict(i_input=10.0, w_rec=w_rec, synapse="spike", transient=300)
+    ours = simulate(w_in, 3000, 0.01, backend="fused", **kw)
+    ref = simulate(w_in, 3000, 0.01, **kw)
+    assert ref.spike_counts.sum() > 100  # the network fires, so the comparison means something
+    assert torch.equal(ours.spike_counts, ref.spike_counts)
+    tol = 1e-9 if dtype == torch.float64 else 1e-4
+    torch.testing.assert_close(ours.output_mean, ref.output_mean, atol=tol, rtol=tol)
+
+
+def test_independent_neurons_span_several_blocks_and_keep_their_drive():
+    w_in = torch.linspace(0.0, 2.0, 700, dtype=torch.float64)  # > 2 blocks of 256
+    ours = simulate(w_in, 2000, 0.01, backend="fused")
+    ref = simulate(w_in, 2000, 0.01)
+    assert torch.equal(ours.spike_counts, ref.spike_counts)
+    assert ours.spike_counts[0] == 0 and ours.spike_counts[-1] >= 2
+
+
+def test_noise_has_the_torch_backend_statistics_and_does_not_depend_on_threads():
+    w_in = torch.full((3000,), 0.65)  # 6.5 uA/cm^2: near onset, firing set by the noise
+
+    def run(backend, seed, threads=None):
+        old = torch.get_num_threads()
+        torch.set_num_threads(threads or old)
+        try:
+            gen = torch.Generator().manual_seed(seed)
+            return simulate(w_in, 3000, 0.01, noise_std=2.0, generator=gen, backend=backend)
+        finally:
+            torch.set_num_threads(old)
+
+    ours, ref = run("fused", 0).spike_counts, run("torch", 0).spike_counts
+    assert ref.mean() > 0.5
+    assert abs(float(ours.mean() - ref.mean())) < 4 * float(ref.std()) / 3000**0.5
+    assert abs(float(ours.std() / ref.std()) - 1) < 0.1
+    assert torch.equal(run("fused", 0, threads=1).spike_counts, ours)
+    assert not torch.equal(run("fused", 1).spike_counts, ours)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(model="lif"), "model='hh' only"),
+        (dict(method="euler"), "method='exponential' only"),
+        (dict(output="sigmoid"), "output='trace' only"),
+        (dict(w_rec=torch.zeros(4, 4)), "synapse='spike' only"),
+        (dict(record_v=True), "does not record"),
+        (dict(backend="gpu"), "unknown backend 'gpu'"),
+    ],
+)
+def test_unsupported_options_are_refused_in_one_line(kwargs, message):
+    kwargs = {"backend": "fused", **kwargs}
+    with pytest.raises(SimulationError, match=message):
+        simulate(torch.ones(4), 10, 0.01, **kwargs)
+
+
+def test_autograd_inputs_are_refused():
+    w = torch.ones(4, requires_grad=True)
+    with pytest.raises(SimulationError, match="forward only"):
+        simulate(w, 10, 0.01, backend="fused")
+
+
+def test_missing_compiler_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
+    monkeypatch.setenv("ROUGHGRAD_CACHE", str(tmp_path))
+    fused_mod.library.cache_clear()
+    try:
+        with pytest.raises(fused_mod.FusedUnavailable, match="needs a C compiler"):
+            simulate(torch.ones(4), 10, 0.01, backend="fused")
+    finally:
+        fused_mod.library.cache_clear()
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
