@@ -5,12 +5,14 @@
 The case: {"networks": B, "size": N, "coupled": bool, "steps": T, "dt": ms, "drive": uA/cm^2,
 "noise_std": uA/cm^2, "weight": uA/cm^2 per spike, "tau_syn": ms, "threads": k,
 "device": "cpp_standalone" | "cython", "precision": "float64" | "float32", "repeats": r}.
-B networks of N neurons are merged into one NeuronGroup; coupling is all-to-all without self-connections inside each network
-(block-diagonal synapses). The model is roughgrad's (roughgrad.neurons.hh): the classic squid
-parameters at rest -65 mV, a spike is an upward crossing of -30 mV, each spike adds ``weight``
-to the postsynaptic current, which decays with tau_syn; the current noise is a fresh
-N(0, noise_std^2) value every step (randn(), constant over dt). Brian2 integrates it with its
-exponential Euler (all variables at once; roughgrad staggers gates then V).
+
+B networks of N neurons are merged into one NeuronGroup; coupling is all-to-all without
+self-connections inside each network (block-diagonal synapses). The model is roughgrad's
+(roughgrad.neurons.hh): the classic squid parameters at rest -65 mV, a spike is an upward
+crossing of -30 mV, each spike adds ``weight`` to the postsynaptic current, which decays with
+tau_syn; the current noise is a fresh N(0, noise_std^2) value every step (randn(), constant over
+dt). Brian2 integrates it with its exponential Euler (all variables at once; roughgrad staggers
+gates then V).
 
 Prints one JSON object: seconds per run (simulation only, from Brian2's own timer; build and
 compile excluded), the median, and the mean firing rate (Hz) as a check.
