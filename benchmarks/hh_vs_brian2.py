@@ -178,8 +178,11 @@ def main() -> None:
             if not any(k.startswith("Brian2") for k in best[case["name"]]):
                 add("Brian2 cython f64 x1", brian2_run(python, case, "cython", 1, "float64"))
     print(f"{'case':<20}{'engine':<34}{'median s':>10}{'M neuron-steps/s':>18}{'rate Hz':>9}")
+    reference = {name: rate for name, engine, _, _, rate in rows if engine.startswith("C loop f64")}
     for name, engine, seconds, mps, rate in rows:
-        print(f"{name:<20}{engine:<34}{seconds:>10.3f}{mps:>18.1f}{rate:>9.1f}")
+        off = abs(rate - reference[name]) > 0.2 * reference[name]
+        print(f"{name:<20}{engine:<34}{seconds:>10.3f}{mps:>18.1f}{rate:>9.1f}"
+              + ("  <- rate differs from the C loop's by > 20%" if off else ""))  # fmt: skip
     ceiling = exp_ceiling()
     print(f"exp-bound ceiling (10 float32 torch.exp per step, {args.threads} threads): "
           f"{ceiling / 1e6:.0f} M neuron-steps/s")  # fmt: skip

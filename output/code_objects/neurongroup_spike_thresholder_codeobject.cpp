@@ -129,13 +129,13 @@ void _run_neurongroup_spike_thresholder_codeobject()
 
 
     ///// CONSTANTS ///////////
-    const int64_t N = 2000;
-const size_t _num_spikespace = 2001;
-const size_t _numlastspike = 2000;
+    const int64_t N = 10000;
+const size_t _num_spikespace = 10001;
+const size_t _numlastspike = 10000;
 const double mV = 0.001;
-const size_t _numnot_refractory = 2000;
+const size_t _numnot_refractory = 10000;
 const size_t _numt = 1;
-const size_t _numv = 2000;
+const size_t _numv = 10000;
     ///// POINTERS ////////////
         
     int32_t* __restrict  _ptr_array_neurongroup__spikespace = _array_neurongroup__spikespace;

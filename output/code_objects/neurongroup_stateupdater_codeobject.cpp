@@ -141,22 +141,22 @@ void _run_neurongroup_stateupdater_codeobject()
 const double EK = - 0.077;
 const double EL = - 0.0544;
 const double ENa = 0.05;
-const size_t _numI_drive = 2000;
-const size_t _numI_noise = 2000;
-const size_t _numI_syn = 2000;
-const int64_t N = 2000;
+const size_t _numI_drive = 10000;
+const size_t _numI_noise = 10000;
+const size_t _numI_syn = 10000;
+const int64_t N = 10000;
 const size_t _numdt = 1;
 const double gK = 360.0;
 const double gL = 2.9999999999999996;
 const double gNa = 1200.0;
-const size_t _numh = 2000;
-const size_t _numm = 2000;
+const size_t _numh = 10000;
+const size_t _numm = 10000;
 const double mV = 0.001;
 const double ms = 0.001;
-const size_t _numn = 2000;
-const size_t _numnot_refractory = 2000;
+const size_t _numn = 10000;
+const size_t _numnot_refractory = 10000;
 const double tau_syn = 0.005;
-const size_t _numv = 2000;
+const size_t _numv = 10000;
     ///// POINTERS ////////////
         
     float* __restrict  _ptr_array_neurongroup_I_drive = _array_neurongroup_I_drive;

@@ -132,8 +132,8 @@ void _run_neurongroup_subexpression_update_codeobject()
 
 
     ///// CONSTANTS ///////////
-    const size_t _numI_noise = 2000;
-const int64_t N = 2000;
+    const size_t _numI_noise = 10000;
+const int64_t N = 10000;
 const double noise_std = 0.019999999999999997;
     ///// POINTERS ////////////
         

@@ -131,7 +131,7 @@ void _run_synapses_pre_codeobject()
 
 
     ///// CONSTANTS ///////////
-    const size_t _numI_syn_post = 2000;
+    const size_t _numI_syn_post = 10000;
 int32_t* const _array_synapses__synaptic_pre = _dynamic_array_synapses__synaptic_pre.empty()? 0 : &_dynamic_array_synapses__synaptic_pre[0];
 const size_t _num_synaptic_pre = _dynamic_array_synapses__synaptic_pre.size();
 const double cm = 0.01;

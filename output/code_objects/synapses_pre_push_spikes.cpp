@@ -129,10 +129,10 @@ void _run_synapses_pre_push_spikes()
 
 
     ///// CONSTANTS ///////////
-    const int64_t _n_sources = 2000;
-const int64_t _n_targets = 2000;
+    const int64_t _n_sources = 10000;
+const int64_t _n_targets = 10000;
 const size_t _num_source_dt = 1;
-const size_t _num_spikespace = 2001;
+const size_t _num_spikespace = 10001;
 float* const _array_synapses_delay = _dynamic_array_synapses_delay.empty()? 0 : &_dynamic_array_synapses_delay[0];
 const size_t _numdelay = _dynamic_array_synapses_delay.size();
     ///// POINTERS ////////////

@@ -35,6 +35,7 @@ from torch import Tensor
 from roughgrad.neurons.hh import HHParams, SimulationError, resting_state
 
 SOURCE = Path(__file__).with_name("_hh_fused.c")
+LIF_SOURCE = Path(__file__).with_name("_lif_fused.c")
 FLAGS = ["-O3", "-march=native", "-ffast-math", "-fopenmp", "-fPIC", "-shared"]
 
 
@@ -60,33 +61,90 @@ def _compiler() -> str:
     return cc
 
 
-@cache
-def library() -> ctypes.CDLL:
-    """The compiled kernel (built once per source/flags/compiler, then loaded from the cache)."""
+def _build(source: Path) -> ctypes.CDLL:
+    """Compile ``source`` once per source/flags/compiler into the cache, then load it."""
     cc = _compiler()
     version = subprocess.run([cc, "--version"], capture_output=True, text=True).stdout
-    key = hashlib.sha256("\0".join([SOURCE.read_text(), *FLAGS, version]).encode()).hexdigest()
-    target = cache_dir() / f"hh_fused-{key[:16]}.so"
+    key = hashlib.sha256("\0".join([source.read_text(), *FLAGS, version]).encode()).hexdigest()
+    target = cache_dir() / f"{source.stem.strip('_')}-{key[:16]}.so"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
         os.close(fd)
         proc = subprocess.run(
-            [cc, *FLAGS, str(SOURCE), "-o", tmp, "-lm"], capture_output=True, text=True
+            [cc, *FLAGS, str(source), "-o", tmp, "-lm"], capture_output=True, text=True
         )
         if proc.returncode != 0:
             os.unlink(tmp)
             first = (proc.stderr.strip().splitlines() or ["(no output)"])[0]
-            raise FusedUnavailable(f"compiling the fused HH kernel with {cc} failed: {first}")
+            raise FusedUnavailable(f"compiling {source.name} with {cc} failed: {first}")
         os.replace(tmp, target)  # atomic: concurrent first uses don't see a partial file
-    lib = ctypes.CDLL(str(target))
-    i64, ptr, i32, u32 = ctypes.c_int64, ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32
-    for name, real in (("hh_run_f32", ctypes.c_float), ("hh_run_f64", ctypes.c_double)):
-        fn = getattr(lib, name)
+    return ctypes.CDLL(str(target))
+
+
+I64, PTR, I32 = ctypes.c_int64, ctypes.c_void_p, ctypes.c_int
+REALS = {torch.float32: ("f32", ctypes.c_float), torch.float64: ("f64", ctypes.c_double)}
+
+
+@cache
+def library() -> ctypes.CDLL:
+    """The compiled HH kernel (built once per source/flags/compiler, then from the cache)."""
+    lib = _build(SOURCE)
+    for suffix, real in REALS.values():
+        fn = getattr(lib, f"hh_run_{suffix}")
         fn.restype = None
-        fn.argtypes = [i64, i64, ptr, ptr, ptr, ptr, ptr, ptr, i32, ptr, ptr, i64, real, real]
-        fn.argtypes += [u32, real, real, i64, ctypes.POINTER(_Params), i32]
+        fn.argtypes = [I64, I64, PTR, PTR, PTR, PTR, PTR, PTR, I32, PTR, PTR, I64, real, real]
+        fn.argtypes += [ctypes.c_uint32, real, real, I64, ctypes.POINTER(_Params), I32]
     return lib
+
+
+@cache
+def lif_library() -> ctypes.CDLL:
+    """The compiled two-layer LIF classifier kernel (``_lif_fused.c``)."""
+    lib = _build(LIF_SOURCE)
+    for suffix, real in REALS.values():
+        fn = getattr(lib, f"lif_run_{suffix}")
+        fn.restype = None
+        fn.argtypes = [I64, I64, I64, I64, I64, real, real, PTR, PTR, PTR, PTR, PTR, I32]
+    return lib
+
+
+def check_inputs(tensors: list[Tensor], what: str) -> None:
+    """The fused kernels' common preconditions: no autograd, float32/64 on the CPU."""
+    if any(t.requires_grad for t in tensors):
+        raise SimulationError(
+            f"{what} is forward only; call it under torch.no_grad() or detach the inputs, "
+            "or use backend='torch' for autograd"
+        )
+    if any(t.device.type != "cpu" or t.dtype not in REALS for t in tensors):
+        t = tensors[0]
+        raise SimulationError(
+            f"{what} runs float32/float64 tensors on the CPU, got {t.dtype} on {t.device}; "
+            "use backend='torch' there"
+        )
+
+
+def lif_fused(
+    z_h: Tensor, z_o: Tensor, w2: Tensor, steps: int, beta: float, theta: float
+) -> tuple[Tensor, Tensor]:
+    """Output spike counts (M, B, O) and summed hidden spikes (M, B, H) of M members x B
+    examples; z_h (M, B, H) hidden currents, z_o (M, B, O) static output offsets,
+    w2 (M, O, H). See ``roughgrad.objectives.lif_classifier``."""
+    check_inputs([z_h, z_o, w2], "backend='fused'")
+    members, batch, hidden = z_h.shape
+    outputs, dtype = w2.shape[-2], z_h.dtype
+    z_h, z_o = z_h.to(dtype).contiguous(), z_o.to(dtype).expand(members, batch, outputs)
+    z_o = z_o.contiguous()
+    w2t = w2.to(dtype).transpose(-1, -2).contiguous()  # a hidden spike adds one row
+    counts = torch.zeros(members, batch, outputs, dtype=dtype)
+    s_sum = torch.zeros(members, batch, hidden, dtype=dtype)
+    fn = getattr(lif_library(), f"lif_run_{REALS[dtype][0]}")
+    fn(
+        members * batch, batch, hidden, outputs, steps, beta, theta, z_h.data_ptr(),
+        z_o.data_ptr(), w2t.data_ptr(), counts.data_ptr(), s_sum.data_ptr(),
+        torch.get_num_threads(),
+    )  # fmt: skip
+    return counts, s_sum
 
 
 def simulate_fused(
@@ -108,17 +166,9 @@ def simulate_fused(
 
     Arguments as in ``simulate`` (already validated there); w_rec (N, N) or (..., N, N).
     """
-    tensors = [w_in, *(t for t in (w_rec, state, i_input) if isinstance(t, Tensor))]
-    if any(t.requires_grad for t in tensors):
-        raise SimulationError(
-            "backend='fused' is forward only; call it under torch.no_grad() or detach the "
-            "inputs, or use backend='torch' for autograd"
-        )
-    if w_in.device.type != "cpu" or w_in.dtype not in (torch.float32, torch.float64):
-        raise SimulationError(
-            f"backend='fused' runs float32/float64 tensors on the CPU, got {w_in.dtype} on "
-            f"{w_in.device}; use backend='torch' there"
-        )
+    check_inputs([w_in, *(t for t in (w_rec, state) if t is not None)], "backend='fused'")
+    if isinstance(i_input, Tensor) and i_input.requires_grad:
+        check_inputs([i_input], "backend='fused'")
     shape, dtype = w_in.shape, w_in.dtype
     n = shape[-1]
     batch = int(torch.Size(shape[:-1]).numel())
@@ -140,7 +190,7 @@ def simulate_fused(
         seed = int(torch.randint(0, 2**32, (1,), generator=generator, dtype=torch.int64))
     decay = float(torch.exp(torch.tensor(-dt / tau_syn, dtype=torch.float64)))
     p = _Params(*(getattr(params, f) for f, _ in _Params._fields_))
-    fn = library().hh_run_f32 if dtype == torch.float32 else library().hh_run_f64
+    fn = getattr(library(), f"hh_run_{REALS[dtype][0]}")
     fn(
         batch, n, v.data_ptr(), m.data_ptr(), h.data_ptr(), nn.data_ptr(), drive.data_ptr(),
         None if wt is None else wt.data_ptr(), batched, counts.data_ptr(), out_sum.data_ptr(),

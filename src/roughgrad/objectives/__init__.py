@@ -10,6 +10,7 @@ from roughgrad.objectives.base import (
 from roughgrad.objectives.distributed import Distributed, PopulationPool, distributed
 from roughgrad.objectives.functions import FunctionObjective, Quadratic
 from roughgrad.objectives.hh_classifier import HHClassifier, HHNet, hh_forward
+from roughgrad.objectives.lif_classifier import LIFClassifier, LIFNet, lif_forward
 from roughgrad.objectives.module import MinibatchObjective, ModuleObjective
 from roughgrad.objectives.neuron import NeuronObjective
 from roughgrad.objectives.recurrent import RecurrentPerturbable, RNNObjective
@@ -20,6 +21,8 @@ __all__ = [
     "FunctionObjective",
     "HHClassifier",
     "HHNet",
+    "LIFClassifier",
+    "LIFNet",
     "MinibatchObjective",
     "ModuleObjective",
     "NeuronObjective",
@@ -35,4 +38,5 @@ __all__ = [
     "detached_params",
     "distributed",
     "hh_forward",
+    "lif_forward",
 ]
