@@ -2,10 +2,10 @@
 
     python benchmarks/snn_vs_snntorch.py [--quick] [--budget SECONDS] [--seeds 3]
 
-The same network on scikit-learn's digits (64-100-10, snnTorch's ``Leaky`` neurons: beta 0.95,
-threshold 1, reset by subtraction, 25 steps of direct current input, snnTorch's ``mse_count_loss`` on
-the output spike counts (80% of steps for the label, 20% for the others: ``count_loss``);
-nn.Linear's init; minibatches of 100; Adam):
+The same network on scikit-learn's digits (64-100-10, snnTorch's ``Leaky`` neurons: beta
+0.95, threshold 1, reset by subtraction, 25 steps of direct current input, snnTorch's
+``mse_count_loss`` on the output spike counts: 80% of steps for the label, 20% for the others,
+roughgrad's ``count_loss``; nn.Linear's init; minibatches of 100; Adam):
 
 * snnTorch 1.0: backpropagation through time with its default surrogate gradient (arctan);
 * roughgrad: ``LIFClassifier`` (roughgrad.objectives) and ``NodePerturbation`` (no backprop:

@@ -1,4 +1,4 @@
-"""The LIF classifier (snnTorch's layout): no gradient for autodiff, trainable by node perturbation."""
+"""The LIF classifier (snnTorch's layout): autodiff gets no gradient, node perturbation trains."""
 
 from __future__ import annotations
 
