@@ -12,7 +12,7 @@ from torch import Tensor, nn
 
 from roughgrad._types import Params
 from roughgrad.data import one_hot
-from roughgrad.objectives import ModuleObjective
+from roughgrad.objectives import MLPObjective, ModuleObjective
 from roughgrad.objectives.base import Objective
 from roughgrad.objectives.hh_classifier import HHClassifier, HHNet, hh_forward
 
@@ -70,7 +70,13 @@ class Problem:
         if self.kind == "bnn":
             assert self.net is not None
             return HHClassifier(x, y, self.net, self.criterion, hidden=self.hidden)
-        return ModuleObjective(self.module, self.criterion, x, y, self.per_example)
+        if self.per_example is None:  # a criterion without a per-example form: generic path
+            return ModuleObjective(self.module, self.criterion, x, y)
+        n, width = self.names(), {"w1": self.hidden, "w2": 10}
+        layers = [(n[w], n[b], width[w]) for w, b in (("w1", "b1"), ("w2", "b2"))]
+        # the module's math as matrix products: populations without vmap, noise without hooks
+        act = "sigmoid" if self.kind == "ann" else None
+        return MLPObjective(x, y, layers, self.per_example, act)
 
     def outputs(self, params: Params, x: Tensor) -> Tensor:
         """(B, 10) outputs; chunks of 512 examples bound the BNN's memory."""

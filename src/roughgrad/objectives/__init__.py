@@ -11,6 +11,7 @@ from roughgrad.objectives.distributed import Distributed, PopulationPool, distri
 from roughgrad.objectives.functions import FunctionObjective, Quadratic
 from roughgrad.objectives.hh_classifier import HHClassifier, HHNet, hh_forward
 from roughgrad.objectives.lif_classifier import LIFClassifier, LIFNet, lif_forward
+from roughgrad.objectives.mlp import MLPObjective
 from roughgrad.objectives.module import MinibatchObjective, ModuleObjective
 from roughgrad.objectives.neuron import NeuronObjective
 from roughgrad.objectives.recurrent import RecurrentPerturbable, RNNObjective
@@ -23,6 +24,7 @@ __all__ = [
     "HHNet",
     "LIFClassifier",
     "LIFNet",
+    "MLPObjective",
     "MinibatchObjective",
     "ModuleObjective",
     "NeuronObjective",

@@ -1,0 +1,150 @@
+"""An MLP as a pure function of its parameters, with populations as matrix products.
+
+    h_0 = x (B, I),   z_l = h_{l-1} W_l^T + b_l,   h_l = act(z_l),   loss = criterion(h_L, y)
+
+(``act`` after every layer, or None for a linear model). The same numbers as
+``ModuleObjective`` on an ``nn.Linear`` stack, faster for populations of P perturbed networks:
+activations are kept transposed, (P, d, B), so the first layer of all P members is one large
+matrix product (W_all (P d, I) @ x^T (I, B)) and each later layer one batched product, biases
+and activations in place; no vmap, no hooks. Measured on the digits MLP (64-100-10, B = 100,
+P = 1000, 2 threads): 57 ms per population against 90-100 ms for ``torch.func.vmap`` of the
+module (``benchmarks/population_vs_evotorch.py``).
+
+Node perturbation: the noise (S, B, d_out) is added to each layer's pre-activations in the same
+layout; every member shares the clean weights, so the first layer's product is computed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor
+
+from roughgrad._types import Params
+from roughgrad.objectives.base import NodePerturbable, Objective
+
+Activation = Callable[[Tensor], Tensor] | None
+
+
+class MLPObjective(Objective, NodePerturbable):
+    """loss(params) = mean_b per_example(mlp(x; params)_b, y_b).
+
+    Args:
+        x: (B, I) inputs; y: (B, ...) targets.
+        layers: [(weight name, bias name, d_out), ...] input layer first; weights (d_out, d_in).
+            Node perturbation names a layer by its weight's prefix ("l1.weight" -> "l1"), as
+            ``ModuleObjective`` names an ``nn.Linear``.
+        per_example: (outputs (N, O), targets (N, ...)) -> (N,) losses; the loss is their mean.
+        activation: applied after every layer ("sigmoid", "tanh", a callable) or None.
+
+    Example:
+        >>> obj = MLPObjective(torch.rand(8, 4), torch.randint(3, (8,)),
+        ...                    [("l1.weight", "l1.bias", 5), ("l2.weight", "l2.bias", 3)],
+        ...                    lambda o, y: (o - y[:, None]).pow(2).mean(-1), "tanh")
+    """
+
+    def __init__(
+        self,
+        x: Tensor,
+        y: Tensor,
+        layers: list[tuple[str, str, int]],
+        per_example: Callable[[Tensor, Tensor], Tensor],
+        activation: str | Activation = None,
+    ) -> None:
+        self.x, self.y, self.layers, self.per_example = x, y, layers, per_example
+        self.xt = x.T.contiguous()  # (I, B)
+        self.act = getattr(torch, activation) if isinstance(activation, str) else activation
+        self.names = [w.rsplit(".", 1)[0] for w, _, _ in layers]
+
+    def __call__(self, params: Params) -> Tensor:
+        h = self.x
+        for w, b, _ in self.layers:
+            h = h @ params[w].T + params[b]
+            h = self.act(h) if self.act else h
+        return self.per_example(h, self.y).mean()
+
+    def population(
+        self, params: Params, deltas: Params, *, chunk_size: int | None = None
+    ) -> Tensor:
+        size = next(iter(deltas.values())).shape[0]
+        step = chunk_size or size  # members per chunk bound the (P, d, B) activations
+        parts = []
+        for s in range(0, size, step):
+            chunk = {k: v[s : s + step] for k, v in deltas.items()}
+            losses, _ = self._forward(params, {}, chunk)
+            parts.append(losses.sum(-1))
+        return torch.cat(parts)
+
+    @staticmethod
+    def _first_layer(h: Tensor, w: Tensor, b: Tensor, dw: Tensor, db: Tensor | None) -> Tensor:
+        """(P, d, B) = (W + dW_p) h + b + db_p for P members on a shared input h (d_in, B), as
+        dW_all h (one product into a reused buffer, so its memory is not faulted in anew on
+        every call) plus the shared W h + b; members' weights are never materialised."""
+        p, d = dw.shape[:2]
+        shape = (p * d, h.shape[1])
+        out = None
+        if not torch.is_grad_enabled():
+            out = _buffer(shape, dw.dtype, dw.device)
+        z = torch.mm(dw.reshape(p * d, -1), h, out=out).view(p, d, -1)
+        z.add_(w @ h + b[:, None])
+        return z.add_(db[..., None]) if db is not None else z
+
+    def _forward(self, params: Params, noise: dict[str, Tensor], deltas: Params | None = None):
+        """Per-example losses / B (P, B) and each layer's input as member 0 sees it (B, d_in).
+
+        Members are params + deltas (P, ...) for populations, or the shared params plus noise
+        (S, B, d_out) on the named layers' pre-activations for node perturbation. Activations
+        are (P, d, B), or (d, B) while still shared; they are updated in place.
+        """
+        deltas = deltas or {}
+        h, batch, inputs = self.xt, self.x.shape[0], {}
+        for (w, b, _), name in zip(self.layers, self.names, strict=True):
+            inputs[name] = (h if h.dim() == 2 else h[0]).T
+            weight, bias = params[w], params[b]
+            if h.dim() == 2 and w in deltas:  # P members' first perturbed layer
+                z = self._first_layer(h, weight, bias, deltas[w], deltas.get(b))
+            else:
+                weight = weight + deltas[w] if w in deltas else weight  # (P, d, d_in) | (d, d_in)
+                bias = bias + deltas[b] if b in deltas else bias
+                z = weight @ h + bias[..., None]  # (d, B) or (P, d, B)
+            if name in noise:
+                z = z + noise[name].transpose(-1, -2)  # (S, d, B)
+            if self.act is not None:
+                z = self.act(z) if torch.is_grad_enabled() else _in_place(self.act, z)
+            h = z
+        out = (h if h.dim() == 3 else h[None]).transpose(-1, -2)  # (P, B, O)
+        flat = self.per_example(out.reshape(-1, out.shape[-1]), self.y.repeat(out.shape[0]))
+        return flat.reshape(out.shape[0], batch) / batch, inputs
+
+    def node_batch_size(self) -> int:
+        return int(self.x.shape[0])
+
+    def node_layers(self) -> dict[str, tuple[str, str | None, int]]:
+        return {n: layer for n, layer in zip(self.names, self.layers, strict=True)}
+
+    def node_population(
+        self, params: Params, noise: dict[str, Tensor]
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        return self._forward(params, noise)
+
+
+_BUFFER: list[Tensor] = []  # one reused workspace: the largest product of the last call
+
+
+def _buffer(shape: tuple[int, int], dtype: torch.dtype, device: torch.device) -> Tensor:
+    numel = shape[0] * shape[1]
+    if (
+        not _BUFFER
+        or _BUFFER[0].numel() < numel
+        or _BUFFER[0].dtype != dtype
+        or (_BUFFER[0].device != device)
+    ):
+        _BUFFER[:] = [torch.empty(numel, dtype=dtype, device=device)]
+    return _BUFFER[0][:numel].view(shape)
+
+
+def _in_place(act: Callable[[Tensor], Tensor], z: Tensor) -> Tensor:
+    """act(z) written over z when torch has an in-place form (sigmoid_, tanh_, relu_)."""
+    inplace = getattr(torch, f"{act.__name__}_", None)
+    return inplace(z) if inplace is not None and z.is_contiguous() else act(z)
