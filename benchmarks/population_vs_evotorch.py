@@ -2,7 +2,9 @@
 
 1. Forward evaluations per second of a population of P perturbed copies of the digits ANN
    (64-100-10, sigmoid after both layers, cross-entropy on 10 x outputs; one minibatch of 100):
-   roughgrad's ``ModuleObjective.population`` (one vmapped call), EvoTorch's default
+   roughgrad's ``MLPObjective.population`` (matrix products over the population, as the
+   estimators call it: under no_grad, so with a reused workspace and in-place activations;
+   the digits experiments' objective), EvoTorch's default
    supervised-learning path (``SupervisedNE``, one network at a time) and EvoTorch with a
    vectorised objective (``Problem(vectorized=True)`` over the same vmapped forward pass).
    Median of ``--repeats`` timed calls after a warm-up, for P = 100 and 1000 (``--quick``: 100).

@@ -40,6 +40,7 @@ def _pair(act: bool):
 @pytest.mark.parametrize("grad", [True, False])
 def test_loss_and_population_match_the_module(act, grad):
     ref, ours, params = _pair(act)
+    params = {k: v.requires_grad_(grad) for k, v in params.items()}
     gen = torch.Generator().manual_seed(1)
     deltas = {k: 0.3 * torch.randn(7, *v.shape, generator=gen) for k, v in params.items()}
     del deltas["l2.bias"]  # an unperturbed parameter stays shared
@@ -52,6 +53,17 @@ def test_loss_and_population_match_the_module(act, grad):
         torch.testing.assert_close(ours.population(params, deltas), expected)
         second = {k: v for k, v in deltas.items() if k.startswith("l2")}  # layer 1 shared
         torch.testing.assert_close(ours.population(params, second), ref.population(params, second))
+
+
+def test_population_is_differentiable_when_its_inputs_require_grad():
+    ref, ours, params = _pair(True)
+    gen = torch.Generator().manual_seed(4)
+    deltas = {k: 0.3 * torch.randn(3, *v.shape, generator=gen) for k, v in params.items()}
+    leaves = {k: v.clone().requires_grad_(True) for k, v in params.items()}
+    got = torch.autograd.grad(ours.population(leaves, deltas).sum(), list(leaves.values()))
+    want = torch.autograd.grad(ref.population(leaves, deltas).sum(), list(leaves.values()))
+    for a, b in zip(got, want, strict=True):
+        torch.testing.assert_close(a, b)
 
 
 def test_autodiff_and_node_population_match_the_module():

@@ -77,14 +77,16 @@ class MLPObjective(Objective, NodePerturbable):
         return torch.cat(parts)
 
     @staticmethod
-    def _first_layer(h: Tensor, w: Tensor, b: Tensor, dw: Tensor, db: Tensor | None) -> Tensor:
+    def _first_layer(
+        h: Tensor, w: Tensor, b: Tensor, dw: Tensor, db: Tensor | None, track: bool
+    ) -> Tensor:
         """(P, d, B) = (W + dW_p) h + b + db_p for P members on a shared input h (d_in, B), as
         dW_all h (one product into a reused buffer, so its memory is not faulted in anew on
         every call) plus the shared W h + b; members' weights are never materialised."""
         p, d = dw.shape[:2]
         shape = (p * d, h.shape[1])
         out = None
-        if not torch.is_grad_enabled():
+        if not track:  # autograd would need the product kept: a fresh tensor then
             out = _buffer(shape, dw.dtype, dw.device)
         z = torch.mm(dw.reshape(p * d, -1), h, out=out).view(p, d, -1)
         z.add_(w @ h + b[:, None])
@@ -98,12 +100,14 @@ class MLPObjective(Objective, NodePerturbable):
         are (P, d, B), or (d, B) while still shared; they are updated in place.
         """
         deltas = deltas or {}
+        tensors = (*params.values(), *deltas.values(), *noise.values())
+        track = torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
         h, batch, inputs = self.xt, self.x.shape[0], {}
         for (w, b, _), name in zip(self.layers, self.names, strict=True):
             inputs[name] = (h if h.dim() == 2 else h[0]).T
             weight, bias = params[w], params[b]
             if h.dim() == 2 and w in deltas:  # P members' first perturbed layer
-                z = self._first_layer(h, weight, bias, deltas[w], deltas.get(b))
+                z = self._first_layer(h, weight, bias, deltas[w], deltas.get(b), track)
             else:
                 weight = weight + deltas[w] if w in deltas else weight  # (P, d, d_in) | (d, d_in)
                 bias = bias + deltas[b] if b in deltas else bias
@@ -111,7 +115,7 @@ class MLPObjective(Objective, NodePerturbable):
             if name in noise:
                 z = z + noise[name].transpose(-1, -2)  # (S, d, B)
             if self.act is not None:
-                z = self.act(z) if torch.is_grad_enabled() else _in_place(self.act, z)
+                z = self.act(z) if track else _in_place(self.act, z)
             h = z
         out = (h if h.dim() == 3 else h[None]).transpose(-1, -2)  # (P, B, O)
         flat = self.per_example(out.reshape(-1, out.shape[-1]), self.y.repeat(out.shape[0]))
