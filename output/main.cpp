@@ -133,7 +133,7 @@ omp_set_num_threads(2);
         network.add(&defaultclock, _run_synapses_pre_push_spikes);
         network.add(&defaultclock, _run_synapses_pre_codeobject);
         set_from_command_line(args);
-        network.run(0.1, NULL, 10.0);
+        network.run(0.02, NULL, 10.0);
         _after_run_neurongroup_spike_thresholder_codeobject();
         #ifdef DEBUG
         _debugmsg_spikemonitor_codeobject();

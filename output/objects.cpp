@@ -73,8 +73,8 @@ void set_variable_by_name(std::string name, std::string s_value) {
         s_value = "0";
     // non-dynamic arrays
     if (name == "neurongroup._spikespace") {
-        var_size = 10001;
-        data_size = 10001*sizeof(int32_t);
+        var_size = 2001;
+        data_size = 2001*sizeof(int32_t);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
             set_variable_from_value<int32_t>(name, _array_neurongroup__spikespace, var_size, (int32_t)atoi(s_value.c_str()));
@@ -86,11 +86,11 @@ void set_variable_by_name(std::string name, std::string s_value) {
         return;
     }
     if (name == "neurongroup.h") {
-        var_size = 10000;
-        data_size = 10000*sizeof(float);
+        var_size = 2000;
+        data_size = 2000*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
-            set_variable_from_value<float>(name, _array_neurongroup_h, var_size, (float)atof(s_value.c_str()));
+            set_variable_from_value<double>(name, _array_neurongroup_h, var_size, (double)atof(s_value.c_str()));
 
         } else {
             // set from file
@@ -99,11 +99,11 @@ void set_variable_by_name(std::string name, std::string s_value) {
         return;
     }
     if (name == "neurongroup.I_drive") {
-        var_size = 10000;
-        data_size = 10000*sizeof(float);
+        var_size = 2000;
+        data_size = 2000*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
-            set_variable_from_value<float>(name, _array_neurongroup_I_drive, var_size, (float)atof(s_value.c_str()));
+            set_variable_from_value<double>(name, _array_neurongroup_I_drive, var_size, (double)atof(s_value.c_str()));
 
         } else {
             // set from file
@@ -112,11 +112,11 @@ void set_variable_by_name(std::string name, std::string s_value) {
         return;
     }
     if (name == "neurongroup.I_noise") {
-        var_size = 10000;
-        data_size = 10000*sizeof(float);
+        var_size = 2000;
+        data_size = 2000*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
-            set_variable_from_value<float>(name, _array_neurongroup_I_noise, var_size, (float)atof(s_value.c_str()));
+            set_variable_from_value<double>(name, _array_neurongroup_I_noise, var_size, (double)atof(s_value.c_str()));
 
         } else {
             // set from file
@@ -125,11 +125,11 @@ void set_variable_by_name(std::string name, std::string s_value) {
         return;
     }
     if (name == "neurongroup.I_syn") {
-        var_size = 10000;
-        data_size = 10000*sizeof(float);
+        var_size = 2000;
+        data_size = 2000*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
-            set_variable_from_value<float>(name, _array_neurongroup_I_syn, var_size, (float)atof(s_value.c_str()));
+            set_variable_from_value<double>(name, _array_neurongroup_I_syn, var_size, (double)atof(s_value.c_str()));
 
         } else {
             // set from file
@@ -138,8 +138,8 @@ void set_variable_by_name(std::string name, std::string s_value) {
         return;
     }
     if (name == "neurongroup.lastspike") {
-        var_size = 10000;
-        data_size = 10000*sizeof(double);
+        var_size = 2000;
+        data_size = 2000*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
             set_variable_from_value<double>(name, _array_neurongroup_lastspike, var_size, (double)atof(s_value.c_str()));
@@ -151,11 +151,11 @@ void set_variable_by_name(std::string name, std::string s_value) {
         return;
     }
     if (name == "neurongroup.m") {
-        var_size = 10000;
-        data_size = 10000*sizeof(float);
+        var_size = 2000;
+        data_size = 2000*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
-            set_variable_from_value<float>(name, _array_neurongroup_m, var_size, (float)atof(s_value.c_str()));
+            set_variable_from_value<double>(name, _array_neurongroup_m, var_size, (double)atof(s_value.c_str()));
 
         } else {
             // set from file
@@ -164,11 +164,11 @@ void set_variable_by_name(std::string name, std::string s_value) {
         return;
     }
     if (name == "neurongroup.n") {
-        var_size = 10000;
-        data_size = 10000*sizeof(float);
+        var_size = 2000;
+        data_size = 2000*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
-            set_variable_from_value<float>(name, _array_neurongroup_n, var_size, (float)atof(s_value.c_str()));
+            set_variable_from_value<double>(name, _array_neurongroup_n, var_size, (double)atof(s_value.c_str()));
 
         } else {
             // set from file
@@ -177,8 +177,8 @@ void set_variable_by_name(std::string name, std::string s_value) {
         return;
     }
     if (name == "neurongroup.not_refractory") {
-        var_size = 10000;
-        data_size = 10000*sizeof(char);
+        var_size = 2000;
+        data_size = 2000*sizeof(char);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
             set_variable_from_value(name, _array_neurongroup_not_refractory, var_size, (char)atoi(s_value.c_str()));
@@ -190,11 +190,11 @@ void set_variable_by_name(std::string name, std::string s_value) {
         return;
     }
     if (name == "neurongroup.v") {
-        var_size = 10000;
-        data_size = 10000*sizeof(float);
+        var_size = 2000;
+        data_size = 2000*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
-            set_variable_from_value<float>(name, _array_neurongroup_v, var_size, (float)atof(s_value.c_str()));
+            set_variable_from_value<double>(name, _array_neurongroup_v, var_size, (double)atof(s_value.c_str()));
 
         } else {
             // set from file
@@ -205,10 +205,10 @@ void set_variable_by_name(std::string name, std::string s_value) {
     // dynamic arrays (1d)
     if (name == "synapses.delay") {
         var_size = _dynamic_array_synapses_delay.size();
-        data_size = var_size*sizeof(float);
+        data_size = var_size*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
-            set_variable_from_value<float>(name, &_dynamic_array_synapses_delay[0], var_size, (float)atof(s_value.c_str()));
+            set_variable_from_value<double>(name, &_dynamic_array_synapses_delay[0], var_size, (double)atof(s_value.c_str()));
 
         } else {
             // set from file
@@ -227,31 +227,31 @@ const int _num__array_defaultclock_t = 1;
 int64_t * _array_defaultclock_timestep;
 const int _num__array_defaultclock_timestep = 1;
 int32_t * _array_neurongroup__spikespace;
-const int _num__array_neurongroup__spikespace = 10001;
-float * _array_neurongroup_h;
-const int _num__array_neurongroup_h = 10000;
+const int _num__array_neurongroup__spikespace = 2001;
+double * _array_neurongroup_h;
+const int _num__array_neurongroup_h = 2000;
 int32_t * _array_neurongroup_i;
-const int _num__array_neurongroup_i = 10000;
-float * _array_neurongroup_I_drive;
-const int _num__array_neurongroup_I_drive = 10000;
-float * _array_neurongroup_I_noise;
-const int _num__array_neurongroup_I_noise = 10000;
-float * _array_neurongroup_I_syn;
-const int _num__array_neurongroup_I_syn = 10000;
+const int _num__array_neurongroup_i = 2000;
+double * _array_neurongroup_I_drive;
+const int _num__array_neurongroup_I_drive = 2000;
+double * _array_neurongroup_I_noise;
+const int _num__array_neurongroup_I_noise = 2000;
+double * _array_neurongroup_I_syn;
+const int _num__array_neurongroup_I_syn = 2000;
 double * _array_neurongroup_lastspike;
-const int _num__array_neurongroup_lastspike = 10000;
-float * _array_neurongroup_m;
-const int _num__array_neurongroup_m = 10000;
-float * _array_neurongroup_n;
-const int _num__array_neurongroup_n = 10000;
+const int _num__array_neurongroup_lastspike = 2000;
+double * _array_neurongroup_m;
+const int _num__array_neurongroup_m = 2000;
+double * _array_neurongroup_n;
+const int _num__array_neurongroup_n = 2000;
 char * _array_neurongroup_not_refractory;
-const int _num__array_neurongroup_not_refractory = 10000;
-float * _array_neurongroup_v;
-const int _num__array_neurongroup_v = 10000;
+const int _num__array_neurongroup_not_refractory = 2000;
+double * _array_neurongroup_v;
+const int _num__array_neurongroup_v = 2000;
 int32_t * _array_spikemonitor__source_idx;
-const int _num__array_spikemonitor__source_idx = 10000;
+const int _num__array_spikemonitor__source_idx = 2000;
 int32_t * _array_spikemonitor_count;
-const int _num__array_spikemonitor_count = 10000;
+const int _num__array_spikemonitor_count = 2000;
 int32_t * _array_spikemonitor_N;
 const int _num__array_spikemonitor_N = 1;
 int32_t * _array_synapses_N;
@@ -260,7 +260,7 @@ const int _num__array_synapses_N = 1;
 //////////////// dynamic arrays 1d /////////
 std::vector<int32_t> _dynamic_array_synapses__synaptic_post;
 std::vector<int32_t> _dynamic_array_synapses__synaptic_pre;
-std::vector<float> _dynamic_array_synapses_delay;
+std::vector<double> _dynamic_array_synapses_delay;
 std::vector<int32_t> _dynamic_array_synapses_N_incoming;
 std::vector<int32_t> _dynamic_array_synapses_N_outgoing;
 
@@ -272,7 +272,7 @@ std::vector<int32_t> _dynamic_array_synapses_N_outgoing;
 // synapses
 SynapticPathway synapses_pre(
     _dynamic_array_synapses__synaptic_pre,
-    0, 10000);
+    0, 2000);
 
 //////////////// clocks ///////////////////
 Clock defaultclock;  // attributes will be set in run.cpp
@@ -297,57 +297,57 @@ void _init_arrays()
     #pragma omp parallel for schedule(static)
     for(int i=0; i<1; i++) _array_defaultclock_timestep[i] = 0;
 
-    _array_neurongroup__spikespace = new int32_t[10001];
+    _array_neurongroup__spikespace = new int32_t[2001];
     #pragma omp parallel for schedule(static)
-    for(int i=0; i<10001; i++) _array_neurongroup__spikespace[i] = 0;
+    for(int i=0; i<2001; i++) _array_neurongroup__spikespace[i] = 0;
 
-    _array_neurongroup_h = new float[10000];
+    _array_neurongroup_h = new double[2000];
     #pragma omp parallel for schedule(static)
-    for(int i=0; i<10000; i++) _array_neurongroup_h[i] = 0;
+    for(int i=0; i<2000; i++) _array_neurongroup_h[i] = 0;
 
-    _array_neurongroup_i = new int32_t[10000];
+    _array_neurongroup_i = new int32_t[2000];
     #pragma omp parallel for schedule(static)
-    for(int i=0; i<10000; i++) _array_neurongroup_i[i] = 0;
+    for(int i=0; i<2000; i++) _array_neurongroup_i[i] = 0;
 
-    _array_neurongroup_I_drive = new float[10000];
+    _array_neurongroup_I_drive = new double[2000];
     #pragma omp parallel for schedule(static)
-    for(int i=0; i<10000; i++) _array_neurongroup_I_drive[i] = 0;
+    for(int i=0; i<2000; i++) _array_neurongroup_I_drive[i] = 0;
 
-    _array_neurongroup_I_noise = new float[10000];
+    _array_neurongroup_I_noise = new double[2000];
     #pragma omp parallel for schedule(static)
-    for(int i=0; i<10000; i++) _array_neurongroup_I_noise[i] = 0;
+    for(int i=0; i<2000; i++) _array_neurongroup_I_noise[i] = 0;
 
-    _array_neurongroup_I_syn = new float[10000];
+    _array_neurongroup_I_syn = new double[2000];
     #pragma omp parallel for schedule(static)
-    for(int i=0; i<10000; i++) _array_neurongroup_I_syn[i] = 0;
+    for(int i=0; i<2000; i++) _array_neurongroup_I_syn[i] = 0;
 
-    _array_neurongroup_lastspike = new double[10000];
+    _array_neurongroup_lastspike = new double[2000];
     #pragma omp parallel for schedule(static)
-    for(int i=0; i<10000; i++) _array_neurongroup_lastspike[i] = 0;
+    for(int i=0; i<2000; i++) _array_neurongroup_lastspike[i] = 0;
 
-    _array_neurongroup_m = new float[10000];
+    _array_neurongroup_m = new double[2000];
     #pragma omp parallel for schedule(static)
-    for(int i=0; i<10000; i++) _array_neurongroup_m[i] = 0;
+    for(int i=0; i<2000; i++) _array_neurongroup_m[i] = 0;
 
-    _array_neurongroup_n = new float[10000];
+    _array_neurongroup_n = new double[2000];
     #pragma omp parallel for schedule(static)
-    for(int i=0; i<10000; i++) _array_neurongroup_n[i] = 0;
+    for(int i=0; i<2000; i++) _array_neurongroup_n[i] = 0;
 
-    _array_neurongroup_not_refractory = new char[10000];
+    _array_neurongroup_not_refractory = new char[2000];
     #pragma omp parallel for schedule(static)
-    for(int i=0; i<10000; i++) _array_neurongroup_not_refractory[i] = 0;
+    for(int i=0; i<2000; i++) _array_neurongroup_not_refractory[i] = 0;
 
-    _array_neurongroup_v = new float[10000];
+    _array_neurongroup_v = new double[2000];
     #pragma omp parallel for schedule(static)
-    for(int i=0; i<10000; i++) _array_neurongroup_v[i] = 0;
+    for(int i=0; i<2000; i++) _array_neurongroup_v[i] = 0;
 
-    _array_spikemonitor__source_idx = new int32_t[10000];
+    _array_spikemonitor__source_idx = new int32_t[2000];
     #pragma omp parallel for schedule(static)
-    for(int i=0; i<10000; i++) _array_spikemonitor__source_idx[i] = 0;
+    for(int i=0; i<2000; i++) _array_spikemonitor__source_idx[i] = 0;
 
-    _array_spikemonitor_count = new int32_t[10000];
+    _array_spikemonitor_count = new int32_t[2000];
     #pragma omp parallel for schedule(static)
-    for(int i=0; i<10000; i++) _array_spikemonitor_count[i] = 0;
+    for(int i=0; i<2000; i++) _array_spikemonitor_count[i] = 0;
 
     _array_spikemonitor_N = new int32_t[1];
     #pragma omp parallel for schedule(static)
@@ -359,13 +359,13 @@ void _init_arrays()
 
 
     // Arrays initialized to an "arange"
-    _array_neurongroup_i = new int32_t[10000];
+    _array_neurongroup_i = new int32_t[2000];
     #pragma omp parallel for schedule(static)
-    for(int i=0; i<10000; i++) _array_neurongroup_i[i] = 0 + i;
+    for(int i=0; i<2000; i++) _array_neurongroup_i[i] = 0 + i;
 
-    _array_spikemonitor__source_idx = new int32_t[10000];
+    _array_spikemonitor__source_idx = new int32_t[2000];
     #pragma omp parallel for schedule(static)
-    for(int i=0; i<10000; i++) _array_spikemonitor__source_idx[i] = 0 + i;
+    for(int i=0; i<2000; i++) _array_spikemonitor__source_idx[i] = 0 + i;
 
 
     // static arrays
@@ -420,7 +420,7 @@ void _write_arrays()
     outfile__array_neurongroup__spikespace.open(results_dir + "_array_neurongroup__spikespace_3522821529", ios::binary | ios::out);
     if(outfile__array_neurongroup__spikespace.is_open())
     {
-        outfile__array_neurongroup__spikespace.write(reinterpret_cast<char*>(_array_neurongroup__spikespace), 10001*sizeof(_array_neurongroup__spikespace[0]));
+        outfile__array_neurongroup__spikespace.write(reinterpret_cast<char*>(_array_neurongroup__spikespace), 2001*sizeof(_array_neurongroup__spikespace[0]));
         outfile__array_neurongroup__spikespace.close();
     } else
     {
@@ -430,7 +430,7 @@ void _write_arrays()
     outfile__array_neurongroup_h.open(results_dir + "_array_neurongroup_h_3940794646", ios::binary | ios::out);
     if(outfile__array_neurongroup_h.is_open())
     {
-        outfile__array_neurongroup_h.write(reinterpret_cast<char*>(_array_neurongroup_h), 10000*sizeof(_array_neurongroup_h[0]));
+        outfile__array_neurongroup_h.write(reinterpret_cast<char*>(_array_neurongroup_h), 2000*sizeof(_array_neurongroup_h[0]));
         outfile__array_neurongroup_h.close();
     } else
     {
@@ -440,7 +440,7 @@ void _write_arrays()
     outfile__array_neurongroup_i.open(results_dir + "_array_neurongroup_i_2649026944", ios::binary | ios::out);
     if(outfile__array_neurongroup_i.is_open())
     {
-        outfile__array_neurongroup_i.write(reinterpret_cast<char*>(_array_neurongroup_i), 10000*sizeof(_array_neurongroup_i[0]));
+        outfile__array_neurongroup_i.write(reinterpret_cast<char*>(_array_neurongroup_i), 2000*sizeof(_array_neurongroup_i[0]));
         outfile__array_neurongroup_i.close();
     } else
     {
@@ -450,7 +450,7 @@ void _write_arrays()
     outfile__array_neurongroup_I_drive.open(results_dir + "_array_neurongroup_I_drive_3937054838", ios::binary | ios::out);
     if(outfile__array_neurongroup_I_drive.is_open())
     {
-        outfile__array_neurongroup_I_drive.write(reinterpret_cast<char*>(_array_neurongroup_I_drive), 10000*sizeof(_array_neurongroup_I_drive[0]));
+        outfile__array_neurongroup_I_drive.write(reinterpret_cast<char*>(_array_neurongroup_I_drive), 2000*sizeof(_array_neurongroup_I_drive[0]));
         outfile__array_neurongroup_I_drive.close();
     } else
     {
@@ -460,7 +460,7 @@ void _write_arrays()
     outfile__array_neurongroup_I_noise.open(results_dir + "_array_neurongroup_I_noise_2132726736", ios::binary | ios::out);
     if(outfile__array_neurongroup_I_noise.is_open())
     {
-        outfile__array_neurongroup_I_noise.write(reinterpret_cast<char*>(_array_neurongroup_I_noise), 10000*sizeof(_array_neurongroup_I_noise[0]));
+        outfile__array_neurongroup_I_noise.write(reinterpret_cast<char*>(_array_neurongroup_I_noise), 2000*sizeof(_array_neurongroup_I_noise[0]));
         outfile__array_neurongroup_I_noise.close();
     } else
     {
@@ -470,7 +470,7 @@ void _write_arrays()
     outfile__array_neurongroup_I_syn.open(results_dir + "_array_neurongroup_I_syn_2623062472", ios::binary | ios::out);
     if(outfile__array_neurongroup_I_syn.is_open())
     {
-        outfile__array_neurongroup_I_syn.write(reinterpret_cast<char*>(_array_neurongroup_I_syn), 10000*sizeof(_array_neurongroup_I_syn[0]));
+        outfile__array_neurongroup_I_syn.write(reinterpret_cast<char*>(_array_neurongroup_I_syn), 2000*sizeof(_array_neurongroup_I_syn[0]));
         outfile__array_neurongroup_I_syn.close();
     } else
     {
@@ -480,7 +480,7 @@ void _write_arrays()
     outfile__array_neurongroup_lastspike.open(results_dir + "_array_neurongroup_lastspike_1647074423", ios::binary | ios::out);
     if(outfile__array_neurongroup_lastspike.is_open())
     {
-        outfile__array_neurongroup_lastspike.write(reinterpret_cast<char*>(_array_neurongroup_lastspike), 10000*sizeof(_array_neurongroup_lastspike[0]));
+        outfile__array_neurongroup_lastspike.write(reinterpret_cast<char*>(_array_neurongroup_lastspike), 2000*sizeof(_array_neurongroup_lastspike[0]));
         outfile__array_neurongroup_lastspike.close();
     } else
     {
@@ -490,7 +490,7 @@ void _write_arrays()
     outfile__array_neurongroup_m.open(results_dir + "_array_neurongroup_m_2592683417", ios::binary | ios::out);
     if(outfile__array_neurongroup_m.is_open())
     {
-        outfile__array_neurongroup_m.write(reinterpret_cast<char*>(_array_neurongroup_m), 10000*sizeof(_array_neurongroup_m[0]));
+        outfile__array_neurongroup_m.write(reinterpret_cast<char*>(_array_neurongroup_m), 2000*sizeof(_array_neurongroup_m[0]));
         outfile__array_neurongroup_m.close();
     } else
     {
@@ -500,7 +500,7 @@ void _write_arrays()
     outfile__array_neurongroup_n.open(results_dir + "_array_neurongroup_n_58745891", ios::binary | ios::out);
     if(outfile__array_neurongroup_n.is_open())
     {
-        outfile__array_neurongroup_n.write(reinterpret_cast<char*>(_array_neurongroup_n), 10000*sizeof(_array_neurongroup_n[0]));
+        outfile__array_neurongroup_n.write(reinterpret_cast<char*>(_array_neurongroup_n), 2000*sizeof(_array_neurongroup_n[0]));
         outfile__array_neurongroup_n.close();
     } else
     {
@@ -510,7 +510,7 @@ void _write_arrays()
     outfile__array_neurongroup_not_refractory.open(results_dir + "_array_neurongroup_not_refractory_1422681464", ios::binary | ios::out);
     if(outfile__array_neurongroup_not_refractory.is_open())
     {
-        outfile__array_neurongroup_not_refractory.write(reinterpret_cast<char*>(_array_neurongroup_not_refractory), 10000*sizeof(_array_neurongroup_not_refractory[0]));
+        outfile__array_neurongroup_not_refractory.write(reinterpret_cast<char*>(_array_neurongroup_not_refractory), 2000*sizeof(_array_neurongroup_not_refractory[0]));
         outfile__array_neurongroup_not_refractory.close();
     } else
     {
@@ -520,7 +520,7 @@ void _write_arrays()
     outfile__array_neurongroup_v.open(results_dir + "_array_neurongroup_v_283966581", ios::binary | ios::out);
     if(outfile__array_neurongroup_v.is_open())
     {
-        outfile__array_neurongroup_v.write(reinterpret_cast<char*>(_array_neurongroup_v), 10000*sizeof(_array_neurongroup_v[0]));
+        outfile__array_neurongroup_v.write(reinterpret_cast<char*>(_array_neurongroup_v), 2000*sizeof(_array_neurongroup_v[0]));
         outfile__array_neurongroup_v.close();
     } else
     {
@@ -530,7 +530,7 @@ void _write_arrays()
     outfile__array_spikemonitor__source_idx.open(results_dir + "_array_spikemonitor__source_idx_1477951789", ios::binary | ios::out);
     if(outfile__array_spikemonitor__source_idx.is_open())
     {
-        outfile__array_spikemonitor__source_idx.write(reinterpret_cast<char*>(_array_spikemonitor__source_idx), 10000*sizeof(_array_spikemonitor__source_idx[0]));
+        outfile__array_spikemonitor__source_idx.write(reinterpret_cast<char*>(_array_spikemonitor__source_idx), 2000*sizeof(_array_spikemonitor__source_idx[0]));
         outfile__array_spikemonitor__source_idx.close();
     } else
     {
@@ -540,7 +540,7 @@ void _write_arrays()
     outfile__array_spikemonitor_count.open(results_dir + "_array_spikemonitor_count_598337445", ios::binary | ios::out);
     if(outfile__array_spikemonitor_count.is_open())
     {
-        outfile__array_spikemonitor_count.write(reinterpret_cast<char*>(_array_spikemonitor_count), 10000*sizeof(_array_spikemonitor_count[0]));
+        outfile__array_spikemonitor_count.write(reinterpret_cast<char*>(_array_spikemonitor_count), 2000*sizeof(_array_spikemonitor_count[0]));
         outfile__array_spikemonitor_count.close();
     } else
     {

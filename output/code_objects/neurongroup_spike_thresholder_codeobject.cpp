@@ -129,20 +129,20 @@ void _run_neurongroup_spike_thresholder_codeobject()
 
 
     ///// CONSTANTS ///////////
-    const int64_t N = 10000;
-const size_t _num_spikespace = 10001;
-const size_t _numlastspike = 10000;
+    const int64_t N = 2000;
+const size_t _num_spikespace = 2001;
+const size_t _numlastspike = 2000;
 const double mV = 0.001;
-const size_t _numnot_refractory = 10000;
+const size_t _numnot_refractory = 2000;
 const size_t _numt = 1;
-const size_t _numv = 10000;
+const size_t _numv = 2000;
     ///// POINTERS ////////////
         
     int32_t* __restrict  _ptr_array_neurongroup__spikespace = _array_neurongroup__spikespace;
     double* __restrict  _ptr_array_neurongroup_lastspike = _array_neurongroup_lastspike;
     char* __restrict  _ptr_array_neurongroup_not_refractory = _array_neurongroup_not_refractory;
     double*   _ptr_array_defaultclock_t = _array_defaultclock_t;
-    float* __restrict  _ptr_array_neurongroup_v = _array_neurongroup_v;
+    double* __restrict  _ptr_array_neurongroup_v = _array_neurongroup_v;
 
 
 
@@ -150,7 +150,7 @@ const size_t _numv = 10000;
     // scalar code
     const int _vectorisation_idx = -1;
         
-    const float _lio_1 = (- 30.0) * mV;
+    const double _lio_1 = (- 30.0) * mV;
 
 
 
@@ -160,7 +160,7 @@ const size_t _numv = 10000;
         const size_t _vectorisation_idx = _idx;
                 
         const char not_refractory = _ptr_array_neurongroup_not_refractory[_idx];
-        const float v = _ptr_array_neurongroup_v[_idx];
+        const double v = _ptr_array_neurongroup_v[_idx];
         char _cond;
         if(!not_refractory)
             _cond = (v > _lio_1) && false;

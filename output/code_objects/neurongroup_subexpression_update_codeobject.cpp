@@ -132,12 +132,12 @@ void _run_neurongroup_subexpression_update_codeobject()
 
 
     ///// CONSTANTS ///////////
-    const size_t _numI_noise = 10000;
-const int64_t N = 10000;
+    const size_t _numI_noise = 2000;
+const int64_t N = 2000;
 const double noise_std = 0.019999999999999997;
     ///// POINTERS ////////////
         
-    float* __restrict  _ptr_array_neurongroup_I_noise = _array_neurongroup_I_noise;
+    double* __restrict  _ptr_array_neurongroup_I_noise = _array_neurongroup_I_noise;
 
 
     //// MAIN CODE ////////////
@@ -153,7 +153,7 @@ const double noise_std = 0.019999999999999997;
         // vector code
         const size_t _vectorisation_idx = _idx;
                 
-        float I_noise;
+        double I_noise;
         I_noise = noise_std * _randn(_vectorisation_idx);
         _ptr_array_neurongroup_I_noise[_idx] = I_noise;
 

@@ -132,10 +132,10 @@ void _run_spikemonitor_codeobject()
     const size_t _numN = 1;
 const size_t _num_clock_t = 1;
 const int64_t _source_start = 0;
-const int64_t _source_stop = 10000;
-const size_t _num_spikespace = 10001;
-const size_t _numcount = 10000;
-const size_t _num_source_idx = 10000;
+const int64_t _source_stop = 2000;
+const size_t _num_spikespace = 2001;
+const size_t _numcount = 2000;
+const size_t _num_source_idx = 2000;
     ///// POINTERS ////////////
         
     int32_t*   _ptr_array_spikemonitor_N = _array_spikemonitor_N;
@@ -195,10 +195,10 @@ void _debugmsg_spikemonitor_codeobject()
     const size_t _numN = 1;
 const size_t _num_clock_t = 1;
 const int64_t _source_start = 0;
-const int64_t _source_stop = 10000;
-const size_t _num_spikespace = 10001;
-const size_t _numcount = 10000;
-const size_t _num_source_idx = 10000;
+const int64_t _source_stop = 2000;
+const size_t _num_spikespace = 2001;
+const size_t _numcount = 2000;
+const size_t _num_source_idx = 2000;
         
     int32_t*   _ptr_array_spikemonitor_N = _array_spikemonitor_N;
     double*   _ptr_array_defaultclock_t = _array_defaultclock_t;

@@ -131,7 +131,7 @@ void _run_synapses_pre_codeobject()
 
 
     ///// CONSTANTS ///////////
-    const size_t _numI_syn_post = 10000;
+    const size_t _numI_syn_post = 2000;
 int32_t* const _array_synapses__synaptic_pre = _dynamic_array_synapses__synaptic_pre.empty()? 0 : &_dynamic_array_synapses__synaptic_pre[0];
 const size_t _num_synaptic_pre = _dynamic_array_synapses__synaptic_pre.size();
 const double cm = 0.01;
@@ -140,7 +140,7 @@ int32_t* const _array_synapses__synaptic_post = _dynamic_array_synapses__synapti
 const size_t _num_postsynaptic_idx = _dynamic_array_synapses__synaptic_post.size();
     ///// POINTERS ////////////
         
-    float* __restrict  _ptr_array_neurongroup_I_syn = _array_neurongroup_I_syn;
+    double* __restrict  _ptr_array_neurongroup_I_syn = _array_neurongroup_I_syn;
     int32_t* __restrict  _ptr_array_synapses__synaptic_pre = _array_synapses__synaptic_pre;
     int32_t* __restrict  _ptr_array_synapses__synaptic_post = _array_synapses__synaptic_post;
 
@@ -151,7 +151,7 @@ const size_t _num_postsynaptic_idx = _dynamic_array_synapses__synaptic_post.size
     // scalar code
     const size_t _vectorisation_idx = -1;
         
-    const float _lio_1 = 1.0f*(0.10000000149011612 * uA)/(_brian_pow(cm, 2));
+    const double _lio_1 = 1.0f*(0.1 * uA)/(_brian_pow(cm, 2));
 
 
     #pragma omp parallel
@@ -169,7 +169,7 @@ const size_t _num_postsynaptic_idx = _dynamic_array_synapses__synaptic_post.size
             const size_t _vectorisation_idx = _idx;
                         
             const int32_t _postsynaptic_idx = _ptr_array_synapses__synaptic_post[_idx];
-            float I_syn_post = _ptr_array_neurongroup_I_syn[_postsynaptic_idx];
+            double I_syn_post = _ptr_array_neurongroup_I_syn[_postsynaptic_idx];
             I_syn_post += _lio_1;
             _ptr_array_neurongroup_I_syn[_postsynaptic_idx] = I_syn_post;
 

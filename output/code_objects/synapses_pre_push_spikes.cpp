@@ -129,17 +129,17 @@ void _run_synapses_pre_push_spikes()
 
 
     ///// CONSTANTS ///////////
-    const int64_t _n_sources = 10000;
-const int64_t _n_targets = 10000;
+    const int64_t _n_sources = 2000;
+const int64_t _n_targets = 2000;
 const size_t _num_source_dt = 1;
-const size_t _num_spikespace = 10001;
-float* const _array_synapses_delay = _dynamic_array_synapses_delay.empty()? 0 : &_dynamic_array_synapses_delay[0];
+const size_t _num_spikespace = 2001;
+double* const _array_synapses_delay = _dynamic_array_synapses_delay.empty()? 0 : &_dynamic_array_synapses_delay[0];
 const size_t _numdelay = _dynamic_array_synapses_delay.size();
     ///// POINTERS ////////////
         
     double*   _ptr_array_defaultclock_dt = _array_defaultclock_dt;
     int32_t* __restrict  _ptr_array_neurongroup__spikespace = _array_neurongroup__spikespace;
-    float* __restrict  _ptr_array_synapses_delay = _array_synapses_delay;
+    double* __restrict  _ptr_array_synapses_delay = _array_synapses_delay;
 
 
     // we do advance at the beginning rather than at the end because it saves us making
