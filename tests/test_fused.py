@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 import torch
 
 from roughgrad.neurons import SimulationError, simulate
 from roughgrad.neurons import fused as fused_mod
+
+needs_cc = pytest.mark.skipif(
+    not (shutil.which("cc") or shutil.which("gcc")), reason="the fused backend needs a C compiler"
+)
 
 
 def _net(dtype, batched: bool):
@@ -17,6 +23,7 @@ def _net(dtype, batched: bool):
     return w_in, w_rec
 
 
+@needs_cc
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 @pytest.mark.parametrize("batched", [True, False])
 def test_noise_free_run_matches_the_torch_backend(dtype, batched):
@@ -30,6 +37,7 @@ def test_noise_free_run_matches_the_torch_backend(dtype, batched):
     torch.testing.assert_close(ours.output_mean, ref.output_mean, atol=tol, rtol=tol)
 
 
+@needs_cc
 def test_independent_neurons_span_several_blocks_and_keep_their_drive():
     w_in = torch.linspace(0.0, 2.0, 700, dtype=torch.float64)  # > 2 blocks of 256
     ours = simulate(w_in, 2000, 0.01, backend="fused")
@@ -38,6 +46,7 @@ def test_independent_neurons_span_several_blocks_and_keep_their_drive():
     assert ours.spike_counts[0] == 0 and ours.spike_counts[-1] >= 2
 
 
+@needs_cc
 def test_noise_has_the_torch_backend_statistics_and_does_not_depend_on_threads():
     w_in = torch.full((3000,), 0.65)  # 6.5 uA/cm^2: near onset, firing set by the noise
 
