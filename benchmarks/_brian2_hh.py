@@ -21,6 +21,7 @@ compile excluded), the median, and the mean firing rate (Hz) as a check.
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -80,15 +81,17 @@ def main() -> None:
     duration = case["steps"] * case["dt"] * ms
     times = []
     if case["device"] == "cpp_standalone":
-        b2.set_device("cpp_standalone", directory=tempfile.mkdtemp(), build_on_run=False)
+        build_dir = tempfile.mkdtemp(prefix="brian2-hh-")
+        b2.set_device("cpp_standalone", directory=build_dir, build_on_run=False)
         b2.prefs.devices.cpp_standalone.openmp_threads = case["threads"]
         net, monitor = build(case)
         net.run(duration)
-        b2.device.build(run=False, compile=True)
+        b2.device.build(directory=build_dir, run=False, compile=True)  # not ./output
         for _ in range(case["repeats"] + 1):  # the first run is the warm-up
             b2.device.run()
             times.append(b2.device._last_run_time)
         count = int(monitor.num_spikes)
+        shutil.rmtree(build_dir, ignore_errors=True)
     else:
         b2.prefs.codegen.target = "cython"
         net, monitor = build(case)

@@ -1,7 +1,0 @@
-#ifndef _INCLUDED_neurongroup_subexpression_update_codeobject
-#define _INCLUDED_neurongroup_subexpression_update_codeobject
-
-void _run_neurongroup_subexpression_update_codeobject();
-
-
-#endif
