@@ -95,6 +95,41 @@ class NodePerturbable(ABC):
         """B, the number of examples whose outputs each get their own noise."""
 
 
+class TwoLayerNodes(NodePerturbable):
+    """Node perturbation for input -> hidden -> output networks (parameters w1, b1, w2, b2)
+    with static noise on the hidden and output pre-activations; the output layer's input is
+    the trial-mean hidden activity (a rate approximation for spiking networks).
+
+    Subclasses set ``x`` (B, I), ``hidden`` and ``classes`` and implement ``readout`` and
+    ``per_example``.
+    """
+
+    x: Tensor
+    hidden: int
+    classes: int
+
+    @abstractmethod
+    def readout(self, params: Params, noise: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        """Outputs (S, B, O) and trial-mean hidden activity (S, B, H) of S members."""
+
+    @abstractmethod
+    def per_example(self, o: Tensor) -> Tensor:
+        """(S, B, O) outputs -> (S, B) per-example losses that sum to each member's loss."""
+
+    def node_layers(self) -> dict[str, tuple[str, str | None, int]]:
+        return {"hidden": ("w1", "b1", self.hidden), "out": ("w2", "b2", self.classes)}
+
+    def node_batch_size(self) -> int:
+        return int(self.x.shape[0])
+
+    def node_population(
+        self, params: Params, noise: dict[str, Tensor]
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        size = next(iter(noise.values())).shape[0]
+        o, s_bar = self.readout({k: v.expand(size, *v.shape) for k, v in params.items()}, noise)
+        return self.per_example(o), {"hidden": self.x, "out": s_bar[0]}
+
+
 class Stochastic(Objective):
     """An objective with explicit noise: f(params; noise). ``__call__`` uses noise = None."""
 

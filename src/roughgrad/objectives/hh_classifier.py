@@ -45,7 +45,7 @@ from torch import Tensor
 from roughgrad._types import Params
 from roughgrad.neurons import HHParams, resting_state
 from roughgrad.neurons.hh import _relax, rates
-from roughgrad.objectives.base import NodePerturbable, Objective
+from roughgrad.objectives.base import Objective, TwoLayerNodes
 from roughgrad.objectives.recurrent import RecurrentPerturbable
 
 SPIKE_TH = -30.0  # mV: upward crossings are spikes; the mollified activity's midpoint
@@ -221,7 +221,7 @@ def hh_traces(params: Params, x: Tensor, net: HHNet) -> dict[str, Tensor]:
     return {"v": torch.stack(vs), "i_hidden": net.scale * z_h, "i_out": torch.stack(currents)}
 
 
-class HHClassifier(Objective, NodePerturbable, RecurrentPerturbable):
+class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable):
     """loss(params) = criterion(o, y) for the readout o of :func:`hh_forward` on one batch.
 
     Args:
@@ -272,20 +272,10 @@ class HHClassifier(Objective, NodePerturbable, RecurrentPerturbable):
 
         return torch.func.vmap(torch.func.vmap(one), in_dims=(0, None))(o, self.y)
 
-    # NodePerturbable: static noise on z_h and z_o (W2 via the trial-mean trace)
-    def node_layers(self) -> dict[str, tuple[str, str | None, int]]:
-        return {"hidden": ("w1", "b1", self.hidden), "out": ("w2", "b2", self.classes)}
-
-    def node_batch_size(self) -> int:
-        return int(self.x.shape[0])
-
-    def node_population(
-        self, params: Params, noise: dict[str, Tensor]
-    ) -> tuple[Tensor, dict[str, Tensor]]:
-        size = next(iter(noise.values())).shape[0]
-        lead = {k: v.expand(size, *v.shape) for k, v in params.items()}
-        o, s_bar, _ = hh_forward(lead, self.x, self.net, noise)
-        return self.per_example(o), {"hidden": self.x, "out": s_bar[0]}
+    # TwoLayerNodes: static noise on z_h and z_o (W2 via the trial-mean trace)
+    def readout(self, params: Params, noise: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        o, s_bar, _ = hh_forward(params, self.x, self.net, noise)
+        return o, s_bar
 
     # RecurrentPerturbable: noise at every step (free-running members)
     def batch_steps(self) -> tuple[int, int]:

@@ -29,7 +29,7 @@ from torch import Tensor
 
 from roughgrad._types import Params
 from roughgrad.neurons.fused import lif_fused
-from roughgrad.objectives.base import NodePerturbable, Objective
+from roughgrad.objectives.base import Objective, TwoLayerNodes
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def count_loss(
     return mse
 
 
-class LIFClassifier(Objective, NodePerturbable):
+class LIFClassifier(Objective, TwoLayerNodes):
     """loss(params) = mean over the batch of criterion(spike counts, y); x (B, I), y (B,).
 
     criterion: (counts (B, O), y (B,)) -> (B,) per-example losses (default:
@@ -161,16 +161,5 @@ class LIFClassifier(Objective, NodePerturbable):
         flat = self.criterion(counts.reshape(size * batch, -1), self.y.repeat(size))
         return flat.reshape(size, batch) / batch
 
-    def node_layers(self) -> dict[str, tuple[str, str | None, int]]:
-        return {"hidden": ("w1", "b1", self.hidden), "out": ("w2", "b2", self.classes)}
-
-    def node_batch_size(self) -> int:
-        return int(self.x.shape[0])
-
-    def node_population(
-        self, params: Params, noise: dict[str, Tensor]
-    ) -> tuple[Tensor, dict[str, Tensor]]:
-        size = next(iter(noise.values())).shape[0]
-        lead = {k: v.expand(size, *v.shape) for k, v in params.items()}
-        counts, s_bar = lif_forward(lead, self.x, self.net, noise)
-        return self.per_example(counts), {"hidden": self.x, "out": s_bar[0]}
+    def readout(self, params: Params, noise: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        return lif_forward(params, self.x, self.net, noise)
