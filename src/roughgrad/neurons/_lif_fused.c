@@ -13,42 +13,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFINE_LIF(REAL, SUFFIX)                                                               \
-    void lif_run_##SUFFIX(int64_t P, int64_t per_member, int64_t H, int64_t O, int64_t steps,  \
-                          REAL beta, REAL theta, const REAL *z_h, const REAL *z_o,             \
-                          const REAL *w2t, REAL *counts, REAL *s_sum, int threads) {           \
-        _Pragma("omp parallel num_threads(threads)") {                                         \
-            REAL *buf = (REAL *)malloc(sizeof(REAL) * (size_t)(2 * H + 3 * O));                \
+#define DEFINE_LIF(REAL, SUFFIX)                                                                \
+    void lif_run_##SUFFIX(int64_t P, int64_t per_member, int64_t H, int64_t O, int64_t steps,   \
+                          REAL beta, REAL theta, const REAL *z_h, const REAL *z_o,              \
+                          const REAL *w2t, REAL *counts, REAL *s_sum, int threads) {            \
+        _Pragma("omp parallel num_threads(threads)") {                                          \
+            REAL *buf = (REAL *)malloc(sizeof(REAL) * (size_t)(2 * H + 3 * O));                 \
             REAL *u_h = buf, *s_h = buf + H, *u_o = buf + 2 * H, *s_o = u_o + O, *cur = s_o + O; \
-            _Pragma("omp for schedule(static)") for (int64_t p = 0; p < P; p++) {              \
-                const REAL *zh = z_h + p * H, *zo = z_o + p * O;                               \
-                const REAL *w = w2t + (p / per_member) * H * O;                                \
-                REAL *cnt = counts + p * O, *ss = s_sum + p * H;                               \
-                memset(buf, 0, sizeof(REAL) * (size_t)(2 * H + 2 * O));                        \
-                for (int64_t t = 0; t < steps; t++) {                                          \
-                    _Pragma("omp simd") for (int64_t i = 0; i < H; i++) {                      \
-                        REAL u = beta * u_h[i] + zh[i] - theta * s_h[i];                       \
-                        u_h[i] = u;                                                            \
-                        s_h[i] = u > theta ? (REAL)1 : (REAL)0;                                \
-                        ss[i] += s_h[i];                                                       \
-                    }                                                                          \
-                    memcpy(cur, zo, sizeof(REAL) * (size_t)O);                                 \
-                    for (int64_t i = 0; i < H; i++) { /* event-driven: a spike adds a row */   \
-                        if (s_h[i] != 0) {                                                     \
-                            const REAL *row = w + i * O;                                       \
+            _Pragma("omp for schedule(static)") for (int64_t p = 0; p < P; p++) {               \
+                const REAL *zh = z_h + p * H, *zo = z_o + p * O;                                \
+                const REAL *w = w2t + (p / per_member) * H * O;                                 \
+                REAL *cnt = counts + p * O, *ss = s_sum + p * H;                                \
+                memset(buf, 0, sizeof(REAL) * (size_t)(2 * H + 2 * O));                         \
+                for (int64_t t = 0; t < steps; t++) {                                           \
+                    _Pragma("omp simd") for (int64_t i = 0; i < H; i++) {                       \
+                        REAL u = beta * u_h[i] + zh[i] - theta * s_h[i];                        \
+                        u_h[i] = u;                                                             \
+                        s_h[i] = u > theta ? (REAL)1 : (REAL)0;                                 \
+                        ss[i] += s_h[i];                                                        \
+                    }                                                                           \
+                    memcpy(cur, zo, sizeof(REAL) * (size_t)O);                                  \
+                    for (int64_t i = 0; i < H; i++) { /* event-driven: a spike adds a row */    \
+                        if (s_h[i] != 0) {                                                      \
+                            const REAL *row = w + i * O;                                        \
                             _Pragma("omp simd") for (int64_t k = 0; k < O; k++) cur[k] += row[k]; \
-                        }                                                                      \
-                    }                                                                          \
-                    _Pragma("omp simd") for (int64_t k = 0; k < O; k++) {                      \
-                        REAL u = beta * u_o[k] + cur[k] - theta * s_o[k];                      \
-                        u_o[k] = u;                                                            \
-                        s_o[k] = u > theta ? (REAL)1 : (REAL)0;                                \
-                        cnt[k] += s_o[k];                                                      \
-                    }                                                                          \
-                }                                                                              \
-            }                                                                                  \
-            free(buf);                                                                         \
-        }                                                                                      \
+                        }                                                                       \
+                    }                                                                           \
+                    _Pragma("omp simd") for (int64_t k = 0; k < O; k++) {                       \
+                        REAL u = beta * u_o[k] + cur[k] - theta * s_o[k];                       \
+                        u_o[k] = u;                                                             \
+                        s_o[k] = u > theta ? (REAL)1 : (REAL)0;                                 \
+                        cnt[k] += s_o[k];                                                       \
+                    }                                                                           \
+                }                                                                               \
+            }                                                                                   \
+            free(buf);                                                                          \
+        }                                                                                       \
     }
 
 DEFINE_LIF(float, f32)
