@@ -1,4 +1,4 @@
-"""A fused CPU kernel for forward simulations of Hodgkin-Huxley populations.
+"""Fused CPU kernels for forward simulations: Hodgkin-Huxley populations, LIF classifiers.
 
 ``simulate(..., backend="fused")`` runs the same model and integrator as the default torch
 backend (staggered exponential Euler, event-driven "spike" synapses, the "trace" output) with the
@@ -13,9 +13,13 @@ allows. The current noise comes from a counter-based generator seeded from ``gen
 statistics as torch.randn, not the same numbers), so a noisy run matches the torch backend in
 distribution, a noise-free one to rounding (tested).
 
-The kernel is compiled on first use with the system's C compiler (``$CC``, else ``cc``) and
-cached in ``$ROUGHGRAD_CACHE`` (default ``~/.cache/roughgrad``), keyed by the source, flags and
-compiler; without a compiler, ``FusedUnavailable`` says so and the torch backend still works.
+``lif_fused`` is the same idea for ``LIFNet(backend="fused")`` (``_lif_fused.c``): one trial of
+the two-layer LIF classifier per loop, hidden spikes adding rows of W2 (event-driven).
+
+The kernels are compiled on first use with the system's C compiler (``$CC``, else ``cc``) and
+cached in ``$ROUGHGRAD_CACHE`` (default ``~/.cache/roughgrad``), keyed by the source, flags,
+compiler and CPU (``-march=native`` code must not run on another CPU model sharing the home
+directory); without a compiler, ``FusedUnavailable`` says so and the torch backend still works.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import platform
 import shutil
 import subprocess
 import tempfile
@@ -65,11 +70,18 @@ def _build(source: Path) -> ctypes.CDLL:
     """Compile ``source`` once per source/flags/compiler into the cache, then load it."""
     cc = _compiler()
     version = subprocess.run([cc, "--version"], capture_output=True, text=True).stdout
-    key = hashlib.sha256("\0".join([source.read_text(), *FLAGS, version]).encode()).hexdigest()
+    parts = [source.read_text(), *FLAGS, version, _cpu()]
+    key = hashlib.sha256("\0".join(parts).encode()).hexdigest()
     target = cache_dir() / f"{source.stem.strip('_')}-{key[:16]}.so"
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
+        except OSError as err:
+            raise FusedUnavailable(
+                f"cannot write the compiled kernel to {target.parent} ({err.strerror}); "
+                "set ROUGHGRAD_CACHE to a writable directory"
+            ) from None
         os.close(fd)
         proc = subprocess.run(
             [cc, *FLAGS, str(source), "-o", tmp, "-lm"], capture_output=True, text=True
@@ -80,6 +92,16 @@ def _build(source: Path) -> ctypes.CDLL:
             raise FusedUnavailable(f"compiling {source.name} with {cc} failed: {first}")
         os.replace(tmp, target)  # atomic: concurrent first uses don't see a partial file
     return ctypes.CDLL(str(target))
+
+
+def _cpu() -> str:
+    """The CPU model and feature flags (Linux), so that a cache shared by machines is safe."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return platform.processor() or platform.machine()
+    wanted = ("model name", "flags")
+    return "\n".join(dict.fromkeys(ln for ln in lines if ln.startswith(wanted)))
 
 
 I64, PTR, I32 = ctypes.c_int64, ctypes.c_void_p, ctypes.c_int
