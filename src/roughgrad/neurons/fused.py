@@ -188,9 +188,8 @@ def simulate_fused(
 
     Arguments as in ``simulate`` (already validated there); w_rec (N, N) or (..., N, N).
     """
-    check_inputs([w_in, *(t for t in (w_rec, state) if t is not None)], "backend='fused'")
-    if isinstance(i_input, Tensor) and i_input.requires_grad:
-        check_inputs([i_input], "backend='fused'")
+    given = (w_in, w_rec, state, i_input)
+    check_inputs([t for t in given if isinstance(t, Tensor)], "backend='fused'")
     shape, dtype = w_in.shape, w_in.dtype
     n = shape[-1]
     batch = int(torch.Size(shape[:-1]).numel())

@@ -121,7 +121,19 @@ def simulate(
     if noise_std and generator is None:
         raise SimulationError("noise_std > 0 needs an explicit generator=torch.Generator()")
     if backend == "fused":
-        return _simulate_fused(**locals())
+        _check_fused(model, method, output, synapse if w_rec is not None else "spike")
+        if record_v or record_spikes:
+            raise SimulationError("backend='fused' does not record traces; use backend='torch'")
+        from roughgrad.neurons.fused import simulate_fused
+
+        counts, out_mean, final = simulate_fused(
+            w_in, steps, dt, i_input=i_input, w_rec=w_rec, noise_std=noise_std,
+            generator=generator, tau_syn=tau_syn, v_th=v_th, transient=transient,
+            params=params, state=state,
+        )  # fmt: skip
+        if not torch.isfinite(final[..., 0]).all():
+            _blowup(steps - 1, dt, method)
+        return SimResult(counts, out_mean)
     if backend != "torch":
         raise SimulationError(f"unknown backend {backend!r}; use 'torch' or 'fused'")
     shape, dtype, dev = w_in.shape, w_in.dtype, w_in.device
@@ -188,29 +200,16 @@ def simulate(
     )
 
 
-def _simulate_fused(**kw) -> SimResult:
-    """simulate(backend="fused"): check the options the kernel supports, then run it."""
-    wanted = {"model": "hh", "method": "exponential", "output": "trace"}
-    if kw["w_rec"] is not None:
-        wanted["synapse"] = "spike"
+def _check_fused(model: str, method: str, output: str, synapse: str) -> None:
+    """Refuse the options the fused kernel does not implement, naming the one it does."""
+    given = {"model": model, "method": method, "output": output, "synapse": synapse}
+    wanted = {"model": "hh", "method": "exponential", "output": "trace", "synapse": "spike"}
     for key, value in wanted.items():
-        if kw[key] != value:
+        if given[key] != value:
             raise SimulationError(
-                f"backend='fused' supports {key}={value!r} only, got {kw[key]!r}; "
+                f"backend='fused' supports {key}={value!r} only, got {given[key]!r}; "
                 "use backend='torch'"
             )
-    if kw["record_v"] or kw["record_spikes"]:
-        raise SimulationError("backend='fused' does not record traces; use backend='torch'")
-    from roughgrad.neurons.fused import simulate_fused
-
-    names = ("i_input", "w_rec", "noise_std", "generator", "tau_syn", "v_th", "transient")
-    counts, out_mean, final = simulate_fused(
-        kw["w_in"], kw["steps"], kw["dt"], params=kw["params"], state=kw["state"],
-        **{k: kw[k] for k in names},
-    )  # fmt: skip
-    if not torch.isfinite(final[..., 0]).all():
-        _blowup(kw["steps"] - 1, kw["dt"], "exponential")
-    return SimResult(counts, out_mean)
 
 
 def _couple(w_rec: Tensor, s: Tensor) -> Tensor:
