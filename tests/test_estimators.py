@@ -145,9 +145,28 @@ def test_layerwise_orthogonal_node_noise_beats_the_textbook_form_at_equal_cost()
         est = NodePerturbation(sigma=0.01, num_samples=100, **kw)
         return sum(cosine(est(obj, params, generator=g).grad, true) for _ in range(10)) / 10
 
-    plain = mean_cos(layerwise=False, orthogonal=False)
+    plain = mean_cos(layerwise=False, directions="gaussian")
     assert mean_cos() > plain + 0.05  # measured 0.99 vs 0.88
     assert mean_cos() > 0.95
+
+
+def test_coordinate_node_noise_is_as_good_as_orthogonal_without_a_qr():
+    # one random unit per network: the same mean squared error as Haar-orthogonal directions
+    # (E|g_est|^2 = (D/S)|g|^2 for both), better than Gaussian; measured 0.775 / 0.770 / 0.679
+    _, obj = digits_mlp()
+    params = {k: v.detach() for k, v in obj.model.named_parameters()}
+    true = Autodiff()(obj, params, generator=torch.Generator()).grad
+    g = torch.Generator().manual_seed(0)
+
+    def mean_cos(directions):
+        est = NodePerturbation(sigma=0.01, num_samples=16, directions=directions)
+        return sum(cosine(est(obj, params, generator=g).grad, true) for _ in range(20)) / 20
+
+    coordinates, orthogonal = mean_cos("coordinates"), mean_cos("orthogonal")
+    assert abs(coordinates - orthogonal) < 0.03
+    assert coordinates > mean_cos("gaussian") + 0.05
+    with pytest.raises(ValueError, match="allowed: orthogonal, coordinates, gaussian"):
+        NodePerturbation(directions="sobol")
 
 
 def test_node_perturbation_beats_weight_perturbation_at_equal_cost():

@@ -94,3 +94,40 @@ def test_node_perturbation_on_it_points_along_the_true_gradient():
     flat = torch.cat([est[k].flatten() for k in true])
     ref = torch.cat([true[k].flatten() for k in true])
     assert torch.nn.functional.cosine_similarity(flat, ref, dim=0) > 0.95
+
+
+@pytest.mark.parametrize("act", [True, False])
+def test_one_unit_noise_matches_the_dense_path(act):
+    # MLPObjective propagates a one-unit change as one weight column; ModuleObjective writes
+    # the same noise out densely (the NodePerturbable default): the losses must agree
+    ref, ours, params = _pair(act)
+    gen = torch.Generator().manual_seed(5)
+    units = {  # networks 1-6 perturb layer l1, 7-9 layer l2, network 0 is clean
+        "l1": (1, torch.randint(9, (6, 12), generator=gen), torch.randn(6, 12, generator=gen)),
+        "l2": (7, torch.randint(4, (3, 12), generator=gen), torch.randn(3, 12, generator=gen)),
+    }
+    got, got_inputs = ours.node_population_units(params, units, 10)
+    want, want_inputs = ref.node_population_units(params, units, 10)
+    torch.testing.assert_close(got, want)
+    assert (got[1:] != got[0]).any(1).all()  # every noisy network differs from the clean one
+    for name in want_inputs:
+        torch.testing.assert_close(got_inputs[name], want_inputs[name])
+    only_l2 = {"l2": units["l2"]}  # the last layer alone: no change to pass on
+    torch.testing.assert_close(
+        ours.node_population_units(params, only_l2, 10)[0],
+        ref.node_population_units(params, only_l2, 10)[0],
+    )
+
+
+def test_a_complete_basis_of_unit_noise_recovers_the_gradient():
+    # S = 13 = every unit of both layers once: central finite differences on every unit
+    _, ours, params = _pair(True)
+    leaves = {k: v.clone().requires_grad_(True) for k, v in params.items()}
+    true = dict(zip(leaves, torch.autograd.grad(ours(leaves), list(leaves.values())), strict=True))
+    est = NodePerturbation(
+        sigma=1e-2, num_samples=26, directions="coordinates", layerwise=False, antithetic=True
+    )
+    got = est(ours, params, generator=torch.Generator().manual_seed(3))
+    assert got.num_evals == 1 + 26
+    for k in true:
+        torch.testing.assert_close(got.grad[k], true[k], rtol=1e-3, atol=1e-5)

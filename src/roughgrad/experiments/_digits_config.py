@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, Literal
 
 from roughgrad.data import DataError, Split, load_dataset
@@ -52,6 +52,14 @@ class DigitsConfig(ConfigBase):
     sigma_regression: float = param(0.01, "local regression: perturbation std", gt=0)
     sigma_smoothing: float = param(0.01, "Gaussian smoothing: perturbation std", gt=0)
     sigma_node: float = param(0.01, "node perturbation: output-noise std", gt=0)
+    node_directions: Literal["orthogonal", "coordinates", "gaussian"] = param(
+        "orthogonal",
+        "node perturbation: each example's noise directions (Haar-orthogonal, one random unit "
+        "each, or Gaussian; see NodePerturbation)",
+    )
+    node_layerwise: bool = param(
+        True, "node perturbation: one layer per population (the S networks shared out)"
+    )
     clip: float = param(1.0, "autodiff_clipped: max gradient norm", gt=0)
     evaluations: int = param(20, "test-accuracy evaluations over training", ge=2)
     population_actors: int = param(
@@ -91,4 +99,7 @@ def estimator(method: str, config: DigitsConfig):
     if method not in ESTIMATOR_SETTINGS:
         raise ConfigError(f"unknown method {method!r}")
     cls, sigma_field = ESTIMATOR_SETTINGS[method]
-    return cls(sigma=getattr(config, sigma_field), num_samples=config.samples)
+    est = cls(sigma=getattr(config, sigma_field), num_samples=config.samples)
+    if isinstance(est, NodePerturbation):
+        est = replace(est, directions=config.node_directions, layerwise=config.node_layerwise)
+    return est

@@ -94,6 +94,26 @@ class NodePerturbable(ABC):
     def node_batch_size(self) -> int:
         """B, the number of examples whose outputs each get their own noise."""
 
+    def node_population_units(
+        self, params: Params, units: dict[str, tuple[int, Tensor, Tensor]], members: int
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """:meth:`node_population` of ``members`` networks with noise on one unit each:
+        ``units[layer] = (first, index, value)``, index and value (n, B), perturb networks
+        first ... first + n - 1 of that layer, adding value[i, b] to unit index[i, b] of
+        example b; every other network leaves the layer clean (keep network 0 clean).
+
+        This default writes the noise out densely; objectives that can propagate a one-unit
+        change more cheaply than a dense one override it (:class:`MLPObjective`).
+        """
+        sizes = {n: spec[2] for n, spec in self.node_layers().items()}
+        noise = {}
+        for name, (first, index, value) in units.items():
+            dense = value.new_zeros(members, index.shape[1], sizes[name])
+            block = dense[first : first + len(index)]
+            block.scatter_(2, index[..., None], value[..., None])
+            noise[name] = dense
+        return self.node_population(params, noise)
+
 
 class TwoLayerNodes(NodePerturbable):
     """Node perturbation for input -> hidden -> output networks (parameters w1, b1, w2, b2)
