@@ -12,6 +12,14 @@ regression method; measured in gradient-fidelity, it raises the cosine at equal 
 The S perturbed networks are one forward pass of batch S * B (the population is folded into the
 batch), so the cost is S network evaluations with one large matrix product per layer.
 
+``directions="coordinates"`` perturbs one unit per network: finite differences on randomly
+chosen units. All layers then share one population (a block of networks per layer), and an
+objective can propagate a one-unit change cheaply (``NodePerturbable.node_population_units``;
+``MLPObjective`` adds one weight column to the next layer). With S = the number of units it is
+a complete basis: the per-example node gradient up to O(sigma), at about the cost of a
+forward pass of S * B examples through the last layer only. digits-ann's fast setting uses
+this (S = 110 for a 64-100-10 MLP): 95% test accuracy in 1.8x autodiff's training time.
+
 Parameters outside linear layers get no estimate (zeros). Reference: Werfel, Xie & Seung 2005;
 Hiratani, Mehta, Lillicrap & Latham 2022 ("On the stability and scalability of node
 perturbation learning").

@@ -123,9 +123,14 @@ def trace_arrays(traces: dict[str, Trace], suffix: str = "") -> dict[str, np.nda
 
 
 def accuracy_figure(
-    arrays: dict[str, np.ndarray], methods: tuple[str, ...], title: str, suffix: str = ""
+    arrays: dict[str, np.ndarray],
+    methods: tuple[str, ...],
+    title: str,
+    suffix: str = "",
+    **curves,
 ):
-    """Test accuracy against samples seen (left) and training seconds (right), per method."""
+    """Test accuracy against samples seen (left) and training seconds (right), per method;
+    ``curves``: options of :func:`roughgrad.plot.accuracy_curves` (log_x, level)."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
@@ -134,7 +139,7 @@ def accuracy_figure(
         for m in methods
         if f"{m}{suffix}_accuracy" in arrays
     }
-    plot.accuracy_curves(axes, runs)
+    plot.accuracy_curves(axes, runs, **curves)
     fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -60,6 +60,9 @@ class DigitsConfig(ConfigBase):
     node_layerwise: bool = param(
         True, "node perturbation: one layer per population (the S networks shared out)"
     )
+    node_samples: int | None = param(
+        None, "node perturbation's S (none: samples); with coordinates a network is cheap", ge=2
+    )
     clip: float = param(1.0, "autodiff_clipped: max gradient norm", gt=0)
     evaluations: int = param(20, "test-accuracy evaluations over training", ge=2)
     population_actors: int = param(
@@ -101,5 +104,10 @@ def estimator(method: str, config: DigitsConfig):
     cls, sigma_field = ESTIMATOR_SETTINGS[method]
     est = cls(sigma=getattr(config, sigma_field), num_samples=config.samples)
     if isinstance(est, NodePerturbation):
-        est = replace(est, directions=config.node_directions, layerwise=config.node_layerwise)
+        est = replace(
+            est,
+            num_samples=config.node_samples or config.samples,
+            directions=config.node_directions,
+            layerwise=config.node_layerwise,
+        )
     return est

@@ -182,8 +182,10 @@ def figures(outcome: Outcome, config: Config) -> dict:
             a,
             fast.methods,
             f"ANN on digits, fast setting (batch {fast.batch_size}, S = {fast.samples}, "
-            f"{fast.loss}, cosine lr)",
+            f"{fast.loss}, cosine lr; dashed: 95%)",
             suffix="_fast",
+            log_x=True,
+            level=0.95,
         ),
     }
 

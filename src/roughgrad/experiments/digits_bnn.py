@@ -64,15 +64,32 @@ class Config(_digits.DigitsConfig):
     compile: bool = param(True, "run the simulation in torch.compile'd chunks (faster)")
     loss: Literal["mse", "cross_entropy"] = param("cross_entropy", "loss on the readout")
     batch_size: int = param(32, "examples per update", ge=1)
-    samples: int = param(10, "S: perturbed networks per estimate", ge=2)
+    samples: int = param(10, "S: perturbed networks per estimate (the other estimators)", ge=2)
+    node_samples: int | None = param(
+        110,
+        "node perturbation's S: one network per hidden and output unit (each simulated as its "
+        "perturbed neuron plus the outputs: 110 cost as much as 11 whole networks)",
+        ge=2,
+    )
+    node_directions: Literal["orthogonal", "coordinates", "gaussian"] = param(
+        "coordinates", "node perturbation: one random unit per network (see NodePerturbation)"
+    )
+    node_layerwise: bool = param(
+        False, "node perturbation: one population per layer (coordinates: one block per layer)"
+    )
     epochs: float = param(4.0, "passes over the training set per method", gt=0)
     lr: float = param(0.004, "Adam learning rate", gt=0)
     lr_schedule: Literal["constant", "cosine"] = param("cosine", "learning rate over training")
-    sigma_node: float = param(0.1, "node perturbation: noise std (pre-activation units)", gt=0)
+    sigma_node: float = param(
+        0.01,
+        "node perturbation: noise std (pre-activation units); with coordinates one unit moves "
+        "by sigma sqrt(layer width): 0.1 for the hidden layer",
+        gt=0,
+    )
     sigma_regression: float = param(0.15, "local regression: std (the seed's 0.15)", gt=0)
     sigma_smoothing: float = param(0.15, "Gaussian smoothing: perturbation std", gt=0)
     sigma_sweep: tuple[float, ...] = param(
-        (0.01,), "extra sigmas for the sweep method on the long timeframe", gt=0
+        (0.003,), "extra sigmas for the sweep method on the long timeframe", gt=0
     )
     sweep_method: Literal[
         "node_perturbation", "local_regression", "gaussian_smoothing", "node_perturbation_time"
@@ -93,6 +110,7 @@ PROFILES = {
         "epochs": 1.0,
         "batch_size": 16,
         "samples": 4,
+        "node_samples": 26,
         "evaluations": 2,
         "compile": False,
         "sigma_sweep": (),
@@ -100,7 +118,7 @@ PROFILES = {
         "dir_batch": 4,
     },
     "default": {},
-    "full": {"epochs": 12.0},
+    "full": {"epochs": 12.0, "sigma_sweep": (0.003, 0.03)},
 }
 
 
@@ -234,7 +252,8 @@ def _claims(config: Config, m: dict, rough: dict[float, float]) -> list[Claim]:
                 "long_reaches_90",
                 best_est_long >= 0.9,
                 f"best no-backprop accuracy on the long timeframe: {pct(best_est_long)} "
-                f"({config.epochs:g} epochs of batch {config.batch_size}, S = {config.samples})",
+                f"({config.epochs:g} epochs of batch {config.batch_size}; node perturbation: "
+                f"S = {config.node_samples or config.samples}, {config.node_directions})",
             )
         )
     key = f"test_accuracy_{config.sweep_method}_long"

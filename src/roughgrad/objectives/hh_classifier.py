@@ -168,28 +168,117 @@ def _advance(carry, out_sum, z_h, w2t, b2, c: _Consts, k: int):
     """k time steps of the whole network. carry = (V, m, h, n) of all H + O neurons
     (*lead, B, H + O) each, the synaptic trace s and its running sum (*lead, B, H)."""
     v, m, h, n, syn, s_sum = carry
-    p = c.hh
     for _ in range(k):
         z_o = syn @ w2t + b2  # (*lead, B, O)
         current = c.scale * torch.cat([z_h, z_o], -1)
-        a_m, b_m, a_h, b_h, a_n, b_n = rates(v)
-        m, h, n = _relax(m, a_m, b_m, c.dt), _relax(h, a_h, b_h, c.dt), _relax(n, a_n, b_n, c.dt)
-        g_na, g_k = p.g_na * m**3 * h, p.g_k * n**4
-        g_tot = g_na + g_k + p.g_l
-        v_inf = (g_na * p.e_na + g_k * p.e_k + p.g_l * p.e_l + current) / g_tot
         v_prev = v
-        v = v_inf + (v - v_inf) * torch.exp(-c.dt * g_tot / p.c_m)  # as neurons.hh.step
+        v, m, h, n = _hh_step(v, m, h, n, current, c)
         act = torch.sigmoid((v - SPIKE_TH) / 2.0)
         s_sum = s_sum + syn
         syn = syn + c.rise * (act[..., : c.n_hid] / R0 - syn)
-        if c.readout == "voltage":
-            out_sum = out_sum + act[..., c.n_hid :]
-        elif c.readout == "membrane":
-            out_sum = out_sum + v[..., c.n_hid :]
-        else:
-            crossed = (v_prev[..., c.n_hid :] < SPIKE_TH) & (v[..., c.n_hid :] >= SPIKE_TH)
-            out_sum = out_sum + crossed.to(v.dtype)
+        out_sum = _accumulate(out_sum, v_prev[..., c.n_hid :], v[..., c.n_hid :], c.readout)
     return (v, m, h, n, syn, s_sum), out_sum
+
+
+def _hh_step(v, m, h, n, current, c: _Consts):
+    """One exponential-Euler step of HH neurons (as neurons.hh.step), elementwise."""
+    p = c.hh
+    a_m, b_m, a_h, b_h, a_n, b_n = rates(v)
+    m, h, n = _relax(m, a_m, b_m, c.dt), _relax(h, a_h, b_h, c.dt), _relax(n, a_n, b_n, c.dt)
+    g_na, g_k = p.g_na * m**3 * h, p.g_k * n**4
+    g_tot = g_na + g_k + p.g_l
+    v_inf = (g_na * p.e_na + g_k * p.e_k + p.g_l * p.e_l + current) / g_tot
+    return v_inf + (v - v_inf) * torch.exp(-c.dt * g_tot / p.c_m), m, h, n
+
+
+def _accumulate(out_sum: Tensor, v_prev: Tensor, v: Tensor, readout: str) -> Tensor:
+    """The output neurons' readout, summed over steps: activity, potential or spikes."""
+    if readout == "voltage":
+        return out_sum + torch.sigmoid((v - SPIKE_TH) / 2.0)
+    if readout == "membrane":
+        return out_sum + v
+    return out_sum + ((v_prev < SPIKE_TH) & (v >= SPIKE_TH)).to(v.dtype)
+
+
+def hh_forward_units(
+    params: Params,
+    x: Tensor,
+    net: HHNet,
+    units: dict[str, tuple[int, Tensor, Tensor]],
+    members: int,
+) -> tuple[Tensor, Tensor]:
+    """Readouts (members, B, O) of ``members`` networks that each perturb one unit (see
+    ``NodePerturbable.node_population_units``), and the clean trial-mean trace s-bar (B, H).
+
+    Hidden neurons are not coupled to each other, so a network whose hidden unit j is
+    perturbed differs from the clean one only in that neuron and in the outputs: it is
+    simulated as one extra hidden neuron plus its O outputs, whose input is the clean output
+    current plus (s_j'(t) - s_j(t)) W2[:, j]. Output-unit perturbations are a static offset of
+    one output's current. A network costs 1 + O neurons instead of H + O: with H = 100 and
+    O = 10, every unit of both layers once (S = 110) costs as much as 11 dense networks.
+    """
+    w1, b1, w2, b2 = params["w1"], params["b1"], params["w2"], params["b2"]
+    batch, n_hid, n_out = x.shape[0], w1.shape[0], w2.shape[0]
+    z_h = x @ w1.T + b1  # (B, H)
+    offset = z_h.new_zeros(members, batch, n_out)  # static output offsets per network
+    if "out" in units:
+        first, index, value = units["out"]
+        offset[first : first + len(index)].scatter_(2, index[..., None], value[..., None])
+    first, index, value = units.get("hidden", (1, z_h.new_zeros(0, batch).long(), None))
+    n_pert = len(index)
+    z_p = z_h.gather(1, index.T).T + value if n_pert else z_h.new_zeros(0, batch)  # (n, B)
+    columns = w2.T.contiguous().index_select(0, index.reshape(-1)).view(n_pert, batch, n_out)
+    static = net.scale * torch.cat([z_h.reshape(-1), z_p.reshape(-1)])
+    size = static.numel() + members * batch * n_out
+    v, m, h, n = resting_state((size,), net.hh, dtype=x.dtype, device=x.device).unbind(-1)
+    syn, syn_p, s_sum = torch.zeros_like(z_h), torch.zeros_like(z_p), torch.zeros_like(z_h)
+    out_sum = offset.new_zeros(members, batch, n_out)
+    consts = _Consts.of(net, n_hid, z_h)
+    advance = _compiled_units() if net.compile else _advance_units
+    carry = (v, m, h, n, syn, syn_p, s_sum)
+    done = 0
+    while done < net.steps:
+        k = min(net.chunk, net.steps - done)
+        carry, out_sum = advance(
+            carry, out_sum, static, offset, w2.T, b2, index, columns, first, consts, k
+        )
+        done += k
+    if net.readout == "voltage":
+        o = out_sum / (net.steps * R0)
+    elif net.readout == "membrane":
+        o = (out_sum / net.steps - V_REST) / V_SCALE
+    else:
+        o = out_sum / (net.duration_ms() / 1000 * RATE_REF_HZ)
+    return o, carry[6] / net.steps
+
+
+def _advance_units(carry, out_sum, static, offset, w2t, b2, index, columns, first, c, k):
+    """k steps of :func:`hh_forward_units`' neurons, flat: the clean hidden layer (B H), the
+    perturbed hidden neurons (n B), the outputs of every network (members B O)."""
+    v, m, h, n, syn, syn_p, s_sum = carry
+    n_static, n_pert = static.shape[0], syn_p.shape[0]
+    for _ in range(k):
+        z_o = offset + (syn @ w2t + b2)  # (members, B, O)
+        if n_pert:
+            change = syn_p - syn.gather(1, index.T).T  # (n, B)
+            z_o = torch.cat(
+                [
+                    z_o[:first],
+                    z_o[first : first + n_pert] + change[..., None] * columns,
+                    z_o[first + n_pert :],
+                ]
+            )
+        current = torch.cat([static, c.scale * z_o.reshape(-1)])
+        v_prev = v
+        v, m, h, n = _hh_step(v, m, h, n, current, c)
+        act = torch.sigmoid((v[:n_static] - SPIKE_TH) / 2.0) / R0
+        s_sum = s_sum + syn
+        syn = syn + c.rise * (act[: syn.numel()].view_as(syn) - syn)
+        syn_p = syn_p + c.rise * (act[syn.numel() :].view_as(syn_p) - syn_p)
+        out_sum = _accumulate(
+            out_sum, v_prev[n_static:].view_as(out_sum), v[n_static:].view_as(out_sum), c.readout
+        )
+    return (v, m, h, n, syn, syn_p, s_sum), out_sum
 
 
 _COMPILED: list = []
@@ -197,12 +286,23 @@ _COMPILED: list = []
 
 def _compiled_advance():
     """``_advance`` under torch.compile, built once per process."""
+    return _compiled(0, _advance)
+
+
+def _compiled_units():
+    """``_advance_units`` under torch.compile, built once per process."""
+    return _compiled(1, _advance_units)
+
+
+def _compiled(slot: int, fn):
     if not _COMPILED:
         # one compilation per input shape (dynamic shapes compile far more slowly here); a
         # training run meets a handful (population, evaluation), so raise the default limit
         torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 64)
-        _COMPILED.append(torch.compile(_advance, dynamic=False))
-    return _COMPILED[0]
+        _COMPILED.extend([None, None])
+    if _COMPILED[slot] is None:
+        _COMPILED[slot] = torch.compile(fn, dynamic=False)
+    return _COMPILED[slot]
 
 
 def hh_traces(params: Params, x: Tensor, net: HHNet) -> dict[str, Tensor]:
@@ -276,6 +376,17 @@ class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable):
     def readout(self, params: Params, noise: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
         o, s_bar, _ = hh_forward(params, self.x, self.net, noise)
         return o, s_bar
+
+    def node_population_units(
+        self, params: Params, units: dict[str, tuple[int, Tensor, Tensor]], members: int
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """One-unit noise, each network simulated as its perturbed neuron and the outputs
+        (:func:`hh_forward_units`); autograd falls back to the dense path."""
+        tensors = (*params.values(), *(t for _, i, v in units.values() for t in (i, v)))
+        if torch.is_grad_enabled() and any(t.requires_grad for t in tensors):
+            return super().node_population_units(params, units, members)
+        o, s_bar = hh_forward_units(params, self.x, self.net, units, members)
+        return self.per_example(o), {"hidden": self.x, "out": s_bar}
 
     # RecurrentPerturbable: noise at every step (free-running members)
     def batch_steps(self) -> tuple[int, int]:

@@ -10,16 +10,28 @@ from matplotlib.axes import Axes
 
 
 def accuracy_curves(
-    axes: tuple[Axes, Axes], runs: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    axes: tuple[Axes, Axes],
+    runs: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    *,
+    log_x: bool = False,
+    level: float | None = None,
 ) -> None:
     """runs: label -> (samples seen, training seconds, accuracy in [0, 1]); left axis against
-    samples, right against seconds; chance (10%) dotted."""
+    samples, right against seconds; chance (10%) dotted, and ``level`` (e.g. 0.95) dashed.
+    ``log_x``: logarithmic x axes (the start, at 0, is left out), for runs whose interesting
+    part is the first few percent of training."""
     for label, (samples, seconds, acc) in runs.items():
-        axes[0].plot(samples, 100 * acc, marker=".", label=label)
-        axes[1].plot(seconds, 100 * acc, marker=".", label=label)
+        marker = "." if len(acc) <= 60 else None
+        keep = samples > 0 if log_x else slice(None)
+        axes[0].plot(samples[keep], 100 * acc[keep], marker=marker, label=label)
+        axes[1].plot(seconds[keep], 100 * acc[keep], marker=marker, label=label)
     for ax, xlabel in zip(axes, ("training samples seen", "training wall time (s)"), strict=True):
         ax.axhline(10, color="gray", ls=":", lw=1)
+        if level is not None:
+            ax.axhline(100 * level, color="gray", ls="--", lw=1)
         ax.set(xlabel=xlabel, ylabel="test accuracy (%)", ylim=(0, 100))
+        if log_x:
+            ax.set_xscale("log")
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
 
