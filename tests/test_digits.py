@@ -64,6 +64,45 @@ def test_node_perturbation_exact_for_static_currents(digits):
     assert cosine(per_step.grad, true) > 0.3  # unbiased, noisier: T x more noise dimensions
 
 
+@pytest.mark.parametrize("readout", ["membrane", "voltage", "spikes"])
+def test_one_unit_networks_match_whole_networks(digits, readout):
+    # a network perturbing one hidden unit runs as that neuron plus the outputs; written out
+    # densely (the NodePerturbable default) it is a whole network: the readouts must agree
+    problem = _bnn(hidden=12, steps=300, dt=0.05, loss="cross_entropy", readout=readout)
+    params = {k: v.double() for k, v in _params(problem).items()}
+    obj = problem.objective(digits.x_train[:6].double(), digits.y_train[:6])
+    g = torch.Generator().manual_seed(1)
+
+    def block(first, n, width):
+        index = torch.randint(width, (n, 6), generator=g)
+        return first, index, 0.3 * torch.randn(n, 6, generator=g, dtype=torch.float64)
+
+    units = {"hidden": block(1, 5, 12), "out": block(6, 3, 10)}
+    got, got_inputs = obj.node_population_units(params, units, 9)
+    want, want_inputs = super(HHClassifier, obj).node_population_units(params, units, 9)
+    torch.testing.assert_close(got, want, rtol=1e-9, atol=1e-12)
+    torch.testing.assert_close(got_inputs["out"], want_inputs["out"])
+    if readout != "spikes":  # (spike counts are piecewise constant: some do not move)
+        assert (got[1:] != got[0]).any(1).all()  # every perturbed network changed its loss
+
+
+def test_a_complete_basis_of_unit_noise_recovers_the_static_current_gradient(digits):
+    # H + O antithetic pairs of one-unit networks: central differences on every static
+    # current, so W1 and b1
+    # (exact through the static hidden currents) match autodiff, as does b2's offset
+    problem = _bnn(hidden=8, steps=400, dt=0.025)
+    params = _params(problem)
+    obj = problem.objective(digits.x_train[:4], digits.y_train[:4])
+    gen = torch.Generator().manual_seed(1)
+    true = Autodiff()(obj, params, generator=gen).grad
+    est = NodePerturbation(
+        sigma=1e-3, num_samples=36, directions="coordinates", layerwise=False, antithetic=True
+    )(obj, params, generator=gen)
+    assert est.num_evals == 37
+    for k in ("w1", "b1", "b2"):
+        assert cosine({k: est.grad[k]}, {k: true[k]}) > 0.99, k
+
+
 def test_regression_on_one_layer_through_restricted(digits):
     """Restricted keeps the other layer at its values: a W2-only regression with S > D matches
     the autodiff W2 gradient on a smooth (10 ms) trial."""
