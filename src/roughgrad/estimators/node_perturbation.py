@@ -59,11 +59,14 @@ class NodePerturbation(Estimator):
             stays unbiased, and once S reaches D each block of D is a complete basis, so a loss
             that is linear in the noise is recovered exactly (measured in gradient-fidelity:
             cosine 0.88 -> 0.99 at S = 100);
-            "coordinates": the same but along randomly chosen units with random signs, +-sqrt(D)
-            on one unit (a random signed permutation per block of D). Also unbiased and with
-            the same mean squared error as "orthogonal" (both: E|g_est|^2 = (D/S)|g|^2 for
-            S <= D), and no QR: much cheaper per estimate on the CPU. Each member perturbs one
-            unit, so without ``layerwise`` no layer sees another layer's noise either;
+            "coordinates": +-sqrt(D) on one unit per network, D the layer's width (each
+            example's units from a random shift, so every block of D networks visits every
+            unit once; random signs). Also unbiased and with the same mean squared error as
+            "orthogonal" (both: E|g_est|^2 = (D/S)|g|^2 for S <= D), and no QR. All layers
+            share one population, a block of networks per layer: S / layers each with
+            ``layerwise``, otherwise shares proportional to the widths. Objectives may
+            evaluate such networks far more cheaply than dense noise (MLPObjective,
+            HHClassifier);
             "gaussian": independent N(0, 1) (the textbook form).
     """
 
