@@ -134,13 +134,16 @@ def hh_forward(
             carry, out_sum = advance(carry, out_sum, z_h, w2t, b2, consts, k)
             done += k
         s_seq = None
+    return _readout(out_sum, net), carry[5] / net.steps, s_seq
+
+
+def _readout(out_sum: Tensor, net: HHNet) -> Tensor:
+    """The readout o from the output neurons' per-step sums (see ``_accumulate``)."""
     if net.readout == "voltage":
-        o = out_sum / (net.steps * R0)
-    elif net.readout == "membrane":
-        o = (out_sum / net.steps - V_REST) / V_SCALE
-    else:
-        o = out_sum / (net.duration_ms() / 1000 * RATE_REF_HZ)
-    return o, carry[5] / net.steps, s_seq
+        return out_sum / (net.steps * R0)
+    if net.readout == "membrane":
+        return (out_sum / net.steps - V_REST) / V_SCALE
+    return out_sum / (net.duration_ms() / 1000 * RATE_REF_HZ)
 
 
 @dataclass(frozen=True)
@@ -243,13 +246,7 @@ def hh_forward_units(
             carry, out_sum, static, offset, w2.T, b2, index, columns, first, consts, k
         )
         done += k
-    if net.readout == "voltage":
-        o = out_sum / (net.steps * R0)
-    elif net.readout == "membrane":
-        o = (out_sum / net.steps - V_REST) / V_SCALE
-    else:
-        o = out_sum / (net.duration_ms() / 1000 * RATE_REF_HZ)
-    return o, carry[6] / net.steps
+    return _readout(out_sum, net), carry[6] / net.steps
 
 
 def _advance_units(carry, out_sum, static, offset, w2t, b2, index, columns, first, c, k):
