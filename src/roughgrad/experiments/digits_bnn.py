@@ -296,8 +296,13 @@ def _claims(config: Config, m: dict, rough: dict[tuple[str, float], float]) -> l
                 "long_reaches_90",
                 best_est_long >= 0.9,
                 f"best no-backprop accuracy on the long timeframe: {pct(best_est_long)} "
-                f"({config.epochs:g} epochs of batch {config.batch_size}; node perturbation: "
-                f"S = {config.node_samples or config.samples}, {config.node_directions})",
+                f"({config.epochs:g} epochs of batch {config.batch_size}; "
+                + (
+                    f"node perturbation: S = {config.node_samples or config.samples}, "
+                    f"{config.node_directions})"
+                    if "node_perturbation" in est
+                    else f"S = {config.samples})"
+                ),
             )
         )
     key = f"test_accuracy_{config.sweep_method}_long"
