@@ -61,6 +61,8 @@ def _problem(kind: str):
         ("ann", GaussianSmoothing(sigma=0.05, num_samples=32)),
         ("ann", LocalRegression(sigma=0.05, num_samples=32)),
         ("ann", NodePerturbation(sigma=0.1, num_samples=9)),
+        # one-unit noise: in process MLPObjective's cheap path, on the actors the dense default
+        ("ann", NodePerturbation(sigma=0.1, num_samples=12, directions="coordinates")),
         ("bnn", NodePerturbation(sigma=0.1, num_samples=5)),
     ],
 )
