@@ -136,14 +136,12 @@ class NodePerturbation(Estimator):
             units[name] = (first, index, value)
             first += len(index)
         losses, inputs = objective.node_population_units(params, units, first)  # (first, B)
-        if not self.per_example:
-            losses = losses.sum(1, keepdim=True).expand_as(losses)
+        scored = self._scored(losses)
         g_z = {}
         for name, (start, index, value) in units.items():
-            block = losses[start : start + len(index)]
             n = len(index) // 2 if self.antithetic else len(index)
-            weights = (block[:n] - block[n:]) / 2 if self.antithetic else block - losses[0]
-            weights = weights * value[:n] / (n * self.sigma**2)
+            block = scored[start : start + len(index)]
+            weights = self._differences(block, scored[0], n) * value[:n] / (n * self.sigma**2)
             g = value.new_zeros(batch, widths[name])
             g_z[name] = g.scatter_add_(1, index[:n].T, weights.T)
         return g_z, inputs, len(losses), float(losses[0].sum())
@@ -161,17 +159,23 @@ class NodePerturbation(Estimator):
             n: torch.cat([torch.zeros_like(v[:1])] + [s[n] for s in signs]) for n, v in xi.items()
         }
         losses, inputs = objective.node_population(params, noise)  # (1 + S, B)
-        weights = (self._weights(losses, half) / (half * self.sigma**2))[..., None]
+        scored = self._scored(losses)
+        differences = self._differences(scored[1:], scored[0], half)
+        weights = (differences / (half * self.sigma**2))[..., None]
         g_z = {n: (weights * v).sum(0) for n, v in xi.items()}  # not einsum: a loop over B
         return g_z, inputs, len(losses), float(losses[0].sum())
 
-    def _weights(self, losses: Tensor, half: int) -> Tensor:
-        """(half, B) loss differences of the noisy members against the clean member 0."""
-        if not self.per_example:
-            losses = losses.sum(1, keepdim=True).expand_as(losses)
+    def _scored(self, losses: Tensor) -> Tensor:
+        """(members, B) losses as each example's noise is scored: its own loss (per_example)
+        or the network's total loss."""
+        return losses if self.per_example else losses.sum(1, keepdim=True).expand_as(losses)
+
+    def _differences(self, block: Tensor, clean: Tensor, n: int) -> Tensor:
+        """(n, B) loss differences of n noisy networks (antithetic: n pairs, the mirrors
+        after them in ``block``) against the clean network's losses ``clean`` (B,)."""
         if self.antithetic:
-            return (losses[1 : 1 + half] - losses[1 + half :]) / 2
-        return losses[1:] - losses[0]
+            return (block[:n] - block[n:]) / 2
+        return block - clean
 
 
 def _gaussian(size: int, batch: int, dim: int, generator: torch.Generator, ref: Tensor) -> Tensor:

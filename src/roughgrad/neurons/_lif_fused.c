@@ -13,6 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One step of n Leaky neurons (reset by subtraction): u = beta u + in - theta s,
+   s = [u > theta], and the spikes summed into acc. */
+#define LIF_LAYER(REAL, u, s, in, acc, n)                                                       \
+    _Pragma("omp simd") for (int64_t j = 0; j < (n); j++) {                                     \
+        REAL v_ = beta * (u)[j] + (in)[j] - theta * (s)[j];                                      \
+        (u)[j] = v_;                                                                            \
+        (s)[j] = v_ > theta ? (REAL)1 : (REAL)0;                                                \
+        (acc)[j] += (s)[j];                                                                     \
+    }
+
 #define DEFINE_LIF(REAL, SUFFIX)                                                                \
     void lif_run_##SUFFIX(int64_t P, int64_t per_member, int64_t H, int64_t O, int64_t steps,   \
                           REAL beta, REAL theta, const REAL *z_h, const REAL *z_o,              \
@@ -26,12 +36,7 @@
                 REAL *cnt = counts + p * O, *ss = s_sum + p * H;                                \
                 memset(buf, 0, sizeof(REAL) * (size_t)(2 * H + 2 * O));                         \
                 for (int64_t t = 0; t < steps; t++) {                                           \
-                    _Pragma("omp simd") for (int64_t i = 0; i < H; i++) {                       \
-                        REAL u = beta * u_h[i] + zh[i] - theta * s_h[i];                        \
-                        u_h[i] = u;                                                             \
-                        s_h[i] = u > theta ? (REAL)1 : (REAL)0;                                 \
-                        ss[i] += s_h[i];                                                        \
-                    }                                                                           \
+                    LIF_LAYER(REAL, u_h, s_h, zh, ss, H);                                       \
                     memcpy(cur, zo, sizeof(REAL) * (size_t)O);                                  \
                     for (int64_t i = 0; i < H; i++) { /* event-driven: a spike adds a row */    \
                         if (s_h[i] != 0) {                                                      \
@@ -39,12 +44,7 @@
                             _Pragma("omp simd") for (int64_t k = 0; k < O; k++) cur[k] += row[k]; \
                         }                                                                       \
                     }                                                                           \
-                    _Pragma("omp simd") for (int64_t k = 0; k < O; k++) {                       \
-                        REAL u = beta * u_o[k] + cur[k] - theta * s_o[k];                       \
-                        u_o[k] = u;                                                             \
-                        s_o[k] = u > theta ? (REAL)1 : (REAL)0;                                 \
-                        cnt[k] += s_o[k];                                                       \
-                    }                                                                           \
+                    LIF_LAYER(REAL, u_o, s_o, cur, cnt, O);                                     \
                 }                                                                               \
             }                                                                                   \
             free(buf);                                                                          \

@@ -111,23 +111,32 @@ REALS = {torch.float32: ("f32", ctypes.c_float), torch.float64: ("f64", ctypes.c
 @cache
 def library() -> ctypes.CDLL:
     """The compiled HH kernel (built once per source/flags/compiler, then from the cache)."""
-    lib = _build(SOURCE)
-    for suffix, real in REALS.values():
-        fn = getattr(lib, f"hh_run_{suffix}")
-        fn.restype = None
-        fn.argtypes = [I64, I64, PTR, PTR, PTR, PTR, PTR, PTR, I32, PTR, PTR, I64, real, real]
-        fn.argtypes += [ctypes.c_uint32, real, real, I64, ctypes.POINTER(_Params), I32]
-    return lib
+    return _declare(
+        _build(SOURCE),
+        "hh_run",
+        lambda real: [
+            *(I64, I64, PTR, PTR, PTR, PTR, PTR, PTR, I32, PTR, PTR, I64, real, real),
+            *(ctypes.c_uint32, real, real, I64, ctypes.POINTER(_Params), I32),
+        ],
+    )
 
 
 @cache
 def lif_library() -> ctypes.CDLL:
     """The compiled two-layer LIF classifier kernel (``_lif_fused.c``)."""
-    lib = _build(LIF_SOURCE)
+    return _declare(
+        _build(LIF_SOURCE),
+        "lif_run",
+        lambda real: [I64, I64, I64, I64, I64, real, real, PTR, PTR, PTR, PTR, PTR, I32],
+    )
+
+
+def _declare(lib: ctypes.CDLL, name: str, argtypes) -> ctypes.CDLL:
+    """Give ``name``_f32 / ``name``_f64 their signatures, argtypes(real) for each real type."""
     for suffix, real in REALS.values():
-        fn = getattr(lib, f"lif_run_{suffix}")
+        fn = getattr(lib, f"{name}_{suffix}")
         fn.restype = None
-        fn.argtypes = [I64, I64, I64, I64, I64, real, real, PTR, PTR, PTR, PTR, PTR, I32]
+        fn.argtypes = argtypes(real)
     return lib
 
 
