@@ -18,7 +18,6 @@ QUICK_EXPECT: dict[str, dict] = {
             "adam_fails",
             "sgd_unstable_near_answer",
             "stable_lr_converges",
-            "curvature_matches_theory",
             "spectral_recovers",
             "curriculum_recovers",
             "exact_frequency_zero_loss",

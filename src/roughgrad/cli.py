@@ -18,7 +18,12 @@ from rich.progress import Progress as RichProgressBar
 
 from roughgrad.data import DataError
 from roughgrad.experiments import EXPERIMENTS, ConfigError, Context, NumericalError, Progress
-from roughgrad.experiments._contract import PROFILE_NAMES, field_help, parse_set_options
+from roughgrad.experiments._contract import (
+    PROFILE_NAMES,
+    claim_status,
+    field_help,
+    parse_set_options,
+)
 from roughgrad.runs import (
     CheckpointPolicy,
     RunDirError,
@@ -183,6 +188,11 @@ def _checkpoint_options(f):
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N")
 @click.option("--json", "as_json", is_flag=True, help="print exactly one JSON object on stdout")
 @click.option("--progress/--no-progress", default=True, help="progress bars on stderr")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="exit with code 1 when any claim does not hold (a claim not checked does not count)",
+)
 def run(
     name,
     profile,
@@ -196,6 +206,7 @@ def run(
     device,
     as_json,
     progress,
+    strict,
 ) -> None:
     """Run one experiment and write its run directory (or resume an unfinished one)."""
     exp = _experiment(name)
@@ -233,9 +244,10 @@ def run(
             )
     if as_json:
         click.echo(json.dumps(record.to_json()))
-        return
-    _print_claims([record])
-    _err.print(f"run directory: {record.run_dir}")
+    else:
+        _print_claims([record])
+        _err.print(f"run directory: {record.run_dir}")
+    _exit_if_strict([record], strict)
 
 
 @cli.command()
@@ -255,7 +267,12 @@ def run(
 )
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--progress/--no-progress", default=True)
-def reproduce(profile, out, only, resume, device, progress) -> None:
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="exit with code 1 when any claim does not hold (a claim not checked does not count)",
+)
+def reproduce(profile, out, only, resume, device, progress, strict) -> None:
     """Run every experiment and write the HTML report."""
     names = list(EXPERIMENTS) if not only else [n.strip() for n in only.split(",") if n.strip()]
     exps = [_experiment(n) for n in names]
@@ -280,6 +297,7 @@ def reproduce(profile, out, only, resume, device, progress) -> None:
     path = build_report(records, Path(out) / "report", _docs())
     _print_claims(records)
     _err.print(f"report: {path}")
+    _exit_if_strict(records, strict)
 
 
 @cli.command()
@@ -427,11 +445,34 @@ def report(run_dirs, out) -> None:
     _err.print(f"report: {path}")
 
 
+_MARKS = {
+    "holds": "[green]holds[/]",
+    "does not hold": "[red]does not hold[/]",
+    "not checked": "[yellow]not checked[/]",
+}
+
+
 def _print_claims(records) -> None:
     for r in records:
         for c in r.claims:
-            mark = "[green]holds[/]" if c["holds"] else "[red]does not hold[/]"
+            mark = _MARKS[claim_status(c)]
             _err.print(f"{r.experiment}: {c['name']}: {mark} — {c['evidence']}", highlight=False)
+
+
+def _exit_if_strict(records, strict: bool) -> None:
+    """With --strict, exit 1 when any claim does not hold (the run's files are all written)."""
+    failed = [
+        f"{r.experiment}:{c['name']}"
+        for r in records
+        for c in r.claims
+        if claim_status(c) == "does not hold"
+    ]
+    if strict and failed:
+        print(
+            f"roughgrad: --strict: {len(failed)} claim(s) do not hold: {', '.join(failed)}",
+            file=sys.stderr,
+        )
+        raise click.exceptions.Exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:

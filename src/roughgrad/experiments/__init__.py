@@ -24,13 +24,16 @@ from roughgrad.experiments import (
 from roughgrad.experiments._contract import (
     Checkpoints,
     Claim,
+    ClaimSpec,
     ConfigBase,
     ConfigError,
     Context,
+    Counterexample,
     Experiment,
     NumericalError,
     Outcome,
     Progress,
+    counterexample,
     param,
 )
 
@@ -61,12 +64,15 @@ __all__ = [
     "EXPERIMENTS",
     "Checkpoints",
     "Claim",
+    "ClaimSpec",
     "ConfigBase",
     "ConfigError",
     "Context",
+    "Counterexample",
     "Experiment",
     "NumericalError",
     "Outcome",
     "Progress",
+    "counterexample",
     "param",
 ]

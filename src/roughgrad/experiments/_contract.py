@@ -201,16 +201,71 @@ def parse_set_options(items: Iterable[str]) -> dict[str, str]:
     return out
 
 
+CLAIM_STATUSES = ("holds", "does not hold", "not checked")
+
+
 @dataclass(frozen=True)
 class Claim:
-    """A named statement the experiment checks, whether it holds, and the measured evidence."""
+    """A named statement the experiment checked: whether it holds, and the measured evidence.
+
+    ``holds`` is ``None`` when the run could not check it (a model not selected, too few seeds);
+    ``evidence`` then gives the reason. Build those with :meth:`not_checked`.
+    """
 
     name: str
-    holds: bool
+    holds: bool | None
     evidence: str
 
+    @classmethod
+    def not_checked(cls, name: str, reason: str) -> Claim:
+        return cls(name, None, f"not checked: {reason}")
+
+    @property
+    def status(self) -> str:
+        """"holds", "does not hold" or "not checked"."""
+        return "not checked" if self.holds is None else "holds" if self.holds else "does not hold"
+
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "holds": bool(self.holds), "evidence": self.evidence}
+        holds = None if self.holds is None else bool(self.holds)
+        return {"name": self.name, "holds": holds, "status": self.status, "evidence": self.evidence}
+
+
+def claim_status(claim: Mapping[str, Any]) -> str:
+    """The status of a claim read back from claims.json (older files lack "status")."""
+    if "status" in claim:
+        return str(claim["status"])
+    return "not checked" if claim.get("holds") is None else "holds" if claim["holds"] else (
+        "does not hold"
+    )
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A setting under which a claim must report "does not hold": overrides applied on top of the
+    quick profile, and why the claim fails there. The registry test runs every one."""
+
+    overrides: Mapping[str, Any]
+    why: str
+
+
+@dataclass(frozen=True)
+class ClaimSpec:
+    """What an experiment declares about one claim: its name, what it checks, and at least one
+    counterexample. A statement without a counterexample cannot fail: it is a unit test, not a
+    claim, and the registry refuses it."""
+
+    name: str
+    checks: str
+    counterexamples: tuple[Counterexample, ...]
+
+    def __post_init__(self) -> None:
+        if not self.counterexamples:
+            raise TypeError(f"claim {self.name} has no counterexample: make it a unit test")
+
+
+def counterexample(why: str, **overrides: Any) -> Counterexample:
+    """``counterexample("why it fails", key=value, ...)``: a Counterexample in one call."""
+    return Counterexample(overrides, why)
 
 
 @dataclass
@@ -291,6 +346,7 @@ class Experiment:
     run: Callable[[Any, Context], Outcome]
     figures: Callable[[Outcome, Any], dict[str, Any]]
     doc: str = ""
+    claims: tuple[ClaimSpec, ...] = ()
     # optional: (config, ctx) -> (objective, params), the problem at a representative point,
     # for `roughgrad landscape NAME`
     objective: Callable[[Any, Context], tuple[Any, dict[str, torch.Tensor]]] | None = None
@@ -299,6 +355,22 @@ class Experiment:
         missing = [p for p in PROFILE_NAMES if p not in self.profiles]
         if missing:
             raise TypeError(f"experiment {self.name} lacks profiles {missing}")
+        names = [c.name for c in self.claims]
+        if len(set(names)) != len(names):
+            raise TypeError(f"experiment {self.name} declares a claim twice: {names}")
+
+    def complete_claims(self, claims: Iterable[Claim]) -> list[Claim]:
+        """``claims`` in declaration order, every declared claim present: one the run did not
+        compute is reported as not checked. A claim the experiment does not declare is a bug."""
+        got = {c.name: c for c in claims}
+        declared = [c.name for c in self.claims]
+        extra = [n for n in got if n not in declared]
+        if extra:
+            raise TypeError(f"experiment {self.name} reports undeclared claims {extra}")
+        return [
+            got.get(n) or Claim.not_checked(n, "this run's config does not compute it")
+            for n in declared
+        ]
 
     def config(self, profile: str = "default", overrides: Mapping[str, Any] | None = None) -> Any:
         """The resolved config: defaults, then the profile's overrides, then the user's."""

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from roughgrad.experiments._contract import claim_status
 from roughgrad.runs.rundir import atomic_write_text
 from roughgrad.runs.runner import RunRecord
 
@@ -18,12 +19,25 @@ h1{margin-bottom:.2em} h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margi
 table{border-collapse:collapse;margin:.8em 0;font-size:.92em} td,th{border:1px solid #ccc;
 padding:.3em .6em;text-align:left;vertical-align:top} th{background:#f3f3f3}
 .holds{color:#0a6b2a;font-weight:600} .fails{color:#b00020;font-weight:600}
+.unchecked{color:#8a6d00;font-weight:600}
 .doc{white-space:pre-wrap;background:#fafafa;border-left:4px solid #8ab;padding:.6em 1em;
 font-size:.95em}
 figure{margin:1em 0} figure img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555} .meta{color:#666;font-size:.85em}
 details{margin:.6em 0} code{background:#f3f3f3;padding:0 .2em}
 """
+
+
+_STATUS_CLASS = {"holds": "holds", "does not hold": "fails", "not checked": "unchecked"}
+
+
+def claim_tally(records: list[RunRecord]) -> dict[str, int]:
+    """How many claims hold, do not hold, and were not checked, over ``records``."""
+    tally = dict.fromkeys(_STATUS_CLASS, 0)
+    for r in records:
+        for c in r.claims:
+            tally[claim_status(c)] += 1
+    return tally
 
 
 def _anchor(record: RunRecord, index: int) -> str:
@@ -33,7 +47,8 @@ def _anchor(record: RunRecord, index: int) -> str:
 def _claims_rows(record: RunRecord, index: int) -> str:
     rows = []
     for claim in record.claims:
-        cls, word = ("holds", "holds") if claim["holds"] else ("fails", "does not hold")
+        word = claim_status(claim)
+        cls = _STATUS_CLASS[word]
         rows.append(
             f"<tr><td><a href='#{_anchor(record, index)}'>{html.escape(record.experiment)}</a></td>"
             f"<td><code>{html.escape(claim['name'])}</code></td><td class='{cls}'>{word}</td>"
@@ -78,8 +93,8 @@ def _section(record: RunRecord, index: int, docs: dict[str, tuple[str, str]]) ->
     source, doc = docs.get(record.experiment, ("", ""))
     claims = "".join(
         f"<li><code>{html.escape(c['name'])}</code>: "
-        f"<span class='{'holds' if c['holds'] else 'fails'}'>"
-        f"{'holds' if c['holds'] else 'does not hold'}</span> — {html.escape(c['evidence'])}</li>"
+        f"<span class='{_STATUS_CLASS[claim_status(c)]}'>"
+        f"{claim_status(c)}</span> — {html.escape(c['evidence'])}</li>"
         for c in record.claims
     )
     return f"""
@@ -105,16 +120,17 @@ def build_report(
     docs = docs or {}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    n_claims = sum(len(r.claims) for r in records)
-    n_hold = sum(bool(c["holds"]) for r in records for c in r.claims)
+    tally = claim_tally(records)
     overview = "\n".join(_claims_rows(r, i) for i, r in enumerate(records))
     sections = "\n".join(_section(r, i, docs) for i, r in enumerate(records))
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>{_CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>
-<p class="meta">{len(records)} run(s); {n_hold} of {n_claims} claims hold.
-A claim that does not reproduce is listed as not holding, never hidden.</p>
+<p class="meta">{len(records)} run(s); {sum(tally.values())} claims: {tally["holds"]} hold,
+{tally["does not hold"]} do not hold, {tally["not checked"]} not checked.
+A claim that does not reproduce is listed as not holding, and one a run could not check as not
+checked, never hidden.</p>
 <h2>Claims</h2>
 <table><tr><th>experiment</th><th>claim</th><th>result</th><th>evidence</th></tr>
 {overview}</table>

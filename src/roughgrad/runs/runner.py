@@ -219,7 +219,7 @@ def _execute(
         raise
     elapsed = time.perf_counter() - t0
     metrics = {**outcome.metrics, "run_seconds": round(elapsed, 3)}
-    claims = [c.to_dict() for c in outcome.claims]
+    claims = [c.to_dict() for c in experiment.complete_claims(outcome.claims)]
 
     if outcome.arrays:
         save_arrays(path / "data.npz", outcome.arrays)

@@ -210,7 +210,7 @@ def aggregate(
         for r in records:
             for c in r["claims"]:
                 held = claims.setdefault(c["name"], [0, 0])
-                held[0] += bool(c["holds"])
+                held[0] += c["holds"] is True
                 held[1] += 1
         errors = [
             {k: f[k] for k in ("run", "seed", "error")} for f in failed if f["point"] == point
