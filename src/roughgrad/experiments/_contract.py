@@ -222,7 +222,7 @@ class Claim:
 
     @property
     def status(self) -> str:
-        """"holds", "does not hold" or "not checked"."""
+        """ "holds", "does not hold" or "not checked"."""
         return "not checked" if self.holds is None else "holds" if self.holds else "does not hold"
 
     def to_dict(self) -> dict[str, Any]:
@@ -234,8 +234,12 @@ def claim_status(claim: Mapping[str, Any]) -> str:
     """The status of a claim read back from claims.json (older files lack "status")."""
     if "status" in claim:
         return str(claim["status"])
-    return "not checked" if claim.get("holds") is None else "holds" if claim["holds"] else (
-        "does not hold"
+    return (
+        "not checked"
+        if claim.get("holds") is None
+        else "holds"
+        if claim["holds"]
+        else ("does not hold")
     )
 
 
