@@ -46,7 +46,7 @@ QUICK_EXPECT: dict[str, dict] = {
         "figures": ["fi_curve.png"],
     },
     "hh-silence": {
-        "claims": ["bifurcation_found", "single_trial_jumps", "trials_smooth_curve"],
+        "claims": ["bifurcation_found", "single_trial_jumps"],
         "figures": ["loss_curves.png"],
     },
     "hh-descent-1d": {  # fd_gets_stuck depends on the grid and window: checked by default

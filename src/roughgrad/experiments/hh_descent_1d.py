@@ -8,11 +8,16 @@ do finite differences on the mollified curve. Here L(w) is the mean spike-trigge
 one noiseless neuron driven by w * I0 over 1 s (`noise_std` adds a noisy trial per point); it
 grows with the firing rate, so its minimum in the range is where firing stops, at small w.
 
+Every arm is held to the same bar: ending below 10% of the starting loss. Finite differences
+run with the seed's fixed eta 0.1 and 0.2 and with the growing schedule the other arms use.
+
 Claims checked:
-  fd_gets_stuck           centred differences with fixed eta 0.1 and 0.2 both end on a fixed
-                          point (<= 2 distinct points in the last 20 iterations, i.e. a zero
-                          difference or a two-point jump) whose loss is above the best
-                          method's final loss by more than 1e-3;
+  fd_gets_stuck           every finite-difference arm (eta 0.1, 0.2 and growing) ends above
+                          10% of the starting loss. Measured here, it does not hold: on this
+                          noise-free curve every finite-difference arm ends below 5% of the
+                          start on both backends (the seed's curve was stuck at eta 0.1/0.2);
+                          it holds only when every arm's steps are too small to get there in
+                          the iterations given (etas 0.01,0.02, eta0 0.01, growth 1);
   regression_converges    10-neighbour regression with a growing eta ends below 10% of the
                           starting loss;
   mollified_converges     centred differences on the bump-mollified curve (same growing eta)
@@ -24,12 +29,22 @@ Source: seed 003, "Gradient Descent on This Landscape" and "Mollifying Loss Curv
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
 
 from roughgrad.estimators import kneighbour_slope
-from roughgrad.experiments._contract import Claim, ConfigBase, Context, Experiment, Outcome, param
+from roughgrad.experiments._contract import (
+    Claim,
+    ClaimSpec,
+    ConfigBase,
+    Context,
+    Experiment,
+    Outcome,
+    counterexample,
+    param,
+)
 from roughgrad.landscape import mollify
 from roughgrad.neurons import simulate
 from roughgrad.neurons.hh import MAX_DT
@@ -52,6 +67,9 @@ class Config(ConfigBase):
     neighbours: int = param(10, "neighbours on each side for the regression slope", ge=1)
     mollify_width: float = param(0.02, "bump radius for the mollified curve (units of w)", gt=0)
     iterations: int = param(200, "descent iterations", ge=1)
+    backend: Literal["torch", "fused"] = param(
+        "torch", "simulator backend: torch, or the compiled C kernel (fused)"
+    )
 
 
 PROFILES = {
@@ -82,6 +100,7 @@ def run(config: Config, ctx: Context) -> Outcome:
         i_input=config.i0,
         noise_std=config.noise_std,
         generator=ctx.generator(config.seed),
+        backend=config.backend,
     )
     loss = res.output_mean.cpu().numpy().astype(np.float64)
     h = grid[1] - grid[0]
@@ -92,6 +111,7 @@ def run(config: Config, ctx: Context) -> Outcome:
         f"fd_eta{eta:g}": descend(grid, fd, config.w_start, np.full(config.iterations, eta))
         for eta in config.etas
     }
+    runs["fd_growing"] = descend(grid, fd, config.w_start, growing)
     runs["regression"] = descend(
         grid, kneighbour_slope(grid, loss, config.neighbours), config.w_start, growing
     )
@@ -103,19 +123,19 @@ def run(config: Config, ctx: Context) -> Outcome:
         metrics[f"final_w_{name}"] = float(grid[p[-1]])
         metrics[f"final_loss_{name}"] = final[name]
         metrics[f"distinct_points_last20_{name}"] = len(set(p[-20:].tolist()))
-    fd_names = [f"fd_eta{eta:g}" for eta in config.etas]
-    best = min(final.values())
-    stuck = [len(set(runs[n][-20:].tolist())) <= 2 and final[n] > best + 1e-3 for n in fd_names]
+    fd_names = [*(f"fd_eta{eta:g}" for eta in config.etas), "fd_growing"]
+    bar = 0.1 * start_loss
     claims = [
         Claim(
             "fd_gets_stuck",
-            all(stuck),
+            all(final[n] >= bar for n in fd_names),
             "; ".join(
-                f"{n}: w {grid[runs[n][-1]]:.4f}, loss {final[n]:.4f}, "
+                f"{n}: w {grid[runs[n][-1]]:.4f}, loss {final[n]:.4f} "
+                f"({final[n] / start_loss:.1%} of the start), "
                 f"{len(set(runs[n][-20:].tolist()))} distinct points in the last 20"
                 for n in fd_names
             )
-            + f" (start loss {start_loss:.4f}, best final loss {best:.4f})",
+            + f" (start loss {start_loss:.4f}; bar: 10% of it; {config.backend} backend)",
         ),
         Claim(
             "regression_converges",
@@ -157,6 +177,30 @@ def figures(outcome: Outcome, config: Config) -> dict:
     return {"descent": fig}
 
 
+_TINY_STEPS = {"eta0": 0.001, "growth": 1.0}  # 100 steps of eta 0.001 barely move w
+CLAIMS = (
+    ClaimSpec(
+        "fd_gets_stuck",
+        "every finite-difference arm (eta 0.1, 0.2, growing) ends above 10% of the start loss",
+        (
+            counterexample(
+                "the quick profile: every arm reaches the silent region (measured)",
+            ),
+            counterexample("a noisy trial per point, as in hh-silence", noise_std=10.0),
+        ),
+    ),
+    ClaimSpec(
+        "regression_converges",
+        "10-neighbour regression with a growing eta ends below 10% of the start loss",
+        (counterexample("eta 0.001, not growing: too small to move", **_TINY_STEPS),),
+    ),
+    ClaimSpec(
+        "mollified_converges",
+        "finite differences on the mollified curve end below 10% of the start loss",
+        (counterexample("eta 0.001, not growing: too small to move", **_TINY_STEPS),),
+    ),
+)
+
 EXPERIMENT = Experiment(
     name="hh-descent-1d",
     source="seed 003, 'Gradient Descent on This Landscape'",
@@ -166,4 +210,5 @@ EXPERIMENT = Experiment(
     run=run,
     figures=figures,
     doc=__doc__ or "",
+    claims=CLAIMS,
 )
