@@ -55,9 +55,7 @@ QUICK_EXPECT: dict[str, dict] = {
     },
     "mollify": {
         "claims": [
-            "bump_normalised",
             "loss_curve_smoothed",
-            "spikes_smoothed",
             "noisy_raster_desynchronised",
         ],
         "figures": ["mollify.png"],

@@ -201,3 +201,15 @@ def test_neuron_objective_trials_average_noise():
     assert residual_rms(many.mean, 5) < 0.6 * residual_rms(one.mean, 5)
     with pytest.raises(TypeError, match="generator"):  # randomness is never implicit
         loss_line(obj, p, d, alphas)
+
+
+@pytest.mark.parametrize("eps", [0.01, 1.0, 50.0])
+def test_normalised_bump_integrates_to_one(eps):
+    from scipy.integrate import quad
+
+    from roughgrad.estimators._kernels import bump_density
+
+    value, _ = quad(
+        lambda x: float(bump_density(np.array([x]), eps)[0]), -eps, eps, epsabs=1e-13, epsrel=1e-13
+    )
+    assert abs(value - 1) < 1e-9  # adaptive quadrature of a smooth integrand: near round-off

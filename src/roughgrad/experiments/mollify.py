@@ -7,14 +7,19 @@ of 1000 noisy neurons with the same input weight over 10,000 steps. How much smo
 curve and the traces get?
 
 Claims checked:
-  bump_normalised          the normalised bump phi_eps integrates to 1 (to 1e-9) for every eps;
   loss_curve_smoothed      mollifying the single neuron's zoomed loss curve (hh-silence's
                            setting) at least halves its departure from smooth (residual RMS)
                            while its mean changes by < 1% (the integral is kept);
-  spikes_smoothed          each repeated application of the mollifier (c = 10 steps) lowers
-                           the trace's largest |dV/dt|;
+  spikes_smoothed          after the repeated applications of the mollifier (c steps) the
+                           trace's largest |dV/dt| is at most half the raw trace's (a spike's
+                           upstroke lasts ~0.5 ms: a radius much shorter than that leaves it
+                           nearly as steep). Measured: at the seed's c = 10 steps of 0.01 ms
+                           three applications leave 81% of the raw slope (does not hold); a
+                           0.5 ms radius (c = 50) leaves 29%;
   noisy_raster_desynchronised  identical noisy neurons drift apart: the last spike all of them
                            reach is spread over more than 1 ms.
+
+(That the normalised bump integrates to 1 is an identity: tests/test_landscape.py checks it.)
 
 Source: seed 003, "Mollification" (Mollifying Loss Curve; Mollifying Voltages).
 """
@@ -26,7 +31,16 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from roughgrad.experiments._contract import Claim, ConfigBase, Context, Experiment, Outcome, param
+from roughgrad.experiments._contract import (
+    Claim,
+    ClaimSpec,
+    ConfigBase,
+    Context,
+    Experiment,
+    Outcome,
+    counterexample,
+    param,
+)
 from roughgrad.landscape import mollify, residual_rms
 from roughgrad.neurons import simulate
 from roughgrad.neurons.hh import MAX_DT
@@ -53,27 +67,6 @@ PROFILES = {
     "default": {},
     "full": {"curve_dt": 0.01},
 }
-
-
-def _bump_integrals() -> float:
-    """Largest |integral - 1| of the normalised bump phi_eps over eps (adaptive quadrature)."""
-    from scipy.integrate import quad
-
-    from roughgrad.estimators._kernels import bump_density
-
-    return max(
-        abs(
-            quad(
-                lambda x, e=eps: float(bump_density(np.array([x]), e)[0]),
-                -eps,
-                eps,
-                epsabs=1e-13,
-                epsrel=1e-13,
-            )[0]
-            - 1
-        )
-        for eps in (0.01, 1.0, 50.0)
-    )
 
 
 def run(config: Config, ctx: Context) -> Outcome:
@@ -122,9 +115,7 @@ def run(config: Config, ctx: Context) -> Outcome:
     curve_m = mollify(curve, w_zoom, config.curve_width)
     r_raw, r_moll = residual_rms(curve), residual_rms(curve_m)
     mean_change = abs(curve_m.mean() - curve.mean()) / abs(curve.mean())
-    bump_err = _bump_integrals()
     metrics = {
-        "bump_integral_error": bump_err,
         "residual_rms_curve": r_raw,
         "residual_rms_curve_mollified": r_moll,
         "curve_mean_change": mean_change,
@@ -135,11 +126,6 @@ def run(config: Config, ctx: Context) -> Outcome:
     }
     claims = [
         Claim(
-            "bump_normalised",
-            bump_err < 1e-9,
-            f"|integral of phi_eps - 1| <= {bump_err:.1e} for eps = 0.01, 1, 50",
-        ),
-        Claim(
             "loss_curve_smoothed",
             r_moll * 2 <= r_raw and mean_change < 0.01,
             f"residual RMS {r_raw:.2e} -> {r_moll:.2e} (bump radius {config.curve_width:g}); "
@@ -147,9 +133,11 @@ def run(config: Config, ctx: Context) -> Outcome:
         ),
         Claim(
             "spikes_smoothed",
-            bool(np.all(np.diff(max_slopes) < 0)),
-            "largest |dV/dt| (mV/ms) raw then after each application: "
-            + ", ".join(f"{s:.1f}" for s in max_slopes),
+            max_slopes[-1] <= 0.5 * max_slopes[0],
+            f"largest |dV/dt| (mV/ms) raw then after each application of a "
+            f"{config.c_steps * config.dt:g} ms radius: "
+            + ", ".join(f"{s:.1f}" for s in max_slopes)
+            + f" ({max_slopes[-1] / max_slopes[0]:.0%} of the raw slope)",
         ),
         Claim(
             "noisy_raster_desynchronised",
@@ -200,6 +188,24 @@ def figures(outcome: Outcome, config: Config) -> dict:
     return {"mollify": fig}
 
 
+CLAIMS = (
+    ClaimSpec(
+        "loss_curve_smoothed",
+        "mollifying the zoomed loss curve halves its residual RMS and keeps its mean to 1%",
+        (counterexample("a bump narrower than the grid spacing is the identity", curve_width=1e-5),),
+    ),
+    ClaimSpec(
+        "spikes_smoothed",
+        "the repeated voltage mollifier at least halves the largest |dV/dt|",
+        (counterexample("a one-step radius (0.01 ms) barely touches the upstroke", c_steps=1),),
+    ),
+    ClaimSpec(
+        "noisy_raster_desynchronised",
+        "identical noisy neurons' last common spike is spread over more than 1 ms",
+        (counterexample("without noise identical neurons stay in step", noise_std=0.0),),
+    ),
+)
+
 EXPERIMENT = Experiment(
     name="mollify",
     source="seed 003, 'Mollification'",
@@ -209,4 +215,5 @@ EXPERIMENT = Experiment(
     run=run,
     figures=figures,
     doc=__doc__ or "",
+    claims=CLAIMS,
 )
