@@ -11,8 +11,13 @@ train of a teacher neuron with w* (same drive). Outputs are spike-triggered trac
 (the normalised cross-correlation, maximised over lags, so a train that is only shifted
 scores 0).
 
+The w grid does not contain w* (and the teacher may be noisy: teacher_noise), so neither loss
+is 0 anywhere and where its minimum falls is measured, not given.
+
 Claims checked:
-  xcorr_minimum_at_target   XCORR's minimum on the grid lies within 2% of w*;
+  xcorr_minimum_at_target   XCORR's minimum on the grid lies within 2% of w* (measured: it
+                            does with a noise-free teacher; with teacher noise 2 uA/cm^2 both
+                            minima move 2.3-2.8% below w*);
   xcorr_fewer_local_minima  XCORR has fewer local minima than MSE on the same grid (a
                             smoother landscape for descent).
 
@@ -27,7 +32,16 @@ import numpy as np
 import torch
 from scipy.signal import fftconvolve
 
-from roughgrad.experiments._contract import Claim, ConfigBase, Context, Experiment, Outcome, param
+from roughgrad.experiments._contract import (
+    Claim,
+    ClaimSpec,
+    ConfigBase,
+    Context,
+    Experiment,
+    Outcome,
+    counterexample,
+    param,
+)
 from roughgrad.neurons import simulate
 from roughgrad.neurons.hh import MAX_DT
 
@@ -37,14 +51,18 @@ class Config(ConfigBase):
     i0: float = param(10.0, "input current per unit weight (uA/cm^2)", gt=0)
     w_star: float = param(1.0, "the teacher's weight", gt=0)
     w_range: tuple[float, ...] = param((0.7, 1.3), "w sweep (lo, hi)", interval=True)
-    w_points: int = param(301, "points in the sweep", ge=10)
+    w_points: int = param(300, "points in the sweep (300 on (0.7, 1.3) skips w* = 1)", ge=10)
+    teacher_noise: float = param(
+        0.0, "per-step current noise of the teacher neuron (uA/cm^2); the student is noise-free",
+        ge=0,
+    )
     tau_ms: float = param(500.0, "timeframe (ms)", gt=0)
     dt: float = param(0.025, "time step (ms); stable up to 0.1", gt=0, le=MAX_DT["exponential"])
     max_lag_ms: float = param(10.0, "largest lag searched by the cross-correlation (ms)", gt=0)
 
 
 PROFILES = {
-    "quick": {"w_points": 121, "tau_ms": 200.0},
+    "quick": {"w_points": 120, "tau_ms": 200.0},
     "default": {},
     "full": {"tau_ms": 1000.0, "dt": 0.01},
 }
@@ -66,9 +84,19 @@ def _local_minima(v: np.ndarray) -> int:
 def run(config: Config, ctx: Context) -> Outcome:
     w = np.linspace(*config.w_range, config.w_points)
     steps = round(config.tau_ms / config.dt)
-    w_all = torch.as_tensor(np.r_[config.w_star, w], dtype=torch.float64, device=ctx.device)
+    w_all = torch.as_tensor(w, dtype=torch.float64, device=ctx.device)
     res = simulate(w_all, steps, config.dt, i_input=config.i0, record_spikes=True)
-    spikes = res.spikes.cpu().numpy().T.astype(float)  # (K+1, T)
+    teacher = simulate(
+        torch.tensor([config.w_star], dtype=torch.float64, device=ctx.device),
+        steps,
+        config.dt,
+        i_input=config.i0,
+        noise_std=config.teacher_noise,
+        generator=ctx.generator(config.seed),
+        record_spikes=True,
+    )
+    spikes = np.concatenate([teacher.spikes.cpu().numpy().T, res.spikes.cpu().numpy().T])
+    spikes = spikes.astype(float)  # (K+1, T): the teacher, then the grid
     kernel = np.exp(-np.arange(0, 5 * 5.0, config.dt) / 5.0)  # tau_syn = 5 ms trace
     traces = fftconvolve(spikes, kernel[None], mode="full", axes=1)[:, :steps]
     target, y = traces[0], traces[1:]
@@ -112,6 +140,19 @@ def figures(outcome: Outcome, config: Config) -> dict:
     return {"xcorr_vs_mse": fig}
 
 
+CLAIMS = (
+    ClaimSpec(
+        "xcorr_minimum_at_target",
+        "the cross-correlation loss is lowest within 2% of the noisy teacher's w*",
+        (counterexample("teacher noise of 40 uA/cm^2 swamps its drive", teacher_noise=40.0),),
+    ),
+    ClaimSpec(
+        "xcorr_fewer_local_minima",
+        "the cross-correlation loss has fewer local minima than MSE on the same grid",
+        (counterexample("teacher noise of 40 uA/cm^2 swamps its drive", teacher_noise=40.0),),
+    ),
+)
+
 EXPERIMENT = Experiment(
     name="cross-correlation-loss",
     source="seed 003, 'Signal Processing Approach'",
@@ -121,4 +162,5 @@ EXPERIMENT = Experiment(
     run=run,
     figures=figures,
     doc=__doc__ or "",
+    claims=CLAIMS,
 )
