@@ -21,7 +21,15 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 
-from roughgrad.experiments._contract import Claim, Context, Experiment, Outcome, param
+from roughgrad.experiments._contract import (
+    Claim,
+    ClaimSpec,
+    Context,
+    Experiment,
+    Outcome,
+    counterexample,
+    param,
+)
 from roughgrad.experiments._snake import (
     SplitConfig,
     fit_figure,
@@ -137,6 +145,29 @@ def figures(outcome: Outcome, config: Config) -> dict:
     return {"coefficients_heatmap": fig, "best_and_worst": fit_fig}
 
 
+CLAIMS = (
+    ClaimSpec(
+        "coefficients_matter",
+        "the worst (a, b) grid point's held-out MSE is >= 10x the best's",
+        (
+            counterexample(
+                "a one-point grid has nothing to compare", a_values=(30.0,), b_values=(30.0,)
+            ),
+        ),
+    ),
+    ClaimSpec(
+        "snake_diagonal_competitive",
+        "the best b = a point (Snake itself) is within 2x of the grid's best",
+        (
+            counterexample(
+                "at a = 1 the near-linear b = 1e6 beats x + sin^2(x)",
+                a_values=(1.0,),
+                b_values=(1.0, 1e6),
+            ),
+        ),
+    ),
+)
+
 EXPERIMENT = Experiment(
     name="snake-coefficients",
     source="seed 001, Different coefficients 1 / b sin(a x)",
@@ -146,4 +177,5 @@ EXPERIMENT = Experiment(
     run=run,
     figures=figures,
     doc=__doc__ or "",
+    claims=CLAIMS,
 )

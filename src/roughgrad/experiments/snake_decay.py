@@ -21,7 +21,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from roughgrad.experiments._contract import Claim, Context, Experiment, Outcome, param
+from roughgrad.experiments._contract import (
+    Claim,
+    ClaimSpec,
+    Context,
+    Experiment,
+    Outcome,
+    counterexample,
+    param,
+)
 from roughgrad.experiments._snake import (
     FULL,
     QUICK,
@@ -89,6 +97,30 @@ def figures(outcome: Outcome, config: Config) -> dict:
     return fit_figures(outcome, title)
 
 
+CLAIMS = (
+    ClaimSpec(
+        "envelope_beats_snake_10x",
+        "spectral_envelope's median held-out MSE is <= Snake's / 10",
+        (
+            counterexample(
+                "tau = 2: the signal is gone outside |x| < 10, and the envelope's exp(g) "
+                "overshoots where Snake stays near 0",
+                tau=2.0,
+            ),
+        ),
+    ),
+    ClaimSpec(
+        "periodic_carrier_misses_decay",
+        "the purely periodic spectral model is >= 10x worse than spectral_envelope",
+        (counterexample("tau = 1e6: no decay left for the envelope to add", tau=1e6),),
+    ),
+    ClaimSpec(
+        "snake_beats_zero",
+        "Snake's held-out MSE is below predicting 0 everywhere",
+        (counterexample("Snake with a = 0.01 is nearly x + a x^2: it grows away", snake_a=0.01),),
+    ),
+)
+
 EXPERIMENT = Experiment(
     name="snake-decay",
     source="seed 001, Fitting on a Decaying Signal",
@@ -98,4 +130,5 @@ EXPERIMENT = Experiment(
     run=run,
     figures=figures,
     doc=__doc__ or "",
+    claims=CLAIMS,
 )
