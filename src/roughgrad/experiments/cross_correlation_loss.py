@@ -53,7 +53,8 @@ class Config(ConfigBase):
     w_range: tuple[float, ...] = param((0.7, 1.3), "w sweep (lo, hi)", interval=True)
     w_points: int = param(300, "points in the sweep (300 on (0.7, 1.3) skips w* = 1)", ge=10)
     teacher_noise: float = param(
-        0.0, "per-step current noise of the teacher neuron (uA/cm^2); the student is noise-free",
+        0.0,
+        "per-step current noise of the teacher neuron (uA/cm^2); the student is noise-free",
         ge=0,
     )
     tau_ms: float = param(500.0, "timeframe (ms)", gt=0)

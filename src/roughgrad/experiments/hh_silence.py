@@ -209,7 +209,11 @@ CLAIMS = (
     ClaimSpec(
         "single_trial_jumps",
         "the noise-free zoomed loss curve jumps against its trend >= 5 times",
-        (counterexample("below rheobase the neuron is silent and the curve smooth", zoom=(0.0, 0.02)),),
+        (
+            counterexample(
+                "below rheobase the neuron is silent and the curve smooth", zoom=(0.0, 0.02)
+            ),
+        ),
     ),
     ClaimSpec(
         "trials_smooth_curve",

@@ -34,7 +34,16 @@ import numpy as np
 import torch
 
 from roughgrad.estimators import GaussianSmoothing, Mollified
-from roughgrad.experiments._contract import Claim, ConfigBase, Context, Experiment, Outcome, param
+from roughgrad.experiments._contract import (
+    Claim,
+    ClaimSpec,
+    ConfigBase,
+    Context,
+    Experiment,
+    Outcome,
+    counterexample,
+    param,
+)
 from roughgrad.objectives import FunctionObjective
 
 
@@ -142,6 +151,34 @@ def figures(outcome: Outcome, config: Config) -> dict:
     return {"mc_vs_quadrature": fig}
 
 
+CLAIMS = (
+    ClaimSpec(
+        "mc_blows_up_at_borders",
+        "plain MC's RMS error at |theta| > 8 is >= 3x that at |theta| < 5",
+        (
+            counterexample(
+                "sigma 5 averages over the whole range: value and slope both spread", sigma=5.0
+            ),
+        ),
+    ),
+    ClaimSpec(
+        "quadrature_accurate",
+        "100-node Gauss-Hermite quadrature's RMS error is < 5% of the gradient's RMS",
+        (
+            counterexample(
+                "3 nodes at sigma 0.3 (less than the jumps' spacing 0.5) miss them",
+                sigma=0.3,
+                samples=3,
+            ),
+        ),
+    ),
+    ClaimSpec(
+        "baseline_antithetic_fix_mc",
+        "a baseline and antithetic pairs at least halve plain MC's border error",
+        (counterexample("at sigma 5 the slope term dominates the variance: no gain", sigma=5.0),),
+    ),
+)
+
 EXPERIMENT = Experiment(
     name="mc-vs-quadrature",
     source="seed 003, 'Computing Gradient of Molified Loss'",
@@ -151,4 +188,5 @@ EXPERIMENT = Experiment(
     run=run,
     figures=figures,
     doc=__doc__ or "",
+    claims=CLAIMS,
 )

@@ -192,7 +192,11 @@ CLAIMS = (
     ClaimSpec(
         "loss_curve_smoothed",
         "mollifying the zoomed loss curve halves its residual RMS and keeps its mean to 1%",
-        (counterexample("a bump narrower than the grid spacing is the identity", curve_width=1e-5),),
+        (
+            counterexample(
+                "a bump narrower than the grid spacing is the identity", curve_width=1e-5
+            ),
+        ),
     ),
     ClaimSpec(
         "spikes_smoothed",

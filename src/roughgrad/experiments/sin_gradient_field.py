@@ -180,8 +180,11 @@ def run(config: Config, ctx: Context) -> Outcome:
             f"{widest:g}, from f = {reach:.3g} to {f_star + widths[widest][1]:.3g}, so it "
             f"{'holds' if metrics['basin_contains_seed_starts'] else 'misses'} the seed's "
             "starts |f0| <= 2)"
-            + (f"; collapsed to 0 at sigma {', '.join(f'{s:g}' for s in collapsed)}"
-               if collapsed else ""),
+            + (
+                f"; collapsed to 0 at sigma {', '.join(f'{s:g}' for s in collapsed)}"
+                if collapsed
+                else ""
+            ),
         ),
     ]
     f_in = fine[inside][:: max(1, int(inside.sum() // 20000))]
