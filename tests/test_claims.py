@@ -23,12 +23,18 @@ CASES = [
 
 
 @pytest.fixture(scope="session")
-def counter_runs():
-    """(experiment, overrides) -> claims by name, each setting computed once per session."""
+def counter_runs(quick_runs):
+    """(experiment, overrides) -> claims by name, each setting computed once per session (no
+    overrides: the quick profile's run, shared with the other tests)."""
     cache: dict[tuple, dict[str, Claim]] = {}
 
     def get(name: str, overrides: dict) -> dict[str, Claim]:
         key = (name, json.dumps(overrides, sort_keys=True, default=list))
+        if not overrides and key not in cache:
+            record = quick_runs(name)
+            cache[key] = {
+                c["name"]: Claim(c["name"], c["holds"], c["evidence"]) for c in record.claims
+            }
         if key not in cache:
             exp = EXPERIMENTS[name]
             outcome: Outcome = exp.run(exp.config("quick", overrides), Context())

@@ -132,3 +132,21 @@ def test_missing_mnist_directory_and_unknown_set(tmp_path):
         load_mnist(tmp_path / "nowhere")
     with pytest.raises(DataError, match="needs data_dir"):
         load_dataset("mnist")
+
+
+def test_validation_split_is_carved_from_training_data_and_stratified():
+    from roughgrad.data import with_validation
+
+    base = load_digits_split()
+    split = with_validation(base, 0.1)
+    assert torch.equal(split.x_test, base.x_test)  # the test split is untouched
+    n_val, n_train = len(split.y_val), len(split.y_train)
+    assert n_val + n_train == len(base.y_train)
+    assert abs(n_val / len(base.y_train) - 0.1) < 0.01
+    assert set(split.y_val.tolist()) == set(range(10))  # every class in validation
+    rows = {tuple(r.tolist()) for r in split.x_train}
+    assert not any(tuple(r.tolist()) in rows for r in split.x_val)  # disjoint from training
+    again = with_validation(base, 0.1)
+    assert torch.equal(again.y_val, split.y_val)  # the same examples every run
+    with pytest.raises(ValueError, match="fraction"):
+        with_validation(base, 1.0)

@@ -164,3 +164,16 @@ def test_digits_config_errors(tmp_path):
         bnn.config("quick", {"data": "mnist", "data_dir": str(tmp_path / "none")})
     with pytest.raises(ConfigError, match="node_perturbation_time"):
         EXPERIMENTS["digits-ann"].config("quick", {"methods": "node_perturbation_time"})
+
+
+def test_sampled_gradients_of_the_linear_classifier_match_the_closed_form():
+    """dL/dW2 = 1 z1^T / 10 for input 1 and loss mean output: regression is exact (to round-off)
+    once S > D and shrunk well below it; node perturbation with a complete basis (S = 20) is
+    exact. Identities, so they are tested here rather than claimed by digits-linear."""
+    from roughgrad.experiments import Context
+    from roughgrad.experiments.digits_linear import Config, closed_form_check
+
+    out = closed_form_check(Config(hidden=20), Context())
+    assert out["closed_form_error_regression_s_over"] < 1e-3
+    assert out["closed_form_error_regression_s_half"] > 0.3
+    assert out["closed_form_error_node_perturbation_s20"] < 1e-3

@@ -104,8 +104,6 @@ QUICK_EXPECT: dict[str, dict] = {
     },
     "digits-linear": {
         "claims": [
-            "regression_matches_closed_form",
-            "node_perturbation_cheap_exact",
             "regression_needs_s_ge_d",
         ],
         "figures": ["fit_s.png", "training.png"],

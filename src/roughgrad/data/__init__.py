@@ -2,7 +2,7 @@
 seed 001's 1-D signals."""
 
 from roughgrad.data.classification import load_dataset
-from roughgrad.data.digits import Split, load_digits_split, one_hot
+from roughgrad.data.digits import Split, load_digits_split, one_hot, with_validation
 from roughgrad.data.mnist import DataError, load_mnist
 from roughgrad.data.signals import SIGNALS, SignalSplit, sine_split, split_indices
 
@@ -17,4 +17,5 @@ __all__ = [
     "one_hot",
     "sine_split",
     "split_indices",
+    "with_validation",
 ]

@@ -14,12 +14,45 @@ from torch import Tensor
 
 @dataclass(frozen=True)
 class Split:
-    """Train/test tensors: x (n, 64) in [0, 1], y (n,) int64 labels 0-9."""
+    """Train/test tensors (and a validation split carved from training data, when made with
+    :func:`with_validation`): x (n, d) in [0, 1], y (n,) int64 labels 0-9."""
 
     x_train: Tensor
     y_train: Tensor
     x_test: Tensor
     y_test: Tensor
+    x_val: Tensor | None = None
+    y_val: Tensor | None = None
+
+
+def with_validation(split: Split, fraction: float, *, seed: int = 0) -> Split:
+    """``split`` with a stratified ``fraction`` of its training examples moved to a validation
+    split (the same examples for every run with ``seed``); the test split is untouched.
+
+    Everything selected during training (a stopping step, a learning rate, a sigma) is selected
+    on the validation split, so the test split is evaluated once, at the end.
+    """
+    if not 0 < fraction < 1:
+        raise ValueError(f"validation fraction must be in (0, 1), got {fraction}")
+    y = split.y_train.cpu().numpy()
+    rng = np.random.default_rng(seed)
+    val = np.concatenate(
+        [
+            (idx := rng.permutation(np.flatnonzero(y == c)))[: max(1, round(fraction * len(idx)))]
+            for c in np.unique(y)
+        ]
+    )
+    keep = np.setdiff1d(np.arange(len(y)), val)
+    dev = split.y_train.device
+    val_t, keep_t = torch.as_tensor(val, device=dev), torch.as_tensor(keep, device=dev)
+    return Split(
+        split.x_train[keep_t],
+        split.y_train[keep_t],
+        split.x_test,
+        split.y_test,
+        split.x_train[val_t],
+        split.y_train[val_t],
+    )
 
 
 def load_digits_split(

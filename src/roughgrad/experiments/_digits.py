@@ -3,8 +3,9 @@
 A problem is the seed's layout input-H-10 as a linear classifier, an ANN (sigmoid after both
 layers) or a BNN (Hodgkin-Huxley neurons, :mod:`roughgrad.objectives.hh_classifier`). A method is
 autodiff, autodiff with gradient-norm clipping, or a no-backprop estimator; all step Adam. A
-training run records test accuracy against samples seen and training wall time (evaluation
-excluded), and for autodiff the gradient norm of every update.
+training run records validation accuracy against samples seen and training wall time
+(evaluation excluded), and for autodiff the gradient norm of every update; the parameters of
+its best validation evaluation are scored once on the test split.
 """
 
 from __future__ import annotations
@@ -97,11 +98,16 @@ def train_methods(
 
 
 def trace_metrics(traces: dict[str, Trace], suffix: str = "") -> dict[str, float]:
-    """test_accuracy_<method>, best_test_accuracy_<method>, train_seconds_<method> (+ suffix)."""
+    """Per method (+ suffix): test_accuracy (of the parameters selected on validation, scored
+    once) and its standard error test_accuracy_se, best_val_accuracy, the selected step's
+    samples seen (selected_samples) and train_seconds."""
     out: dict[str, float] = {}
     for m, tr in traces.items():
-        out[f"test_accuracy_{m}{suffix}"] = tr.accuracy[-1]
-        out[f"best_test_accuracy_{m}{suffix}"] = max(tr.accuracy)
+        out[f"test_accuracy_{m}{suffix}"] = tr.test_accuracy
+        out[f"test_accuracy_se_{m}{suffix}"] = tr.test_se
+        out[f"test_examples_{m}{suffix}"] = tr.test_examples
+        out[f"best_val_accuracy_{m}{suffix}"] = tr.accuracy[tr.selected]
+        out[f"selected_samples_{m}{suffix}"] = tr.samples_seen[tr.selected]
         out[f"train_seconds_{m}{suffix}"] = tr.seconds[-1]
         if tr.grad_norms:
             norms = np.asarray(tr.grad_norms)

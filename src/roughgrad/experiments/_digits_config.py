@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import ClassVar, Literal
 
-from roughgrad.data import DataError, Split, load_dataset
+from roughgrad.data import DataError, Split, load_dataset, with_validation
 from roughgrad.data.mnist import check_mnist
 from roughgrad.estimators import (
     GaussianSmoothing,
@@ -64,7 +64,12 @@ class DigitsConfig(ConfigBase):
         None, "node perturbation's S (none: samples); with coordinates a network is cheap", ge=2
     )
     clip: float = param(1.0, "autodiff_clipped: max gradient norm", gt=0)
-    evaluations: int = param(20, "test-accuracy evaluations over training", ge=2)
+    evaluations: int = param(
+        20, "validation-accuracy evaluations over training (the test split is scored once)", ge=2
+    )
+    validation_fraction: float = param(
+        0.1, "fraction of the training data held out for validation (stratified)", gt=0, lt=1
+    )
     population_actors: int = param(
         0, "Ray actors evaluating each estimate's population in parallel (0: in this process)", ge=0
     )
@@ -94,7 +99,11 @@ class DigitsConfig(ConfigBase):
 
 
 def load_data(config: DigitsConfig, ctx: Context) -> Split:
-    return load_dataset(config.data, config.data_dir, max_train=config.max_train, device=ctx.device)
+    """The data set with a validation split carved from its training data."""
+    split = load_dataset(
+        config.data, config.data_dir, max_train=config.max_train, device=ctx.device
+    )
+    return with_validation(split, config.validation_fraction)
 
 
 def estimator(method: str, config: DigitsConfig):

@@ -1,5 +1,6 @@
 """The digits experiments' training loop: Adam on a gradient from autodiff or an estimator,
-evaluated on the test split, checkpointed through ``ctx.checkpoints``."""
+evaluated on the validation split during training, the parameters of the best validation
+evaluation scored once on the test split, checkpointed through ``ctx.checkpoints``."""
 
 from __future__ import annotations
 
@@ -22,17 +23,27 @@ from roughgrad.objectives.base import Objective
 
 @dataclass
 class Trace:
-    """One training run: accuracy at each evaluation, samples seen and training seconds then."""
+    """One training run: validation accuracy at each evaluation, samples seen and training
+    seconds then; the test accuracy of the parameters selected on validation (scored once)."""
 
     method: str
     samples_seen: list[int] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)  # on the validation split
     grad_norms: list[float] = field(default_factory=list)  # autodiff: before clipping
     forward_evals: int = 0
+    selected: int = -1  # index of the evaluation whose parameters are kept
+    test_accuracy: float = float("nan")
+    test_examples: int = 0
+
+    @property
+    def test_se(self) -> float:
+        """Standard error of the test accuracy, sqrt(p (1 - p) / n)."""
+        p, n = self.test_accuracy, max(self.test_examples, 1)
+        return float(np.sqrt(p * (1 - p) / n))
 
     def time_to(self, level: float) -> float:
-        """Training seconds until test accuracy first reached ``level`` (nan: never)."""
+        """Training seconds until validation accuracy first reached ``level`` (nan: never)."""
         for sec, acc in zip(self.seconds, self.accuracy, strict=True):
             if acc >= level:
                 return sec
@@ -56,7 +67,9 @@ def train(
 ) -> tuple[Trace, Params]:
     """Train from the seed's init with Adam, the gradient coming from ``method``.
 
-    The loop checkpoints through ``ctx.checkpoints`` under the key ``description or method``
+    Accuracy is measured on ``data``'s validation split at ``config.evaluations`` points; the
+    parameters of the best of them are kept, returned and scored once on the test split. The
+    loop checkpoints through ``ctx.checkpoints`` under the key ``description or method``
     (parameters, Adam and schedule, the generator, the trace so far), so a resumed run
     continues bit for bit; a non-finite parameter stops it with a NumericalError.
     """
@@ -70,11 +83,15 @@ def train(
         else None
     )
     eval_at = set(np.linspace(0, updates, config.evaluations).round().astype(int).tolist())
+    if data.x_val is None or data.y_val is None:
+        raise ValueError("train() selects on a validation split: make data with with_validation")
     trace, est, clock = Trace(method), None, 0.0
+    best = {k: v.detach().clone() for k, v in params.items()}
     key, start_k = description or method, 0
     if (state := ctx.checkpoints.restore(key)) is not None:
         start_k, clock, trace = state["next"], state["clock"], Trace(**state["trace"])
         _load_state(state, params, opt, sched, gen)
+        best = state["best"]
     if method not in AUTODIFF:
         est = estimator(method, config)
     steps = range(start_k, updates + 1)
@@ -86,7 +103,10 @@ def train(
             if k in eval_at:
                 trace.samples_seen.append(k * config.batch_size)
                 trace.seconds.append(clock)
-                trace.accuracy.append(accuracy(problem, params, data.x_test, data.y_test))
+                trace.accuracy.append(accuracy(problem, params, data.x_val, data.y_val))
+                if trace.accuracy[-1] > max(trace.accuracy[:-1], default=-1.0):
+                    trace.selected = len(trace.accuracy) - 1
+                    best = {n: v.detach().clone() for n, v in params.items()}
             if k == updates:
                 break
             start = time.perf_counter()
@@ -96,18 +116,22 @@ def train(
             clock += time.perf_counter() - start
             _check_finite(params, key, k, config)
             ctx.checkpoints.save(
-                key, k + 1, lambda k=k, c=clock: _state(k + 1, c, trace, params, opt, sched, gen)
+                key,
+                k + 1,
+                lambda k=k, c=clock, b=best: _state(k + 1, c, trace, params, b, opt, sched, gen),
             )
     finally:
         if pool is not None:
             pool.close()
+    trace.test_accuracy = accuracy(problem, best, data.x_test, data.y_test)  # the one test look
+    trace.test_examples = len(data.y_test)
     ctx.checkpoints.save(
         key,
         updates + 1,
-        lambda: _state(updates + 1, clock, trace, params, opt, sched, gen),
+        lambda: _state(updates + 1, clock, trace, params, best, opt, sched, gen),
         final=True,
     )
-    return trace, {k: v.detach() for k, v in params.items()}
+    return trace, best
 
 
 def _update(k, problem, method, est, config, data, params, opt, gen, pool, trace) -> None:
@@ -133,13 +157,17 @@ def _update(k, problem, method, est, config, data, params, opt, gen, pool, trace
     opt.step()
 
 
-def _state(next_k: int, clock: float, trace: Trace, params: Params, opt, sched, gen) -> dict:
-    """A training loop's checkpoint: everything the next update depends on."""
+def _state(
+    next_k: int, clock: float, trace: Trace, params: Params, best: Params, opt, sched, gen
+) -> dict:
+    """A training loop's checkpoint: everything the next update depends on, and the parameters
+    selected on validation so far."""
     return {
         "next": next_k,
         "clock": clock,
         "trace": dataclasses.asdict(trace),
         "params": {k: v.detach().clone() for k, v in params.items()},
+        "best": {k: v.clone() for k, v in best.items()},
         "optimizer": opt.state_dict(),
         "schedule": None if sched is None else sched.state_dict(),
         "generator": gen.get_state(),

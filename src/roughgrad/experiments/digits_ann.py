@@ -13,13 +13,17 @@ poorly fitted unless S approaches it). Two runs here:
   MLPObjective evaluates at about the cost of S = 10 dense noise: the per-example node
   gradient up to O(sigma), so it needs as many updates as autodiff.
 
+Selection: 10% of the training images are a validation split; every run keeps the parameters
+of its best validation evaluation (the stopping step) and scores them once on the test split,
+reported with its standard error.
+
 Claims checked:
-  regression_close_to_autodiff  in the seed's setting, the regression's final test accuracy is
+  regression_close_to_autodiff  in the seed's setting, the regression's test accuracy is
                                 within 5 points of autodiff's;
-  no_backprop_reaches_97        in the fast setting, node perturbation reaches >= 97% test
-                                accuracy (best evaluation);
-  no_backprop_fast_to_95        ... and reaches 95% in no more than twice autodiff's training
-                                time to 95%.
+  no_backprop_reaches_97        in the fast setting, node perturbation's test accuracy is
+                                >= 97% (± one standard error shown);
+  no_backprop_fast_to_95        ... and reaches 95% validation accuracy in no more than twice
+                                autodiff's training time to 95%.
 
 Source: seed 003, "Real Application: MNIST" > "ANN" (figures "MNIST ANN", "ANN Fit S", the
 training curves at 500 and 5000 samples).
@@ -34,7 +38,15 @@ from typing import Literal
 import numpy as np
 
 from roughgrad.experiments import _digits
-from roughgrad.experiments._contract import Claim, Context, Experiment, Outcome, param
+from roughgrad.experiments._contract import (
+    Claim,
+    ClaimSpec,
+    Context,
+    Experiment,
+    Outcome,
+    counterexample,
+    param,
+)
 
 
 @dataclass(frozen=True)
@@ -131,7 +143,7 @@ def run(config: Config, ctx: Context) -> Outcome:
         metrics[f"seconds_to_97_{m}_fast"] = tr.time_to(0.97)
     fm = config.fast_method
     t_est, t_ad = metrics[f"seconds_to_95_{fm}_fast"], metrics["seconds_to_95_autodiff_fast"]
-    best = metrics[f"best_test_accuracy_{fm}_fast"]
+    test, se = metrics[f"test_accuracy_{fm}_fast"], metrics[f"test_accuracy_se_{fm}_fast"]
     claims = []
     if {"autodiff", "local_regression"} <= set(config.methods):
         gap = metrics["test_accuracy_autodiff"] - metrics["test_accuracy_local_regression"]
@@ -147,15 +159,18 @@ def run(config: Config, ctx: Context) -> Outcome:
     claims += [
         Claim(
             "no_backprop_reaches_97",
-            best >= 0.97,
-            f"fast setting: {fm} best {100 * best:.1f}%, final "
-            f"{100 * metrics[f'test_accuracy_{fm}_fast']:.1f}% (autodiff best "
-            f"{100 * metrics['best_test_accuracy_autodiff_fast']:.1f}%)",
+            test >= 0.97,
+            f"fast setting: {fm} test accuracy {100 * test:.1f}% ± {100 * se:.1f}% (one "
+            f"standard error, {metrics[f'test_examples_{fm}_fast']} test images; parameters "
+            f"of the best of {fast.evaluations} validation evaluations, scored once); autodiff "
+            f"{100 * metrics['test_accuracy_autodiff_fast']:.1f}% ± "
+            f"{100 * metrics['test_accuracy_se_autodiff_fast']:.1f}%",
         ),
         Claim(
             "no_backprop_fast_to_95",
             bool(np.isfinite(t_est) and np.isfinite(t_ad) and t_est <= 2 * t_ad),
-            f"training seconds to 95%: {fm} {t_est:.2f}, autodiff {t_ad:.2f} "
+            f"training seconds to 95% validation accuracy: {fm} {t_est:.2f}, autodiff "
+            f"{t_ad:.2f} "
             f"(ratio {t_est / t_ad:.2f}; evaluations every "
             f"{fast.epochs / (fast.evaluations - 1):.2g} epochs)",
         ),
@@ -194,6 +209,26 @@ def figures(outcome: Outcome, config: Config) -> dict:
     }
 
 
+_QUICK = counterexample("the quick profile's budget is too small (measured)")
+CLAIMS = (
+    ClaimSpec(
+        "regression_close_to_autodiff",
+        "in the seed's setting the regression's test accuracy is within 5 points of autodiff's",
+        (_QUICK,),
+    ),
+    ClaimSpec(
+        "no_backprop_reaches_97",
+        "in the fast setting node perturbation's test accuracy is >= 97%",
+        (_QUICK,),
+    ),
+    ClaimSpec(
+        "no_backprop_fast_to_95",
+        "node perturbation reaches 95% validation accuracy in <= 2x autodiff's training time",
+        (_QUICK,),
+    ),
+)
+
+
 EXPERIMENT = Experiment(
     name="digits-ann",
     source="seed 003, 'Real Application: MNIST' > 'ANN'",
@@ -203,4 +238,5 @@ EXPERIMENT = Experiment(
     run=run,
     figures=figures,
     doc=__doc__ or "",
+    claims=CLAIMS,
 )

@@ -1,4 +1,4 @@
-"""Training curves: test accuracy against samples seen and wall time, gradient norms, errors
+"""Training curves: validation accuracy against samples seen and wall time, gradient norms, errors
 against the number of samples."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def accuracy_curves(
         ax.axhline(10, color="gray", ls=":", lw=1)
         if level is not None:
             ax.axhline(100 * level, color="gray", ls="--", lw=1)
-        ax.set(xlabel=xlabel, ylabel="test accuracy (%)", ylim=(0, 100))
+        ax.set(xlabel=xlabel, ylabel="validation accuracy (%)", ylim=(0, 100))
         if log_x:
             ax.set_xscale("log")
         ax.grid(alpha=0.3)
