@@ -86,3 +86,31 @@ def test_undeclared_and_missing_claims():
     assert all(c.status == "not checked" for c in claims)
     assert all(c.to_dict()["holds"] is None for c in claims)
     assert isinstance(exp, Experiment)
+
+
+def test_docs_claims_page_is_current():
+    """docs/claims.md is generated from the registry and docs/claims_status.json: regenerate it
+    with `roughgrad claims` (add --runs OUT after a default-profile reproduce)."""
+    from pathlib import Path
+
+    from roughgrad.runs.claims_doc import claims_markdown, load_status
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    expected = claims_markdown(load_status(docs / "claims_status.json"))
+    assert (docs / "claims.md").read_text() == expected, "run `roughgrad claims` to regenerate"
+
+
+def test_strict_exits_1_when_a_claim_does_not_hold(tmp_path, capsys):
+    from roughgrad.cli import main
+
+    argv = ["run", "sin-frequency", "--profile", "quick", "--set", "lr=0.000001", "--strict"]
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--out", str(tmp_path), "--no-progress", "--json"])
+    assert exc.value.code == 1
+    out = json.loads(capsys.readouterr().out)
+    claim = next(c for c in out["claims"] if c["name"] == "sgd_unstable_near_answer")
+    assert claim["status"] == "does not hold"
+    assert "below the stability limit" in claim["evidence"]
+    # the run is complete on disk even though the exit code is 1
+    (run_dir,) = (tmp_path / "sin-frequency").iterdir()
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "complete"

@@ -445,6 +445,28 @@ def report(run_dirs, out) -> None:
     _err.print(f"report: {path}")
 
 
+@cli.command()
+@click.option(
+    "--runs",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    default=None,
+    help="a reproduce output folder: statuses from its newest default-profile runs",
+)
+@click.option(
+    "--docs",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("docs"),
+    show_default=True,
+    help="folder receiving claims.md and claims_status.json",
+)
+def claims(runs, docs) -> None:
+    """Write docs/claims.md: every claim, what it checks, its counterexamples, its status."""
+    from roughgrad.runs.claims_doc import write_claims_doc
+
+    docs.mkdir(parents=True, exist_ok=True)
+    _err.print(f"claims: {write_claims_doc(runs, docs)}")
+
+
 _MARKS = {
     "holds": "[green]holds[/]",
     "does not hold": "[red]does not hold[/]",
