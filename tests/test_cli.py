@@ -15,6 +15,7 @@ import torch
 from roughgrad.cli import main
 from roughgrad.experiments import EXPERIMENTS
 from roughgrad.runs import build_report
+from roughgrad.runs.report import claim_tally
 from test_data import _npz, _write_idx
 
 QUICK = ["--profile", "quick", "--no-progress"]
@@ -70,8 +71,9 @@ def test_run_json_schema_and_overrides(tmp_path, capsys):
     assert (obj["config"]["steps"], obj["config"]["n_inits"], obj["config"]["seed"]) == (500, 3, 5)
     assert "sgd_recovery_rate" in obj["metrics"]
     for claim in obj["claims"]:
-        assert set(claim) == {"name", "holds", "evidence"}
-        assert isinstance(claim["holds"], bool)
+        assert set(claim) == {"name", "holds", "status", "evidence"}
+        assert claim["status"] in ("holds", "does not hold", "not checked")
+        assert claim["holds"] is {"holds": True, "does not hold": False}.get(claim["status"])
     assert {"sgd_fails", "exact_frequency_zero_loss"} <= {c["name"] for c in obj["claims"]}
     run_dir = tmp_path / "sin-frequency"
     assert list(run_dir.iterdir()) == [Path(obj["run_dir"])]
@@ -209,6 +211,40 @@ def test_report_has_every_experiment_and_claim(tmp_path, quick_runs):
         assert escape(EXPERIMENTS[record.experiment].source) in html
         for claim in record.claims:
             assert f"<code>{claim['name']}</code>" in html
+    tally = claim_tally(records)
+    assert sum(tally.values()) == sum(len(r.claims) for r in records)
+    assert (
+        f"{tally['holds']} hold,\n{tally['does not hold']} do not hold, "
+        f"{tally['not checked']} not checked" in html
+    )
+
+
+def test_a_claim_not_checked_is_reported_with_its_reason(tmp_path, capsys):
+    # snake-extrapolation without tanh cannot compare Snake with tanh: reported, not dropped
+    code, out, _ = call(
+        [
+            "run",
+            "snake-extrapolation",
+            "--profile",
+            "quick",
+            "--set",
+            "models=snake,relu,spectral",
+            "--set",
+            "steps=20",
+            "--set",
+            "animate=snake",
+            "--out",
+            str(tmp_path),
+            "--json",
+            "--no-progress",
+        ],
+        capsys,
+    )
+    assert code == 0
+    claims = {c["name"]: c for c in json.loads(out)["claims"]}
+    tanh = claims["snake_beats_tanh_extrapolation"]
+    assert tanh["status"] == "not checked" and tanh["holds"] is None
+    assert "not checked" in tanh["evidence"]
 
 
 def test_installed_entry_point_runs():

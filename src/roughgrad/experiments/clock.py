@@ -23,7 +23,9 @@ nothing is lost to float rounding. No period is written into the code.
 
 Claims checked:
   baselines_learn_short_span  on the short span the best baseline (chosen on validation)
-                   reads >= 90% of held-out instants exactly;
+                   reads >= 90% of held-out instants exactly (measured at the default
+                   budget: it does not -- GELU on Fourier features 57%, SIREN and Snake on
+                   t/half under 1% on a 1-day span; on a 1-hour span GELU reaches 97%);
   baselines_fail   on the full span every baseline's exact-match accuracy on held-out
                    instants (its best grid point on validation) is below 50%;
   float32_refused  a float32 t is refused: its spacing at the span's end exceeds half a second;
@@ -81,7 +83,7 @@ class Config(ConfigBase):
     n_test: int = param(100_000, "held-out random instants (the edge instants are added)", ge=1)
     baseline_steps: int = param(2000, "Adam steps for each baseline network", ge=1)
     baseline_batch: int = param(512, "baseline minibatch size", ge=1)
-    baseline_width: int = param(256, "hidden width of the baselines (3 hidden layers)", ge=1)
+    baseline_width: int = param(128, "hidden width of the baselines (3 hidden layers)", ge=1)
     baseline_lrs: tuple[float, ...] = param(
         (1e-3, 1e-2), "Adam learning rates searched for every baseline", gt=0
     )
@@ -327,12 +329,13 @@ CLAIMS = (
         "on the full span every baseline (best grid point on validation) is below 50% exact",
         (
             counterexample(
-                "a 1-hour span: one hour reading, and the minutes and seconds are a line and "
-                "a 60-cycle sawtooth the fitted networks follow",
+                "a 1-hour span: the GELU on Fourier features reads 97% of instants exactly",
                 span_years=1 / 365.25 / 24,
-                baseline_steps=1500,
+                baseline_steps=600,
                 siren_omega0s=(30.0,),
-                baseline_lrs=(1e-3,),
+                baseline_lrs=(1e-2,),
+                n_train=5000,
+                n_test=5000,
             ),
         ),
     ),
