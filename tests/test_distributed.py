@@ -90,11 +90,11 @@ def test_restricted_over_distributed(pool):
 
 
 def test_digits_training_with_population_actors_matches_in_process(pool):
-    """The experiments' option: population_actors=2 trains to the same accuracies."""
+    """The experiments' option: population_actors=2 trains to the same (validation) accuracies."""
     from roughgrad.experiments import EXPERIMENTS, Context
 
     exp = EXPERIMENTS["digits-ann"]
-    config = exp.config("quick", {"epochs": "0.5", "methods": "node_perturbation"})
+    config = exp.config("quick", {"epochs": "1.0", "methods": "node_perturbation"})
     data = _digits.load_data(config, Context())
     problem = _digits.make_problem("ann", 64, config.hidden, config.loss, config.ce_gain)
     runs = []

@@ -494,7 +494,7 @@ def _exit_if_strict(records, strict: bool) -> None:
             f"roughgrad: --strict: {len(failed)} claim(s) do not hold: {', '.join(failed)}",
             file=sys.stderr,
         )
-        raise click.exceptions.Exit(1)
+        sys.exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -96,7 +96,14 @@ class Config(ConfigBase):
 
 
 PROFILES = {
-    "quick": {"n_train": 20_000, "n_test": 20_000, "baseline_steps": 150, "baseline_width": 64},
+    "quick": {
+        "n_train": 20_000,
+        "n_test": 20_000,
+        "baseline_steps": 150,
+        "baseline_width": 64,
+        "baseline_lrs": (1e-2,),
+        "siren_omega0s": (30.0,),
+    },
     "default": {},
     "full": {"baseline_steps": 20_000},
 }
@@ -342,12 +349,23 @@ CLAIMS = (
     ClaimSpec(
         "float32_refused",
         "a float32 t is refused: its spacing at the span's end exceeds half a second",
-        (counterexample("over 0.1 years float32 spacing is 0.25 s", span_years=0.1),),
+        (
+            counterexample(
+                "over 0.1 years float32 spacing is 0.25 s",
+                span_years=0.1,
+                n_train=2000,
+                n_test=2000,
+            ),
+        ),
     ),
     ClaimSpec(
         "clock_solved",
         "PeriodicClock reads 100% of held-out instants exactly, edge instants included",
-        (counterexample("100 samples over 120 years cannot pin the periods", n_train=100),),
+        (
+            counterexample(
+                "100 samples over 120 years cannot pin the periods", n_train=100, n_test=2000
+            ),
+        ),
     ),
 )
 
