@@ -71,12 +71,10 @@ PROFILES = {
 }
 
 
-def _simulate_graphs(w: np.ndarray, pattern: torch.Tensor, config: Config, ctx: Context):
-    """One complete graph per w, W_rec = w * pattern (n, n), all in one batched simulation."""
-    wt = torch.as_tensor(w, dtype=torch.float32, device=ctx.device)
-    w_rec = wt[:, None, None] * pattern  # (K, n, n)
+def _simulate_graphs(w_rec: torch.Tensor, config: Config, ctx: Context):
+    """One complete graph per leading index of ``w_rec`` (K, n, n), in one batched simulation."""
     return simulate(
-        torch.ones(len(w), pattern.shape[0], device=ctx.device),
+        torch.ones(w_rec.shape[0], w_rec.shape[-1], device=ctx.device),
         round(config.tau_ms / config.dt),
         config.dt,
         i_input=config.i_drive,
@@ -86,9 +84,16 @@ def _simulate_graphs(w: np.ndarray, pattern: torch.Tensor, config: Config, ctx: 
     )
 
 
+def _weights(w: np.ndarray, pattern: torch.Tensor, ctx: Context) -> torch.Tensor:
+    """W_rec = w * pattern for every w: (K, n, n), or (P*K, n, n) for patterns (P, n, n)."""
+    wt = torch.as_tensor(w, dtype=torch.float32, device=ctx.device)
+    n = pattern.shape[-1]
+    return (wt[:, None, None] * pattern[..., None, :, :]).reshape(-1, n, n)
+
+
 def _self_coupled(w: np.ndarray, config: Config, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """L(w) and spike counts for one self-coupled neuron per w (1-neuron complete graphs)."""
-    res = _simulate_graphs(w, complete_graph(1, 1.0).to(ctx.device), config, ctx)
+    res = _simulate_graphs(_weights(w, complete_graph(1, 1.0).to(ctx.device), ctx), config, ctx)
     return res.output_mean[:, 0].cpu().numpy().astype(float), res.spike_counts[:, 0].cpu().numpy()
 
 
@@ -99,17 +104,7 @@ def _graph(w: np.ndarray, config: Config, ctx: Context) -> np.ndarray:
     n = config.n
     spread = 1 + config.edge_spread * torch.randn(2, n, n, generator=gen, device=ctx.device)
     pattern = complete_graph(n, 1.0).to(ctx.device) * spread  # (2, n, n)
-    wt = torch.as_tensor(w, dtype=torch.float32, device=ctx.device)
-    w_rec = (wt[None, :, None, None] * pattern[:, None]).reshape(-1, n, n)  # (2K, n, n)
-    res = simulate(
-        torch.ones(w_rec.shape[0], n, device=ctx.device),
-        round(config.tau_ms / config.dt),
-        config.dt,
-        i_input=config.i_drive,
-        w_rec=w_rec,
-        output="sigmoid",
-        synapse="spike",
-    )
+    res = _simulate_graphs(_weights(w, pattern, ctx), config, ctx)  # (2K, n, n) graphs
     return res.output_mean.mean(-1).reshape(2, len(w)).cpu().numpy()
 
 
