@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -11,7 +12,7 @@ from roughgrad.neurons import SimulationError, simulate
 from roughgrad.neurons import fused as fused_mod
 
 needs_cc = pytest.mark.skipif(
-    not (shutil.which("cc") or shutil.which("gcc")), reason="the fused backend needs a C compiler"
+    not fused_mod.available(), reason="the fused kernels do not build here (compiler or OpenMP)"
 )
 
 
@@ -100,3 +101,46 @@ def test_missing_compiler_is_a_clear_error(monkeypatch, tmp_path):
     finally:
         fused_mod.library.cache_clear()
     assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+@needs_cc
+def test_loading_the_kernels_keeps_subnormals():
+    # A -ffast-math link would add crtfastmath.o, turning on flush-to-zero process-wide; run in
+    # a fresh interpreter so that nothing else this process loaded can mask it.
+    code = (
+        "import numpy, torch\n"
+        "from roughgrad.neurons import fused\n"
+        "fused.library(); fused.lif_library()\n"
+        "assert numpy.float64(1e-310) * 1.0 == 1e-310, 'numpy float64 flushed'\n"
+        "assert numpy.float32(1e-40) * numpy.float32(1.0) != 0, 'numpy float32 flushed'\n"
+        "assert float(torch.tensor(1e-40) * 1.0) != 0.0, 'torch float32 flushed'\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_cc_with_arguments_is_split(monkeypatch, tmp_path):
+    monkeypatch.setenv("CC", "env cc")  # a wrapper plus the compiler, like CC="ccache gcc"
+    assert fused_mod._compiler() == ["env", "cc"]
+
+
+def test_failed_build_is_fused_unavailable(monkeypatch, tmp_path):
+    fake = tmp_path / "cc"
+    fake.write_text("#!/bin/sh\necho 'error: no OpenMP here' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("CC", str(fake))
+    monkeypatch.setenv("ROUGHGRAD_CACHE", str(tmp_path / "cache"))
+    fused_mod.library.cache_clear()
+    fused_mod.lif_library.cache_clear()
+    try:
+        with pytest.raises(fused_mod.FusedUnavailable, match="no OpenMP here"):
+            fused_mod.library()
+        assert not fused_mod.available()
+    finally:
+        fused_mod.library.cache_clear()
+        fused_mod.lif_library.cache_clear()
+    assert list((tmp_path / "cache").iterdir()) == []  # nothing half-written
+
+
+def test_cache_key_names_the_architecture():
+    assert fused_mod._cpu().splitlines()[0] == __import__("platform").machine()

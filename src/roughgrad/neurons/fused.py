@@ -28,6 +28,7 @@ import ctypes
 import hashlib
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -41,7 +42,11 @@ from roughgrad.neurons.hh import HHParams, SimulationError, resting_state
 
 SOURCE = Path(__file__).with_name("_hh_fused.c")
 LIF_SOURCE = Path(__file__).with_name("_lif_fused.c")
-FLAGS = ["-O3", "-march=native", "-ffast-math", "-fopenmp", "-fPIC", "-shared"]
+# Compile with -ffast-math but link without it: gcc links crtfastmath.o into a -ffast-math
+# *link*, whose constructor turns on flush-to-zero / denormals-are-zero for the whole process
+# (numpy's and torch's subnormals would silently become 0 once the kernel is loaded).
+COMPILE_FLAGS = ["-O3", "-march=native", "-ffast-math", "-fopenmp", "-fPIC", "-c"]
+LINK_FLAGS = ["-shared", "-fopenmp"]
 
 
 class FusedUnavailable(SimulationError):
@@ -56,9 +61,10 @@ def cache_dir() -> Path:
     return Path(os.environ.get("ROUGHGRAD_CACHE", Path.home() / ".cache" / "roughgrad"))
 
 
-def _compiler() -> str:
-    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
-    if not cc or not shutil.which(cc):
+def _compiler() -> list[str]:
+    """The compiler command: ``$CC`` split like a shell would (``CC="ccache gcc"``), else cc."""
+    cc = shlex.split(os.environ.get("CC", "")) or [shutil.which("cc") or shutil.which("gcc") or ""]
+    if not cc[0] or not shutil.which(cc[0]):
         raise FusedUnavailable(
             "backend='fused' needs a C compiler (set $CC or install gcc); "
             "use backend='torch' instead"
@@ -66,11 +72,21 @@ def _compiler() -> str:
     return cc
 
 
+def available() -> bool:
+    """Whether both fused kernels build and load here (tests skip the fused checks otherwise)."""
+    try:
+        library()
+        lif_library()
+    except FusedUnavailable:
+        return False
+    return True
+
+
 def _build(source: Path) -> ctypes.CDLL:
     """Compile ``source`` once per source/flags/compiler into the cache, then load it."""
     cc = _compiler()
-    version = subprocess.run([cc, "--version"], capture_output=True, text=True).stdout
-    parts = [source.read_text(), *FLAGS, version, _cpu()]
+    version = subprocess.run([*cc, "--version"], capture_output=True, text=True).stdout
+    parts = [source.read_text(), *COMPILE_FLAGS, *LINK_FLAGS, *cc, version, _cpu()]
     key = hashlib.sha256("\0".join(parts).encode()).hexdigest()
     target = cache_dir() / f"{source.stem.strip('_')}-{key[:16]}.so"
     if not target.exists():
@@ -83,25 +99,42 @@ def _build(source: Path) -> ctypes.CDLL:
                 "set ROUGHGRAD_CACHE to a writable directory"
             ) from None
         os.close(fd)
-        proc = subprocess.run(
-            [cc, *FLAGS, str(source), "-o", tmp, "-lm"], capture_output=True, text=True
+        obj = tmp[: -len(".so")] + ".o"
+        steps = (
+            [*cc, *COMPILE_FLAGS, str(source), "-o", obj],
+            [*cc, *LINK_FLAGS, obj, "-o", tmp, "-lm"],
         )
-        if proc.returncode != 0:
+        try:
+            for cmd in steps:
+                proc = subprocess.run(cmd, capture_output=True, text=True)
+                if proc.returncode != 0:
+                    first = (proc.stderr.strip().splitlines() or ["(no output)"])[0]
+                    raise FusedUnavailable(
+                        f"compiling {source.name} with {shlex.join(cc)} failed: {first}"
+                    )
+        except BaseException:
             os.unlink(tmp)
-            first = (proc.stderr.strip().splitlines() or ["(no output)"])[0]
-            raise FusedUnavailable(f"compiling {source.name} with {cc} failed: {first}")
+            raise
+        finally:
+            if os.path.exists(obj):
+                os.unlink(obj)
         os.replace(tmp, target)  # atomic: concurrent first uses don't see a partial file
     return ctypes.CDLL(str(target))
 
 
 def _cpu() -> str:
-    """The CPU model and feature flags (Linux), so that a cache shared by machines is safe."""
+    """The architecture, CPU model and feature flags, so that a cache shared by machines is safe.
+
+    x86 Linux names the model and flags; aarch64 Linux has no "model name" but an implementer,
+    part, variant and "Features" line, which ``-march=native`` code depends on just as much.
+    """
+    arch = platform.machine()
     try:
         lines = Path("/proc/cpuinfo").read_text().splitlines()
     except OSError:
-        return platform.processor() or platform.machine()
-    wanted = ("model name", "flags")
-    return "\n".join(dict.fromkeys(ln for ln in lines if ln.startswith(wanted)))
+        return f"{arch}\n{platform.processor()}"
+    wanted = ("model name", "flags", "Features", "CPU implementer", "CPU part", "CPU variant")
+    return "\n".join([arch, *dict.fromkeys(ln for ln in lines if ln.startswith(wanted))])
 
 
 I64, PTR, I32 = ctypes.c_int64, ctypes.c_void_p, ctypes.c_int
