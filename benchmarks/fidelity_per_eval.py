@@ -28,7 +28,7 @@ import torch
 
 from roughgrad.data import load_dataset
 from roughgrad.estimators import ESTIMATORS, Autodiff, cosine
-from roughgrad.experiments import _digits
+from roughgrad.experiments.digits import common as _digits
 
 SIGMA = 0.01  # perturbation std of the sampling estimators (node noise for node perturbation)
 
@@ -37,7 +37,7 @@ def build(name: str, s: int):
     """The estimator ``name`` with a budget of about ``s`` forward evaluations (None: n/a)."""
     cls = ESTIMATORS[name]
     if name == "finite_difference":
-        return cls(h=1e-3, mode="random", num_directions=max(1, s // 2))
+        return cls(sigma=1e-3, mode="random", num_samples=s)
     if name == "mollified":
         return cls(width=SIGMA, kernel="gaussian", num_samples=s)
     if name in ("gaussian_smoothing", "local_regression", "node_perturbation"):

@@ -19,7 +19,7 @@ import torch
 
 from roughgrad.data import load_dataset
 from roughgrad.estimators import GaussianSmoothing
-from roughgrad.experiments import _digits
+from roughgrad.experiments.digits import common as _digits
 from roughgrad.objectives import HHNet, PopulationPool, distributed
 
 

@@ -36,8 +36,9 @@ import torch
 from torch.func import functional_call, vmap
 from torch.utils.data import TensorDataset
 
-from roughgrad.experiments import EXPERIMENTS, Context, _digits
-from roughgrad.experiments.digits_ann import fast_config
+from roughgrad.experiments import EXPERIMENTS, Context
+from roughgrad.experiments.digits import common as _digits
+from roughgrad.experiments.digits.ann import fast_config
 
 
 def median_seconds(call: Callable[[], object], repeats: int) -> float:

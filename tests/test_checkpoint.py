@@ -19,7 +19,8 @@ import pytest
 import torch
 
 from roughgrad.cli import main
-from roughgrad.experiments import EXPERIMENTS, Context, _digits
+from roughgrad.experiments import EXPERIMENTS, Context
+from roughgrad.experiments.digits import common as _digits
 from roughgrad.runs import CheckpointError, FileCheckpoints
 from roughgrad.runs.checkpoint import checkpoint_path
 
@@ -181,7 +182,7 @@ def test_checkpoints_hold_only_plain_data_and_load_weights_only(tmp_path):
     payload = torch.load(run_dir / "checkpoints" / "autodiff.pt", weights_only=True)
     assert payload["experiment"] == "digits-linear" and payload["key"] == "autodiff"
     state = payload["state"]
-    assert {"next", "clock", "trace", "params", "optimizer", "generator"} <= set(state)
+    assert {"next", "clock", "history", "params", "optimizer", "generator"} <= set(state)
     assert state["next"] == payload["step"]  # the final checkpoint: the loop is done
 
 
@@ -236,7 +237,10 @@ def test_blow_up_stops_with_step_quantity_and_remedy(tmp_path, capsys, monkeypat
     err = capsys.readouterr().err
     assert code == 1
     assert len(err.strip().splitlines()) == 1, err
-    pattern = r"node_perturbation: parameter [\w.]+ became NaN or infinite at update \d+; lower lr"
+    pattern = (
+        r"node_perturbation: parameter [\w.]+ became NaN or infinite at update \d+; "
+        r"lower the learning rate"
+    )
     assert re.search(pattern, err), err
     info = json.loads((run_dir / "run.json").read_text())
     assert info["status"] == "failed" and "update" in info["error"]

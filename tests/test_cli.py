@@ -106,7 +106,7 @@ def test_run_json_schema_and_overrides(tmp_path, capsys):
             "outside the stable range of the euler integrator",
         ),
         (["run", "mollify", "--set", "dt=-0.01"], "dt=-0.01 is out of range"),
-        (["run", "digits-ann", "--set", "sigma_node=0"], "sigma_node=0.0 is out of range"),
+        (["run", "digits-ann", "--set", "sigma=0"], "sigma=0.0 is out of range"),
         (["run", "digits-ann", "--set", "samples=0"], "samples=0 is out of range"),
         (["run", "digits-ann", "--set", "hidden=-5"], "hidden=-5 is out of range"),
         (["run", "digits-ann", "--set", "lr=nan"], "bad value for lr: 'nan'"),

@@ -7,7 +7,7 @@ from typing import Literal
 
 import pytest
 
-from roughgrad.experiments._contract import (
+from roughgrad.experiments.base import (
     ConfigBase,
     ConfigError,
     apply_overrides,

@@ -15,7 +15,8 @@ from roughgrad.estimators import (
     NodePerturbationThroughTime,
     cosine,
 )
-from roughgrad.experiments import EXPERIMENTS, ConfigError, _digits
+from roughgrad.experiments import EXPERIMENTS, ConfigError
+from roughgrad.experiments.digits import common as _digits
 from roughgrad.objectives import HHClassifier, HHNet, Restricted, hh_forward
 
 
@@ -171,7 +172,7 @@ def test_sampled_gradients_of_the_linear_classifier_match_the_closed_form():
     once S > D and shrunk well below it; node perturbation with a complete basis (S = 20) is
     exact. Identities, so they are tested here rather than claimed by digits-linear."""
     from roughgrad.experiments import Context
-    from roughgrad.experiments.digits_linear import Config, closed_form_check
+    from roughgrad.experiments.digits.linear import Config, closed_form_check
 
     out = closed_form_check(Config(hidden=20), Context())
     assert out["closed_form_error_regression_s_over"] < 1e-3

@@ -10,7 +10,7 @@ import torch
 
 from roughgrad.data import load_dataset
 from roughgrad.estimators import GaussianSmoothing, LocalRegression, NodePerturbation
-from roughgrad.experiments import _digits
+from roughgrad.experiments.digits import common as _digits
 from roughgrad.objectives import HHNet, PopulationPool, Restricted, distributed
 from roughgrad.objectives.base import NodePerturbable
 from roughgrad.objectives.distributed import split_members

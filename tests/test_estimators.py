@@ -23,20 +23,44 @@ from roughgrad.estimators import (
 )
 from roughgrad.objectives import FunctionObjective, ModuleObjective, Quadratic, RNNObjective
 
-# One row per registered estimator: settings that make it accurate on a 10-d quadratic, the
-# cosine it must reach there, and the cost it must report. A registry entry without a row fails.
+# One row per registered estimator: the problem it is checked on, settings that make it accurate
+# there, the cosine with the true gradient it must reach, and the cost it must report (in
+# whole-network evaluations, see estimators.base). A registry entry without a row fails.
 CONTRACT = {
-    "autodiff": ({}, 0.999999, lambda e: (e.num_evals, e.num_grads) == (1, 1)),
-    "finite_difference": ({"h": 1e-3}, 0.999999, lambda e: e.num_evals == 20),
-    "local_regression": ({"num_samples": 200, "sigma": 0.01}, 0.9999, lambda e: e.num_evals == 200),
+    "autodiff": ("quadratic", {}, 0.999999, lambda e: (e.num_evals, e.num_grads) == (1, 1)),
+    "finite_difference": ("quadratic", {"sigma": 1e-3}, 0.999999, lambda e: e.num_evals == 20),
+    "local_regression": (
+        "quadratic",
+        {"num_samples": 200, "sigma": 0.01},
+        0.9999,
+        lambda e: e.num_evals == 200,
+    ),
     "gaussian_smoothing": (
+        "quadratic",
         {"num_samples": 4000, "sigma": 0.01},
         0.99,
         lambda e: e.num_evals == 4000,
     ),
-    "node_perturbation": None,  # needs layers: tested on an MLP below
-    "node_perturbation_time": None,  # needs a recurrent network: tested on an RNN below
-    "mollified": ({"num_samples": 4000, "width": 0.05}, 0.99, lambda e: e.num_evals == 4000),
+    # layerwise: 2000 noisy networks + 1 clean one per layer of the 64-32-10 MLP
+    "node_perturbation": (
+        "mlp",
+        {"sigma": 1e-3, "num_samples": 4000},
+        0.98,
+        lambda e: (e.num_evals, e.num_grads) == (4002, 0),
+    ),
+    # S + 1 rollouts of the RNN
+    "node_perturbation_time": (
+        "rnn",
+        {"sigma": 1e-3, "num_samples": 3000},
+        0.98,
+        lambda e: (e.num_evals, e.num_grads) == (3001, 0),
+    ),
+    "mollified": (
+        "quadratic",
+        {"num_samples": 4000, "sigma": 0.05},
+        0.99,
+        lambda e: e.num_evals == 4000,
+    ),
 }
 
 
@@ -61,21 +85,68 @@ def digits_mlp(batch=128, seed=0):
     return model, obj
 
 
+def _problem(kind):
+    """(objective, params, true gradient) for a CONTRACT row."""
+    if kind == "quadratic":
+        obj, params = quadratic()
+    elif kind == "mlp":
+        _, obj = digits_mlp()
+        params = {k: v.detach() for k, v in obj.model.named_parameters()}
+    else:
+        obj, params = small_rnn()
+    return obj, params, Autodiff()(obj, params, generator=torch.Generator()).grad
+
+
 def test_every_estimator_has_a_row():
     assert set(ESTIMATORS) == set(CONTRACT)
 
 
-@pytest.mark.parametrize("name", [n for n, row in CONTRACT.items() if row is not None])
-def test_contract_on_quadratic(name):
-    kwargs, min_cos, cost_ok = CONTRACT[name]
-    q, p = quadratic()
+@pytest.mark.parametrize("name", list(CONTRACT))
+def test_contract(name):
+    kind, kwargs, min_cos, cost_ok = CONTRACT[name]
+    obj, params, true = _problem(kind)
     est = ESTIMATORS[name](**kwargs)
-    e1 = est(q, p, generator=torch.Generator().manual_seed(1))
-    assert set(e1.grad) == set(p) and e1.grad["theta"].shape == p["theta"].shape
-    assert cosine(e1.grad, q.gradient(p)) > min_cos
+    e1 = est(obj, params, generator=torch.Generator().manual_seed(1))
+    assert set(e1.grad) == set(params)
+    assert all(
+        e1.grad[k].shape == v.shape and e1.grad[k].dtype == v.dtype for k, v in params.items()
+    )
+    assert cosine(e1.grad, true) > min_cos
     assert cost_ok(e1)
-    e2 = est(q, p, generator=torch.Generator().manual_seed(1))
+    e2 = est(obj, params, generator=torch.Generator().manual_seed(1))
     torch.testing.assert_close(e1.grad, e2.grad)  # same generator -> same estimate
+
+
+def test_node_perturbation_refuses_parameters_it_cannot_estimate():
+    model = nn.Sequential(nn.Conv1d(1, 2, 3), nn.Flatten(), nn.Linear(12, 3))
+    x, y = torch.randn(5, 1, 8), torch.tensor([0, 1, 2, 0, 1])
+    obj = ModuleObjective(model, nn.functional.cross_entropy, x, y)
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    with pytest.raises(ValueError, match=r"cannot estimate 0\.weight, 0\.bias"):
+        NodePerturbation()(obj, params, generator=torch.Generator())
+    linear = {k: v for k, v in params.items() if k.startswith("2.")}  # what it does cover
+    est = NodePerturbation()(obj, linear, generator=torch.Generator())
+    assert set(est.grad) == {"2.weight", "2.bias"}
+    with pytest.raises(ValueError, match=r"no gradient for trainable parameters 0\.weight"):
+        set_grads(model, est)  # the conv would silently never train
+    model[0].requires_grad_(False)
+    set_grads(model, est)  # frozen: fine
+    assert model[0].weight.grad is None and model[2].weight.grad is not None
+
+
+def test_the_entry_point_refuses_a_malformed_gradient():
+    from dataclasses import dataclass
+
+    from roughgrad.estimators import Estimate, Estimator
+
+    @dataclass(frozen=True)
+    class Broken(Estimator):
+        def _estimate(self, objective, params, generator):
+            return Estimate({k: v[:1] for k, v in params.items()}, num_evals=1)
+
+    q, p = quadratic()
+    with pytest.raises(RuntimeError, match=r"Broken returned theta as \(1,\)"):
+        Broken()(q, p, generator=torch.Generator())
 
 
 def test_node_perturbation_needs_the_capability():
@@ -98,7 +169,7 @@ def test_finite_difference_error_is_second_order():
     p = {"x": torch.tensor([0.3, -1.2, 2.0], dtype=torch.float64)}
     true = torch.cos(p["x"]) + 3 * p["x"] ** 2
     errs = [
-        (FiniteDifference(h=h)(f, p, generator=torch.Generator()).grad["x"] - true).norm()
+        (FiniteDifference(sigma=h)(f, p, generator=torch.Generator()).grad["x"] - true).norm()
         for h in (1e-2, 5e-3)
     ]
     assert 3.5 < errs[0] / errs[1] < 4.5  # halving h quarters the error
@@ -221,10 +292,10 @@ def test_set_grads_drives_torch_optimizer():
 def test_mollified_quadrature_matches_sampling_and_exact_1d(kernel):
     f = FunctionObjective(lambda p: (p["w"] ** 2).sum())
     p = {"w": torch.tensor([0.7], dtype=torch.float64)}
-    quad = Mollified(width=0.5, kernel=kernel, mode="quadrature")(f, p, generator=torch.Generator())
+    quad = Mollified(sigma=0.5, kernel=kernel, mode="quadrature")(f, p, generator=torch.Generator())
     # the mollified gradient of w^2 is exactly 2 w for any even kernel
     torch.testing.assert_close(quad.grad["w"], torch.tensor([1.4], dtype=torch.float64))
-    sampled = Mollified(width=0.5, kernel=kernel, num_samples=20000)(
+    sampled = Mollified(sigma=0.5, kernel=kernel, num_samples=20000)(
         f, p, generator=torch.Generator().manual_seed(0)
     )
     assert abs(float(sampled.grad["w"]) - 1.4) < 0.05

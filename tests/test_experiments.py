@@ -7,7 +7,7 @@ import json
 import pytest
 
 from roughgrad.experiments import EXPERIMENTS
-from roughgrad.experiments._contract import PROFILE_NAMES
+from roughgrad.experiments.base import PROFILE_NAMES
 
 # One row per registered experiment: the claims its quick profile must show holding, and the
 # figures it must write. A registry entry without a row fails test_every_experiment_has_a_row.

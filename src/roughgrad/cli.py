@@ -18,7 +18,7 @@ from rich.progress import Progress as RichProgressBar
 
 from roughgrad.data import DataError
 from roughgrad.experiments import EXPERIMENTS, ConfigError, Context, NumericalError, Progress
-from roughgrad.experiments._contract import (
+from roughgrad.experiments.base import (
     PROFILE_NAMES,
     claim_status,
     field_help,
@@ -499,6 +499,7 @@ def _exit_if_strict(records, strict: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors are one line on stderr with exit code 2, never a traceback."""
+    os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to files; a user's choice wins
     try:
         cli.main(args=argv, prog_name="roughgrad", standalone_mode=False)
     except click.exceptions.Exit as exc:

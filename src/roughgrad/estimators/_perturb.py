@@ -39,3 +39,14 @@ def numel(params: Params) -> int:
 def antithetic(deltas: Params) -> Params:
     """Stack deltas and their negatives: (S, ...) -> (2S, ...), pairs are (s, s + S)."""
     return {k: torch.cat([v, -v]) for k, v in deltas.items()}
+
+
+def refuse_uncovered(who: str, params: Params, covered: set) -> None:
+    """A one-line ValueError naming the parameters a node-perturbation estimator cannot see."""
+    uncovered = [k for k in params if k not in covered]
+    if uncovered:
+        raise ValueError(
+            f"{who} estimates only the objective's node layers ({', '.join(sorted(covered))}); "
+            f"it cannot estimate {', '.join(uncovered)}: pass those to another estimator "
+            "or leave them out of params"
+        )

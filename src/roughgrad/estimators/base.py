@@ -2,9 +2,20 @@
 
 An estimator is a frozen dataclass of hyperparameters (no state between calls) called as
 ``est(objective, params, *, generator) -> Estimate``. ``params`` is a dict of tensors (e.g.
-``dict(model.named_parameters())``); the estimate's ``grad`` has the same keys and shapes.
-Every comparison in roughgrad is accuracy against cost, so an Estimate carries its cost:
-``num_evals`` forward evaluations (one network on one batch) and ``num_grads`` backward passes.
+``dict(model.named_parameters())``); the estimate's ``grad`` has exactly the same keys, shapes
+and dtypes (the entry point checks it). An estimator that cannot estimate some of the
+parameters it is given raises a ``ValueError`` naming them; it never returns zeros for them.
+
+Every comparison in roughgrad is accuracy against cost, so an Estimate carries its cost in one
+unit, the same for every estimator and objective:
+
+* ``num_evals``: network evaluations, in whole-network equivalents: one forward run of the
+  (possibly perturbed) network over the objective's batch counts 1. Work is converted into it:
+  S x T single steps of a T-step recurrent network from given states are S evaluations, and a
+  member that an objective computes more cheaply (one perturbed unit propagated through the
+  layers after it) still counts 1 -- the count of loss values the estimate used is what the
+  estimators' variance depends on, and it is the unit every fidelity figure is plotted in.
+* ``num_grads``: backward passes over the batch (reverse-mode autodiff).
 """
 
 from __future__ import annotations
@@ -14,7 +25,7 @@ from dataclasses import dataclass
 from typing import ClassVar, final
 
 import torch
-from torch import Tensor, nn
+from torch import nn
 
 from roughgrad._types import Params
 from roughgrad.objectives.base import Objective
@@ -48,7 +59,9 @@ class Estimator(ABC):
             raise TypeError("pass randomness explicitly: generator=torch.Generator(...)")
         detached = {k: v.detach() for k, v in params.items()}
         with torch.no_grad():
-            return self._estimate(objective, detached, generator)
+            estimate = self._estimate(objective, detached, generator)
+        _check_grad(type(self).__name__, estimate.grad, detached)
+        return estimate
 
     @abstractmethod
     def _estimate(
@@ -57,15 +70,39 @@ class Estimator(ABC):
         """Compute the estimate (called under torch.no_grad with detached params)."""
 
 
+def _check_grad(who: str, grad: Params, params: Params) -> None:
+    """The entry point's contract: one gradient per parameter, same shape and dtype."""
+    missing, extra = sorted(set(params) - set(grad)), sorted(set(grad) - set(params))
+    if missing or extra:
+        raise RuntimeError(
+            f"{who} returned gradients for the wrong parameters: "
+            f"missing {missing or 'none'}, unexpected {extra or 'none'}"
+        )
+    for k, v in params.items():
+        if grad[k].shape != v.shape or grad[k].dtype != v.dtype:
+            raise RuntimeError(
+                f"{who} returned {k} as {tuple(grad[k].shape)} {grad[k].dtype}; "
+                f"the parameter is {tuple(v.shape)} {v.dtype}"
+            )
+
+
 def set_grads(model: nn.Module, estimate: Estimate) -> None:
     """Write ``estimate.grad`` into the ``.grad`` fields of ``model``'s parameters.
 
-    Any ``torch.optim`` optimizer then steps with the estimate unchanged. Parameters the
-    estimate does not cover get a zero gradient.
+    Any ``torch.optim`` optimizer then steps with the estimate unchanged. A trainable
+    parameter (``requires_grad``) that the estimate does not cover is an error: it would never
+    train. Frozen parameters are left alone.
     """
-    for name, p in model.named_parameters():
-        g = estimate.grad.get(name)
-        p.grad = torch.zeros_like(p) if g is None else g.detach().to(p.dtype).clone()
+    named = dict(model.named_parameters())
+    uncovered = [n for n, p in named.items() if p.requires_grad and n not in estimate.grad]
+    if uncovered:
+        raise ValueError(
+            f"the estimate has no gradient for trainable parameters {', '.join(uncovered)}; "
+            "estimate them too, or freeze them with requires_grad_(False)"
+        )
+    for name, p in named.items():
+        if name in estimate.grad:
+            p.grad = estimate.grad[name].detach().to(p.dtype).clone()
 
 
 def cosine(a: Params, b: Params) -> float:
@@ -82,11 +119,3 @@ def relative_error(est: Params, true: Params) -> float:
     ve = torch.cat([est[k].reshape(-1) for k in keys]).double()
     vt = torch.cat([true[k].reshape(-1) for k in keys]).double()
     return float((ve - vt).norm() / vt.norm().clamp_min(1e-300))
-
-
-def zeros_like(params: Params) -> Params:
-    return {k: torch.zeros_like(v) for k, v in params.items()}
-
-
-def _flat(params: Params) -> Tensor:
-    return torch.cat([v.reshape(-1) for v in params.values()])

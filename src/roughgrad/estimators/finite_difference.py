@@ -18,31 +18,34 @@ class FiniteDifference(Estimator):
     """(f(theta + h u) - f(theta - h u)) / 2h along coordinates or random directions.
 
     coordinate: g_i = (f(theta + h e_i) - f(theta - h e_i)) / 2h, error O(h^2), cost 2D.
-    random: g = mean_s [(f(theta + h u_s) - f(theta - h u_s)) / 2h] u_s, u_s ~ N(0, I);
-    unbiased up to O(h^2) since E[u u^T] = I; cost 2S.
+    random: g = mean_k [(f(theta + h u_k) - f(theta - h u_k)) / 2h] u_k, u_k ~ N(0, I), over
+    K = num_samples // 2 directions; unbiased up to O(h^2) since E[u u^T] = I; cost 2K.
 
     Args:
-        h: step (units of the parameters).
+        sigma: the step h (units of the parameters); the name every estimator uses for its
+            perturbation size.
         mode: "coordinate" or "random".
-        num_directions: S for mode="random".
+        num_samples: mode="random": the evaluation budget, num_samples // 2 directions (at
+            least one), each evaluated at +-h.
         chunk_size: population members evaluated per vmap call.
     """
 
-    h: float = 1e-4
+    sigma: float = 1e-4
     mode: Literal["coordinate", "random"] = "coordinate"
-    num_directions: int = 100
+    num_samples: int = 200
     chunk_size: int | None = 1024
 
     def __post_init__(self) -> None:
-        if self.h <= 0 or self.num_directions < 1:
-            raise ValueError("FiniteDifference needs h > 0 and num_directions >= 1")
+        if self.sigma <= 0 or self.num_samples < 1:
+            raise ValueError("FiniteDifference needs sigma > 0 and num_samples >= 1")
 
     def _estimate(
         self, objective: Objective, params: Params, generator: torch.Generator
     ) -> Estimate:
         d = numel(params)
         if self.mode == "random":
-            u = flatten(normal_like(params, self.num_directions, generator))  # (S, D)
+            pairs = max(1, self.num_samples // 2)
+            u = flatten(normal_like(params, pairs, generator))  # (K, D)
         else:
             u = None
         n = d if u is None else u.shape[0]
@@ -55,9 +58,9 @@ class FiniteDifference(Estimator):
                 dirs[torch.arange(len(idx)), idx] = 1.0
             else:
                 dirs = u[start : start + block]
-            both = torch.cat([dirs, -dirs]) * self.h  # (2b, D)
+            both = torch.cat([dirs, -dirs]) * self.sigma  # (2b, D)
             f = objective.population(params, unflatten(both, params), chunk_size=self.chunk_size)
-            slope = (f[: len(dirs)] - f[len(dirs) :]) / (2 * self.h)  # (b,)
+            slope = (f[: len(dirs)] - f[len(dirs) :]) / (2 * self.sigma)  # (b,)
             if u is None:
                 grad[idx] = slope
             else:

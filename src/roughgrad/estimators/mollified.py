@@ -30,13 +30,13 @@ class Mollified(Estimator):
     """Gradient of f convolved with a bump (or Gaussian) of width eps in parameter space.
 
     Args:
-        width: eps, the bump's radius (or the Gaussian's std).
+        sigma: eps, the bump's radius (or the Gaussian's std).
         kernel: "bump" or "gaussian".
         mode: "sample" (Monte Carlo, num_samples evaluations) or "quadrature" (only when the
             parameters have 1 or 2 entries in total; quad_points per dimension).
     """
 
-    width: float = 0.05
+    sigma: float = 0.05
     kernel: Literal["bump", "gaussian"] = "bump"
     mode: Literal["sample", "quadrature"] = "sample"
     num_samples: int = 100
@@ -44,8 +44,8 @@ class Mollified(Estimator):
     chunk_size: int | None = 1024
 
     def __post_init__(self) -> None:
-        if self.width <= 0 or self.num_samples < 2 or self.quad_points < 2:
-            raise ValueError("Mollified needs width > 0, num_samples >= 2, quad_points >= 2")
+        if self.sigma <= 0 or self.num_samples < 2 or self.quad_points < 2:
+            raise ValueError("Mollified needs sigma > 0, num_samples >= 2, quad_points >= 2")
 
     def _estimate(
         self, objective: Objective, params: Params, generator: torch.Generator
@@ -55,13 +55,13 @@ class Mollified(Estimator):
         ref = next(iter(params.values()))
         d, half = numel(params), self.num_samples // 2
         if self.kernel == "bump":
-            u = sample_bump(half, d, self.width, generator, ref.dtype, ref.device)
-            score = bump_score(u, self.width)
+            u = sample_bump(half, d, self.sigma, generator, ref.dtype, ref.device)
+            score = bump_score(u, self.sigma)
         else:
-            u = self.width * torch.randn(
+            u = self.sigma * torch.randn(
                 half, d, generator=generator, dtype=ref.dtype, device=ref.device
             )
-            score = u / self.width**2
+            score = u / self.sigma**2
         both = unflatten(torch.cat([u, -u]), params)
         f = objective.population(params, both, chunk_size=self.chunk_size)
         grad = ((f[:half] - f[half:]) / 2) @ score / half
@@ -84,9 +84,9 @@ class Mollified(Estimator):
             w = torch.as_tensor(np.outer(weights, weights).ravel(), dtype=ref.dtype)
         t = t.to(ref.device)
         # d/dtheta of integral f(theta + eps t) phi(t) dt = integral f(theta + eps t) score(t) / eps
-        score = self._unit_score(t) / self.width  # (Q, d)
+        score = self._unit_score(t) / self.sigma  # (Q, d)
         f = objective.population(
-            params, unflatten(self.width * t, params), chunk_size=self.chunk_size
+            params, unflatten(self.sigma * t, params), chunk_size=self.chunk_size
         )
         grad = (w.to(ref.device) * f) @ score
         return Estimate(unflatten(grad, params), num_evals=len(f))

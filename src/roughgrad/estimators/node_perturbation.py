@@ -20,7 +20,9 @@ a complete basis: the per-example node gradient up to O(sigma), at about the cos
 forward pass of S * B examples through the last layer only. digits-ann's fast setting uses
 this (S = 110 for a 64-100-10 MLP): 95% test accuracy in 1.8x autodiff's training time.
 
-Parameters outside linear layers get no estimate (zeros). Reference: Werfel, Xie & Seung 2005;
+Parameters outside the objective's node layers (``node_layers()``) cannot be estimated this way:
+passing one is a ``ValueError`` naming it (estimate it with another estimator, or freeze it).
+Reference: Werfel, Xie & Seung 2005;
 Hiratani, Mehta, Lillicrap & Latham 2022 ("On the stability and scalability of node
 perturbation learning").
 """
@@ -34,6 +36,7 @@ import torch
 from torch import Tensor
 
 from roughgrad._types import Params
+from roughgrad.estimators._perturb import refuse_uncovered
 from roughgrad.estimators.base import Estimate, Estimator
 from roughgrad.objectives.base import NodePerturbable, Objective
 
@@ -96,6 +99,8 @@ class NodePerturbation(Estimator):
             for n, spec in objective.node_layers().items()
             if spec[0] in params or (spec[1] is not None and spec[1] in params)
         }
+        covered = {name for spec in layers.values() for name in spec[:2]}
+        refuse_uncovered(type(self).__name__, params, covered)
         if self.directions == "coordinates":  # one population, a block of networks per layer
             results = [self._unit_gradients(objective, params, layers, generator)]
         else:
@@ -114,8 +119,7 @@ class NodePerturbation(Estimator):
                     grad[w_name] = g.T @ inputs[name]  # (d_out, d_in)
                 if b_name is not None and b_name in params:
                     grad[b_name] = g.sum(0)
-        missing = {k: torch.zeros_like(v) for k, v in params.items() if k not in grad}
-        return Estimate({**grad, **missing}, num_evals=evals, loss=results[-1][3])
+        return Estimate(grad, num_evals=evals, loss=results[-1][3])
 
     def _unit_gradients(self, objective, params, layers, generator):
         """dL/dz per layer from one population: member 0 clean, then a block per layer whose

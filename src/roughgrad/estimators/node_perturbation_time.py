@@ -21,6 +21,7 @@ from typing import Literal
 import torch
 
 from roughgrad._types import Params
+from roughgrad.estimators._perturb import refuse_uncovered
 from roughgrad.estimators.base import Estimate, Estimator
 from roughgrad.objectives.base import Objective
 from roughgrad.objectives.recurrent import RecurrentPerturbable
@@ -49,6 +50,8 @@ class NodePerturbationThroughTime(Estimator):
     ) -> Estimate:
         assert isinstance(objective, RecurrentPerturbable)
         weights, biases = objective.node_weights(), objective.node_bias()
+        covered = {w for pairs in weights.values() for w, _ in pairs} | set(biases.values())
+        refuse_uncovered(type(self).__name__, params, covered)
         ref = params[weights["hidden"][0][0]]
         b, steps = objective.batch_steps()
         units = {node: params[w[0][0]].shape[0] for node, w in weights.items()}
@@ -81,5 +84,6 @@ class NodePerturbationThroughTime(Estimator):
                     grad[w_name] = torch.einsum("tbj,tbi->ji", g, inputs[inp])
             if biases[node] in grad:
                 grad[biases[node]] = g.sum((0, 1))
-        # free: S + 1 sequence rollouts; reset: one clean rollout plus S x T single steps
+        # Whole-network equivalents (see estimators.base): free runs S + 1 rollouts; reset runs
+        # one clean rollout plus S x T single steps, which are S rollouts' worth of steps.
         return Estimate(grad, num_evals=self.num_samples + 1, loss=float(losses[0].sum()))

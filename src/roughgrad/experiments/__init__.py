@@ -3,9 +3,6 @@
 from roughgrad.experiments import (
     clock,
     cross_correlation_loss,
-    digits_ann,
-    digits_bnn,
-    digits_linear,
     gradient_fidelity,
     hh_complete_graph,
     hh_descent_1d,
@@ -16,12 +13,8 @@ from roughgrad.experiments import (
     rnn_frequency_halving,
     sin_frequency,
     sin_gradient_field,
-    snake_coefficients,
-    snake_decay,
-    snake_fit,
-    snake_tsne,
 )
-from roughgrad.experiments._contract import (
+from roughgrad.experiments.base import (
     Checkpoints,
     Claim,
     ClaimSpec,
@@ -36,28 +29,39 @@ from roughgrad.experiments._contract import (
     counterexample,
     param,
 )
+from roughgrad.experiments.digits import ann as digits_ann
+from roughgrad.experiments.digits import bnn as digits_bnn
+from roughgrad.experiments.digits import linear as digits_linear
+from roughgrad.experiments.snake import coefficients as snake_coefficients
+from roughgrad.experiments.snake import decay as snake_decay
+from roughgrad.experiments.snake import fit as snake_fit
+from roughgrad.experiments.snake import tsne as snake_tsne
 
+# In the order of the seeds and the report; the key is each experiment's own name.
 EXPERIMENTS: dict[str, Experiment] = {
-    "sin-frequency": sin_frequency.EXPERIMENT,
-    "sin-gradient-field": sin_gradient_field.EXPERIMENT,
-    "clock": clock.EXPERIMENT,
-    "gradient-fidelity": gradient_fidelity.EXPERIMENT,
-    "mc-vs-quadrature": mc_vs_quadrature.EXPERIMENT,
-    "hh-fi-curve": hh_fi_curve.EXPERIMENT,
-    "hh-silence": hh_silence.EXPERIMENT,
-    "hh-descent-1d": hh_descent_1d.EXPERIMENT,
-    "mollify": mollify.EXPERIMENT,
-    "hh-complete-graph": hh_complete_graph.EXPERIMENT,
-    "cross-correlation-loss": cross_correlation_loss.EXPERIMENT,
-    "rnn-frequency-halving": rnn_frequency_halving.EXPERIMENT,
-    "snake-extrapolation": snake_fit.EXTRAPOLATION,
-    "snake-interpolation": snake_fit.INTERPOLATION,
-    "snake-decay": snake_decay.EXPERIMENT,
-    "snake-coefficients": snake_coefficients.EXPERIMENT,
-    "snake-tsne": snake_tsne.EXPERIMENT,
-    "digits-linear": digits_linear.EXPERIMENT,
-    "digits-ann": digits_ann.EXPERIMENT,
-    "digits-bnn": digits_bnn.EXPERIMENT,
+    e.name: e
+    for e in (
+        sin_frequency.EXPERIMENT,
+        sin_gradient_field.EXPERIMENT,
+        clock.EXPERIMENT,
+        gradient_fidelity.EXPERIMENT,
+        mc_vs_quadrature.EXPERIMENT,
+        hh_fi_curve.EXPERIMENT,
+        hh_silence.EXPERIMENT,
+        hh_descent_1d.EXPERIMENT,
+        mollify.EXPERIMENT,
+        hh_complete_graph.EXPERIMENT,
+        cross_correlation_loss.EXPERIMENT,
+        rnn_frequency_halving.EXPERIMENT,
+        snake_fit.EXTRAPOLATION,
+        snake_fit.INTERPOLATION,
+        snake_decay.EXPERIMENT,
+        snake_coefficients.EXPERIMENT,
+        snake_tsne.EXPERIMENT,
+        digits_linear.EXPERIMENT,
+        digits_ann.EXPERIMENT,
+        digits_bnn.EXPERIMENT,
+    )
 }
 
 __all__ = [

@@ -46,7 +46,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from roughgrad.experiments._contract import (
+from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
     ConfigBase,

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from scipy.signal import fftconvolve
 
-from roughgrad.experiments._contract import (
+from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
     ConfigBase,

@@ -42,14 +42,12 @@ from roughgrad.data import load_digits_split, one_hot
 from roughgrad.estimators import (
     Autodiff,
     Estimator,
-    FiniteDifference,
-    GaussianSmoothing,
     LocalRegression,
-    NodePerturbation,
+    build,
     cosine,
     relative_error,
 )
-from roughgrad.experiments._contract import (
+from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
     ConfigBase,
@@ -174,23 +172,28 @@ def run(config: Config, ctx: Context) -> Outcome:
     pm = _params(mlp)
     true_m = Autodiff()(mlp, pm, generator=gen).grad
     keys = list(pm)
+    # label -> (registry key, options besides sigma and num_samples, the evaluation budget S)
     estimators = {
-        "node_perturbation": lambda s: NodePerturbation(sigma=sig, num_samples=s),
-        "gaussian_smoothing": lambda s: GaussianSmoothing(sigma=sig, num_samples=s),
-        "forward_smoothing": lambda s: GaussianSmoothing(
-            sigma=sig, num_samples=s, antithetic=False
-        ),
-        "local_regression": lambda s: LocalRegression(sigma=sig, num_samples=s),
-        "finite_difference": lambda s: FiniteDifference(
-            h=sig, mode="random", num_directions=max(1, s // 2)
-        ),
+        "node_perturbation": ("node_perturbation", {}),
+        "gaussian_smoothing": ("gaussian_smoothing", {}),
+        "forward_smoothing": ("gaussian_smoothing", {"antithetic": False}),
+        "local_regression": ("local_regression", {}),
+        "finite_difference": ("finite_difference", {"mode": "random"}),
     }
     curves, errors = {}, {}
-    for name, make in ctx.progress.track(
+    for name, (key, options) in ctx.progress.track(
         estimators.items(), total=len(estimators), description="tanh MLP: estimators vs S"
     ):
         scores = [
-            _score(make(s), mlp, pm, true_m, keys, r if s < 1000 else max(1, r // 4), gen)
+            _score(
+                build(key, sigma=sig, num_samples=s, **options),
+                mlp,
+                pm,
+                true_m,
+                keys,
+                r if s < 1000 else max(1, r // 4),
+                gen,
+            )
             for s in config.samples
         ]
         curves[name] = np.array([c for c, _, _ in scores])

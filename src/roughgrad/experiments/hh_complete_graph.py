@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from roughgrad.estimators import kneighbour_slope
-from roughgrad.experiments._contract import (
+from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
     ConfigBase,

@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from roughgrad.experiments._contract import (
+from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
     ConfigBase,

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from roughgrad.estimators import GaussianSmoothing, Mollified
-from roughgrad.experiments._contract import (
+from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
     ConfigBase,
@@ -80,7 +80,7 @@ def run(config: Config, ctx: Context) -> Outcome:
         ),
         "mc_baseline_antithetic": GaussianSmoothing(sigma=config.sigma, num_samples=config.samples),
         "quadrature": Mollified(
-            width=config.sigma, kernel="gaussian", mode="quadrature", quad_points=config.samples
+            sigma=config.sigma, kernel="gaussian", mode="quadrature", quad_points=config.samples
         ),
     }
     est = {name: np.empty(len(thetas)) for name in methods}

@@ -51,7 +51,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from roughgrad.experiments._contract import (
+from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
     ConfigBase,
@@ -103,7 +103,7 @@ class Config(ConfigBase):
     )
 
     def validate(self) -> None:
-        from roughgrad.experiments._contract import ConfigError
+        from roughgrad.experiments.base import ConfigError
 
         bad = [c for c in self.cells if c not in ("rnn", "gru", "lstm")]
         bad += [m for m in self.modes if m not in MODES]

@@ -252,7 +252,7 @@ def simulate_fused(
     if noise_std:
         seed = int(torch.randint(0, 2**32, (1,), generator=generator, dtype=torch.int64))
     decay = float(torch.exp(torch.tensor(-dt / tau_syn, dtype=torch.float64)))
-    p = _Params(*(getattr(params, f) for f, _ in _Params._fields_))
+    p = _Params(*(getattr(params, f[0]) for f in _Params._fields_))
     fn = getattr(library(), f"hh_run_{REALS[dtype][0]}")
     fn(
         batch, n, v.data_ptr(), m.data_ptr(), h.data_ptr(), nn.data_ptr(), drive.data_ptr(),

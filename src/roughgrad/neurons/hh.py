@@ -124,7 +124,7 @@ def step(
     return torch.stack([v, m, h, n], -1)
 
 
-def _relax(x: Tensor, a: Tensor, b: Tensor, dt: float) -> Tensor:
+def _relax(x: Tensor, a: Tensor, b: Tensor, dt: float | Tensor) -> Tensor:
     k = a + b
     x_inf = a / k
     return x_inf + (x - x_inf) * torch.exp(-dt * k)

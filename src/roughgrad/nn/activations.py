@@ -73,7 +73,9 @@ class SnakeB(nn.Module):
         self.register_buffer("b", torch.tensor(float(b)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + torch.sin(self.a * x) ** 2 / self.b
+        a, b = self.a, self.b
+        assert isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)  # buffers
+        return x + torch.sin(a * x) ** 2 / b
 
 
 class Sine(nn.Module):

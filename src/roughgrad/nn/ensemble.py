@@ -52,11 +52,6 @@ class Ensemble:
 
         return vmap(one, in_dims=(0, 0, None))(params, buffers, x)
 
-    @property
-    def template(self) -> nn.Module:
-        """The shared architecture (on the meta device; use with :meth:`apply`)."""
-        return self._template
-
     def member(self, i: int) -> nn.Module:
         """A standalone copy of member ``i`` with its current parameters."""
         if not 0 <= i < self.size:

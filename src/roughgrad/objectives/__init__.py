@@ -1,6 +1,7 @@
 """Problems as pure functions of parameters (module + batch + criterion), with capabilities."""
 
 from roughgrad.objectives.base import (
+    Batched,
     NodePerturbable,
     Objective,
     Restricted,
@@ -18,6 +19,7 @@ from roughgrad.objectives.recurrent import RecurrentPerturbable, RNNObjective
 from roughgrad.objectives.spiking import SpikingNetObjective
 
 __all__ = [
+    "Batched",
     "Distributed",
     "FunctionObjective",
     "HHClassifier",

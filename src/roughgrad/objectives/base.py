@@ -4,11 +4,15 @@ An estimator needs only ``objective(params) -> scalar`` and, for populations,
 ``objective.population(params, deltas) -> (S,)``. Node perturbation needs more: access to each
 linear layer's inputs and a place to add noise to its outputs; objectives that offer it
 subclass :class:`NodePerturbable` (an estimator checks this with isinstance, never hasattr).
+An objective over one batch of data that can be pointed at another batch subclasses
+:class:`Batched`; ``roughgrad.train.fit`` trains any such objective on minibatches.
 """
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
+from typing import Self, final
 
 import torch
 from torch import Tensor
@@ -19,6 +23,28 @@ from roughgrad._types import Params
 def detached_params(model: torch.nn.Module) -> Params:
     """``{name: tensor}`` of a module's parameters, detached: the point theta of an objective."""
     return {k: v.detach() for k, v in model.named_parameters()}
+
+
+class Batched:
+    """Capability: the loss of one batch ``(x, y)`` of a data set, re-pointable at another.
+
+    ``with_batch(x, y)`` returns a copy on the new batch that shares the model, criterion and
+    settings (nothing is rebuilt); the original is unchanged. Subclasses name the attributes
+    that hold the batch in ``batch_fields`` and reset any per-batch cache in ``_new_batch``.
+    """
+
+    batch_fields: tuple[str, str] = ("x", "y")
+
+    @final
+    def with_batch(self, x: Tensor, y: Tensor) -> Self:
+        new = copy.copy(self)
+        setattr(new, self.batch_fields[0], x)
+        setattr(new, self.batch_fields[1], y)
+        new._new_batch()
+        return new
+
+    def _new_batch(self) -> None:
+        """Drop caches that belong to the previous batch (none by default)."""
 
 
 class Objective(ABC):
@@ -43,10 +69,26 @@ class Objective(ABC):
             return self({k: v + delta[k] if k in delta else v for k, v in params.items()})
 
         try:
-            return torch.func.vmap(one, chunk_size=chunk_size, randomness="different")(deltas)
-        except (RuntimeError, NotImplementedError, ValueError):
+            # randomness="error": noise belongs outside the population (see Stochastic), so
+            # that members differ only by their deltas
+            return torch.func.vmap(one, chunk_size=chunk_size, randomness="error")(deltas)
+        except torch.OutOfMemoryError:
+            raise  # a loop would not help; a smaller chunk_size would
+        except (RuntimeError, NotImplementedError, ValueError) as err:
+            if not _not_vmappable(err):
+                raise
             # not vmappable (e.g. data-dependent Python control flow): one call per member
             return torch.stack([one({k: v[s] for k, v in deltas.items()}) for s in range(size)])
+
+
+def _not_vmappable(err: Exception) -> bool:
+    """Whether ``err`` says the function cannot run under vmap (rather than being a real
+    failure such as a shape error in the objective, which must surface)."""
+    text = str(err)
+    return isinstance(err, NotImplementedError) or any(
+        marker in text
+        for marker in ("vmap", "Batching rule", "data-dependent", ".item()", "batched tensor")
+    )
 
 
 class Restricted(Objective):

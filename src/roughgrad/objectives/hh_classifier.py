@@ -45,7 +45,7 @@ from torch import Tensor
 from roughgrad._types import Params
 from roughgrad.neurons import HHParams, resting_state
 from roughgrad.neurons.hh import _relax, rates
-from roughgrad.objectives.base import Objective, TwoLayerNodes
+from roughgrad.objectives.base import Batched, Objective, TwoLayerNodes
 from roughgrad.objectives.recurrent import RecurrentPerturbable
 
 SPIKE_TH = -30.0  # mV: upward crossings are spikes; the mollified activity's midpoint
@@ -227,7 +227,8 @@ def hh_forward_units(
     if "out" in units:
         first, index, value = units["out"]
         offset[first : first + len(index)].scatter_(2, index[..., None], value[..., None])
-    first, index, value = units.get("hidden", (1, z_h.new_zeros(0, batch).long(), None))
+    empty = (1, z_h.new_zeros(0, batch).long(), z_h.new_zeros(0, batch))  # no hidden unit
+    first, index, value = units.get("hidden", empty)
     n_pert = len(index)
     z_p = z_h.gather(1, index.T).T + value if n_pert else z_h.new_zeros(0, batch)  # (n, B)
     columns = w2.T.contiguous().index_select(0, index.reshape(-1)).view(n_pert, batch, n_out)
@@ -293,12 +294,18 @@ def _compiled_units():
 
 def _compiled(slot: int, fn):
     if not _COMPILED:
-        # one compilation per input shape (dynamic shapes compile far more slowly here); a
-        # training run meets a handful (population, evaluation), so raise the default limit
-        torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 64)
         _COMPILED.extend([None, None])
     if _COMPILED[slot] is None:
-        _COMPILED[slot] = torch.compile(fn, dynamic=False)
+        compiled = torch.compile(fn, dynamic=False)
+
+        def call(*args):
+            # one compilation per input shape (dynamic shapes compile far more slowly here); a
+            # training run meets a handful (population, evaluation), so allow more recompiles
+            # for these calls only, not for the user's other compiled code
+            with torch._dynamo.config.patch(recompile_limit=64):
+                return compiled(*args)
+
+        _COMPILED[slot] = call
     return _COMPILED[slot]
 
 
@@ -318,7 +325,7 @@ def hh_traces(params: Params, x: Tensor, net: HHNet) -> dict[str, Tensor]:
     return {"v": torch.stack(vs), "i_hidden": net.scale * z_h, "i_out": torch.stack(currents)}
 
 
-class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable):
+class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable, Batched):
     """loss(params) = criterion(o, y) for the readout o of :func:`hh_forward` on one batch.
 
     Args:
@@ -403,5 +410,6 @@ class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable):
         size = next(iter(noise.values())).shape[0]
         lead = {k: v.expand(size, *v.shape) for k, v in params.items()}
         o, _, s_seq = hh_forward(lead, self.x, self.net, noise, record=True)
+        assert s_seq is not None  # record=True
         inputs = {"x": self.x.expand(self.net.steps, *self.x.shape), "s": s_seq}
         return self.per_example(o), inputs

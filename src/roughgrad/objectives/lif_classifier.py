@@ -29,7 +29,7 @@ from torch import Tensor
 
 from roughgrad._types import Params
 from roughgrad.neurons.fused import lif_fused
-from roughgrad.objectives.base import Objective, TwoLayerNodes
+from roughgrad.objectives.base import Batched, Objective, TwoLayerNodes
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def count_loss(
     return mse
 
 
-class LIFClassifier(Objective, TwoLayerNodes):
+class LIFClassifier(Objective, TwoLayerNodes, Batched):
     """loss(params) = mean over the batch of criterion(spike counts, y); x (B, I), y (B,).
 
     criterion: (counts (B, O), y (B,)) -> (B,) per-example losses (default:

@@ -23,12 +23,12 @@ import torch
 from torch import Tensor
 
 from roughgrad._types import Params
-from roughgrad.objectives.base import NodePerturbable, Objective
+from roughgrad.objectives.base import Batched, NodePerturbable, Objective
 
 Activation = Callable[[Tensor], Tensor] | None
 
 
-class MLPObjective(Objective, NodePerturbable):
+class MLPObjective(Objective, NodePerturbable, Batched):
     """loss(params) = mean_b per_example(mlp(x; params)_b, y_b).
 
     Args:
@@ -57,6 +57,10 @@ class MLPObjective(Objective, NodePerturbable):
         self.act = getattr(torch, activation) if isinstance(activation, str) else activation
         self.names = [w.rsplit(".", 1)[0] for w, _, _ in layers]
         self._repeated: Tensor | None = None
+        self._workspace: list[Tensor] = []  # the first layer's product, reused across calls
+
+    def _new_batch(self) -> None:
+        self._repeated = None
 
     def _targets(self, members: int) -> Tensor:
         """y repeated for ``members`` members, (members B, ...), kept for the next call."""
@@ -84,7 +88,13 @@ class MLPObjective(Objective, NodePerturbable):
 
     @staticmethod
     def _first_layer(
-        h: Tensor, w: Tensor, b: Tensor, dw: Tensor, db: Tensor | None, track: bool
+        h: Tensor,
+        w: Tensor,
+        b: Tensor,
+        dw: Tensor,
+        db: Tensor | None,
+        track: bool,
+        workspace: list[Tensor],
     ) -> Tensor:
         """(P, d, B) = (W + dW_p) h + b + db_p for P members on a shared input h (d_in, B), as
         dW_all h (one product into a reused buffer, so its memory is not faulted in anew on
@@ -93,7 +103,7 @@ class MLPObjective(Objective, NodePerturbable):
         shape = (p * d, h.shape[1])
         out = None
         if not track:  # autograd would need the product kept: a fresh tensor then
-            out = _buffer(shape, dw.dtype, dw.device)
+            out = _buffer(workspace, shape, dw.dtype, dw.device)
         z = torch.mm(dw.reshape(p * d, -1), h, out=out).view(p, d, -1)
         z.add_(w @ h + b[:, None])
         return z.add_(db[..., None]) if db is not None else z
@@ -107,7 +117,9 @@ class MLPObjective(Objective, NodePerturbable):
         for w, b, _ in self.layers:
             weight, bias = params[w], params[b]
             if h.dim() == 2 and w in deltas:  # P members' first perturbed layer
-                z = self._first_layer(h, weight, bias, deltas[w], deltas.get(b), track)
+                z = self._first_layer(
+                    h, weight, bias, deltas[w], deltas.get(b), track, self._workspace
+                )
             else:
                 weight = weight + deltas[w] if w in deltas else weight  # (P, d, d_in) | (d, d_in)
                 bias = bias + deltas[b] if b in deltas else bias
@@ -186,19 +198,20 @@ class MLPObjective(Objective, NodePerturbable):
         return flat.view(members, batch) / batch, inputs
 
 
-_BUFFER: list[Tensor] = []  # one reused workspace: the largest product of the last call
-
-
-def _buffer(shape: tuple[int, int], dtype: torch.dtype, device: torch.device) -> Tensor:
+def _buffer(
+    workspace: list[Tensor], shape: tuple[int, int], dtype: torch.dtype, device: torch.device
+) -> Tensor:
+    """A (shape) view into ``workspace[0]`` (an objective's own reused buffer, shared by the
+    copies ``with_batch`` makes), grown when too small."""
     numel = shape[0] * shape[1]
     if (
-        not _BUFFER
-        or _BUFFER[0].numel() < numel
-        or _BUFFER[0].dtype != dtype
-        or (_BUFFER[0].device != device)
+        not workspace
+        or workspace[0].numel() < numel
+        or workspace[0].dtype != dtype
+        or (workspace[0].device != device)
     ):
-        _BUFFER[:] = [torch.empty(numel, dtype=dtype, device=device)]
-    return _BUFFER[0][:numel].view(shape)
+        workspace[:] = [torch.empty(numel, dtype=dtype, device=device)]
+    return workspace[0][:numel].view(shape)
 
 
 def _in_place(act: Callable[[Tensor], Tensor], z: Tensor) -> Tensor:

@@ -9,10 +9,10 @@ from torch import Tensor, nn
 from torch.func import functional_call
 
 from roughgrad._types import Params
-from roughgrad.objectives.base import NodePerturbable, Objective, Stochastic
+from roughgrad.objectives.base import Batched, NodePerturbable, Objective, Stochastic
 
 
-class ModuleObjective(Objective, NodePerturbable):
+class ModuleObjective(Objective, NodePerturbable, Batched):
     """loss(params) = criterion(model(inputs; params), targets), via functional_call.
 
     Node perturbation works for any model built from ``nn.Linear`` layers: forward hooks add
@@ -50,6 +50,8 @@ class ModuleObjective(Objective, NodePerturbable):
         self.model, self.criterion, self.per_example = model, criterion, per_example
         self.inputs, self.targets = inputs, targets
 
+    batch_fields = ("inputs", "targets")
+
     def __call__(self, params: Params) -> Tensor:
         return self.criterion(functional_call(self.model, params, (self.inputs,)), self.targets)
 
@@ -57,7 +59,7 @@ class ModuleObjective(Objective, NodePerturbable):
         return int(self.inputs.shape[0])
 
     def node_layers(self) -> dict[str, tuple[str, str | None, int]]:
-        out = {}
+        out: dict[str, tuple[str, str | None, int]] = {}
         for name, mod in self.model.named_modules():
             if isinstance(mod, nn.Linear):
                 prefix = f"{name}." if name else ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 from torch import Tensor
 
@@ -19,7 +21,12 @@ class NeuronObjective(Stochastic):
     """
 
     def __init__(
-        self, i0: float, steps: int, dt: float, noise_std: float, output: str = "sigmoid"
+        self,
+        i0: float,
+        steps: int,
+        dt: float,
+        noise_std: float,
+        output: Literal["trace", "sigmoid"] = "sigmoid",
     ) -> None:
         self.i0, self.steps, self.dt = i0, steps, dt
         self.noise_std, self.output = noise_std, output
@@ -43,7 +50,9 @@ class NeuronObjective(Stochastic):
 
     def _simulate(self, w: Tensor, noise: Tensor | None) -> Tensor:
         noisy = noise is not None and self.noise_std > 0
-        gen = torch.Generator(device=w.device).manual_seed(int(noise)) if noisy else None
+        gen = None
+        if noise is not None and self.noise_std > 0:
+            gen = torch.Generator(device=w.device).manual_seed(int(noise))
         res = simulate(
             w,
             self.steps,
@@ -52,5 +61,5 @@ class NeuronObjective(Stochastic):
             noise_std=self.noise_std if noisy else 0.0,
             generator=gen,
             output=self.output,
-        )  # type: ignore[arg-type]
+        )
         return res.output_mean

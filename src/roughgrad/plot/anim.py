@@ -19,7 +19,7 @@ def gif_bytes(figures: Iterable[Figure], *, fps: float = 10.0, hold_last: int = 
     frames: list[Image.Image] = []
     for fig in figures:
         fig.canvas.draw()
-        rgba = np.asarray(fig.canvas.buffer_rgba())
+        rgba = np.asarray(fig.canvas.buffer_rgba())  # type: ignore[attr-defined]  # Agg canvas
         frames.append(Image.fromarray(rgba[..., :3]).quantize(colors=64, dither=Image.Dither.NONE))
         plt.close(fig)
     if not frames:

@@ -30,7 +30,7 @@ from typing import Any
 
 import torch
 
-from roughgrad.experiments._contract import Checkpoints
+from roughgrad.experiments.base import Checkpoints
 from roughgrad.runs.rundir import RunDirError, atomic_write_bytes
 
 FORMAT = 1

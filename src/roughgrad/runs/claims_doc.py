@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from roughgrad.experiments import EXPERIMENTS, Experiment
-from roughgrad.experiments._contract import claim_status
+from roughgrad.experiments.base import claim_status
 from roughgrad.runs.rundir import read_json
 
 Status = dict[str, dict[str, str]]  # experiment -> claim -> "status: evidence"

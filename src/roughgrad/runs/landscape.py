@@ -9,7 +9,7 @@ from typing import Literal
 
 import numpy as np
 
-from roughgrad.experiments._contract import ConfigError, Context, Experiment
+from roughgrad.experiments.base import ConfigError, Context, Experiment
 from roughgrad.landscape import (
     high_frequency_fraction,
     loss_line,

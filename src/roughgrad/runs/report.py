@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from roughgrad.experiments._contract import claim_status
+from roughgrad.experiments.base import claim_status
 from roughgrad.runs.rundir import atomic_write_text
 from roughgrad.runs.runner import RunRecord
 

@@ -9,15 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
 
 from roughgrad.experiments import EXPERIMENTS
-from roughgrad.experiments._contract import (
+from roughgrad.experiments.base import (
     ConfigError,
     Context,
     Experiment,
@@ -232,7 +228,11 @@ def _execute(
 
 
 def write_figures(folder: Path, figures: dict[str, Any]) -> None:
-    """Save Figures as ``name.png`` and raw bytes (GIFs) under their given file name."""
+    """Save Figures as ``name.png`` and raw bytes (GIFs) under their given file name.
+
+    Figures are Matplotlib figures drawn by any backend; ``savefig`` renders them off screen, so
+    importing roughgrad never switches the user's backend (the CLI selects Agg itself).
+    """
     for name, fig in figures.items():
         if isinstance(fig, bytes):
             atomic_write_bytes(folder / name, fig)
@@ -256,8 +256,3 @@ def load_run(path: Path) -> RunRecord:
         read_json(path / "claims.json"),
         path,
     )
-
-
-def load_arrays(path: Path) -> dict[str, np.ndarray]:
-    with np.load(Path(path) / "data.npz") as data:
-        return {k: data[k] for k in data.files}

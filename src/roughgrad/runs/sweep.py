@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from roughgrad.experiments import EXPERIMENTS, ConfigError, Context, Progress
-from roughgrad.experiments._contract import parse_set_options
+from roughgrad.experiments.base import parse_set_options
 from roughgrad.objectives.distributed import init_ray
 from roughgrad.runs.rundir import atomic_write_bytes, atomic_write_json, create_run_dir
 from roughgrad.runs.runner import run_experiment

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from roughgrad import plot
 from roughgrad.experiments import Progress
-from roughgrad.experiments._contract import parse_set_options
+from roughgrad.experiments.base import parse_set_options
 from roughgrad.runs.report import build_sweep_report, point_label
 from roughgrad.runs.rundir import environment, save_figure
 from roughgrad.runs.sweep import (

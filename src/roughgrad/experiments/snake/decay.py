@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from roughgrad.experiments._contract import (
+from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
     Context,
@@ -30,7 +30,7 @@ from roughgrad.experiments._contract import (
     counterexample,
     param,
 )
-from roughgrad.experiments._snake import (
+from roughgrad.experiments.snake.common import (
     FULL,
     QUICK,
     FitConfig,

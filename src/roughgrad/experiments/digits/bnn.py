@@ -16,12 +16,12 @@ estimator on the long timeframe at each extra sigma (the seed's "Vary STD"); the
 weights shift together from 0 to 1 for dt = 0.01, 0.05, 0.1 (the seed's "Loss Along Dir").
 
 Node perturbation perturbs one unit per network, every hidden and output unit once (S = 110,
-``node_directions="coordinates"``). Hidden HH neurons are not coupled to each other, so a
-network that perturbs hidden unit j is simulated as that neuron plus the outputs
-(:func:`roughgrad.objectives.hh_classifier.hh_forward_units`): the 110 networks cost as much
-as 11 whole ones, the cost of S = 10 dense noise, but the estimate is finite differences on
-every static current instead of 5 random directions among 100 (measured on the long
-timeframe, 4 epochs: 92.8% against 82.5%).
+``node_perturbation.directions=coordinates`` in ``estimator_options``). Hidden HH neurons are
+not coupled to each other, so a network that perturbs hidden unit j is simulated as that
+neuron plus the outputs (:func:`roughgrad.objectives.hh_classifier.hh_forward_units`): the 110
+networks cost as much as 11 whole ones, the cost of S = 10 dense noise, but the estimate is
+finite differences on every static current instead of 5 random directions among 100
+(measured on the long timeframe, 4 epochs: 92.8% against 82.5%).
 
 Claims checked:
   long_timeframe_rougher        along that direction the 100 ms loss is rougher than the 10 ms
@@ -51,8 +51,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
-from roughgrad.experiments import _digits
-from roughgrad.experiments._contract import (
+from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
     ConfigError,
@@ -62,13 +61,14 @@ from roughgrad.experiments._contract import (
     counterexample,
     param,
 )
+from roughgrad.experiments.digits import common as _digits
 from roughgrad.landscape import loss_line, residual_rms, uniform_direction
-from roughgrad.objectives.hh_classifier import HHNet, hh_traces
+from roughgrad.objectives.hh_classifier import HHClassifier, HHNet, hh_traces
 
 
 @dataclass(frozen=True)
 class Config(_digits.DigitsConfig):
-    allowed_methods: ClassVar[tuple[str, ...]] = _digits.AUTODIFF + _digits.ESTIMATOR_METHODS
+    objective_type: ClassVar[type] = HHClassifier
     methods: tuple[str, ...] = param(
         ("autodiff", "autodiff_clipped", "node_perturbation"), "methods to train with"
     )
@@ -85,29 +85,23 @@ class Config(_digits.DigitsConfig):
     loss: Literal["mse", "cross_entropy"] = param("cross_entropy", "loss on the readout")
     batch_size: int = param(32, "examples per update", ge=1)
     samples: int = param(10, "S: perturbed networks per estimate (the other estimators)", ge=2)
-    node_samples: int | None = param(
-        110,
-        "node perturbation's S: one network per hidden and output unit (each simulated as its "
-        "perturbed neuron plus the outputs: 110 cost as much as 11 whole networks)",
-        ge=2,
-    )
-    node_directions: Literal["orthogonal", "coordinates", "gaussian"] = param(
-        "coordinates", "node perturbation: one random unit per network (see NodePerturbation)"
-    )
-    node_layerwise: bool = param(
-        False, "node perturbation: one population per layer (coordinates: one block per layer)"
+    estimator_options: tuple[str, ...] = param(
+        (
+            "node_perturbation.num_samples=110",
+            "node_perturbation.directions=coordinates",
+            "node_perturbation.layerwise=false",
+            "local_regression.sigma=0.15",
+            "gaussian_smoothing.sigma=0.15",
+        ),
+        "per-method estimator options, method.option=value. Node perturbation: one network "
+        "per hidden and output unit (num_samples 110, coordinates; each simulated as its "
+        "perturbed neuron plus the outputs: 110 cost as much as 11 whole networks), all "
+        "layers in one population; with coordinates one unit moves by sigma sqrt(layer "
+        "width). Local regression: the seed's sigma 0.15",
     )
     epochs: float = param(4.0, "passes over the training set per method", gt=0)
     lr: float = param(0.004, "Adam learning rate", gt=0)
     lr_schedule: Literal["constant", "cosine"] = param("cosine", "learning rate over training")
-    sigma_node: float = param(
-        0.01,
-        "node perturbation: noise std (pre-activation units); with coordinates one unit moves "
-        "by sigma sqrt(layer width): 0.1 for the hidden layer",
-        gt=0,
-    )
-    sigma_regression: float = param(0.15, "local regression: std (the seed's 0.15)", gt=0)
-    sigma_smoothing: float = param(0.15, "Gaussian smoothing: perturbation std", gt=0)
     sigma_sweep: tuple[float, ...] = param(
         (0.003,), "extra sigmas for the sweep method on the long timeframe", gt=0
     )
@@ -145,7 +139,13 @@ PROFILES = {
         "epochs": 1.0,
         "batch_size": 16,
         "samples": 4,
-        "node_samples": 26,
+        "estimator_options": (
+            "node_perturbation.num_samples=26",
+            "node_perturbation.directions=coordinates",
+            "node_perturbation.layerwise=false",
+            "local_regression.sigma=0.15",
+            "gaussian_smoothing.sigma=0.15",
+        ),
         "evaluations": 2,
         "compile": False,
         "sigma_sweep": (1.0,),  # a sigma far too large: the claim is computed (and fails)
@@ -224,19 +224,18 @@ def run(config: Config, ctx: Context) -> Outcome:
 
 def _sigma_sweep(config: Config, data, ctx: Context) -> dict[float, _digits.Trace]:
     """The sweep method on the long timeframe at each extra sigma (its own sigma is a method)."""
-    sigma_field = _digits.ESTIMATOR_SETTINGS[config.sweep_method][1]
     problem = _problem(config, data.x_train.shape[1], config.dt_long)
     out = {}
     for sigma in config.sigma_sweep:
-        cfg = dataclasses.replace(config, **{sigma_field: sigma})
         out[sigma], _ = _digits.train(
             problem,
             config.sweep_method,
-            cfg,
+            config,
             data,
             ctx,
             seed=config.seed,
             description=f"long, sigma {sigma:g}: {config.sweep_method}",
+            options={"sigma": sigma},
         )
     return out
 
@@ -304,17 +303,12 @@ def _claims(config: Config, m: dict, rough: dict[tuple[str, float], float]) -> l
                 f"timeframe: {pct(best_est_long)} ± {pct(se[(chosen, 'long')])} (one standard "
                 f"error, {m[f'test_examples_{chosen}_long']} test images; "
                 f"{config.epochs:g} epochs of batch {config.batch_size}; "
-                + (
-                    f"node perturbation: S = {config.node_samples or config.samples}, "
-                    f"{config.node_directions})"
-                    if "node_perturbation" in est
-                    else f"S = {config.samples})"
-                ),
+                + f"{_digits.estimator(chosen, config)})",
             )
         )
     key = f"best_val_accuracy_{config.sweep_method}_long"
     if config.sigma_sweep and key in m:  # sigmas compared on validation
-        points = {getattr(config, _digits.ESTIMATOR_SETTINGS[config.sweep_method][1]): m[key]}
+        points = {_digits.estimator(config.sweep_method, config).sigma: m[key]}
         points.update(
             {
                 s: m[f"best_val_accuracy_{config.sweep_method}_long_sigma{s:g}"]

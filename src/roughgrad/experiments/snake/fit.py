@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from roughgrad.experiments._contract import (
+from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
     Context,
@@ -40,7 +40,7 @@ from roughgrad.experiments._contract import (
     counterexample,
     param,
 )
-from roughgrad.experiments._snake import (
+from roughgrad.experiments.snake.common import (
     CONTENDERS,
     FULL,
     QUICK,
@@ -59,7 +59,7 @@ BASELINES = ("snake", "relu", "tanh", "sin", "x_sin2", "siren", "snake_learnable
 @dataclass(frozen=True)
 class Config(FitConfig):
     models: tuple[str, ...] = param(
-        (*BASELINES, *CONTENDERS), "models to train (see roughgrad.experiments._snake.MODELS)"
+        (*BASELINES, *CONTENDERS), "models to train (see roughgrad.experiments.snake.common.MODELS)"
     )
     animate: tuple[str, ...] = param(("snake", "spectral"), "models shown in the training GIF")
 

@@ -26,7 +26,7 @@ import torch
 from sklearn.manifold import TSNE
 from torch import nn
 
-from roughgrad.experiments._contract import (
+from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
     Context,
@@ -35,7 +35,7 @@ from roughgrad.experiments._contract import (
     counterexample,
     param,
 )
-from roughgrad.experiments._snake import (
+from roughgrad.experiments.snake.common import (
     MODEL_LABELS,
     TEST_COLOUR,
     TRAIN_COLOUR,

@@ -4,8 +4,8 @@ A problem is the seed's layout input-H-10 as a linear classifier, an ANN (sigmoi
 layers) or a BNN (Hodgkin-Huxley neurons, :mod:`roughgrad.objectives.hh_classifier`). A method is
 autodiff, autodiff with gradient-norm clipping, or a no-backprop estimator; all step Adam. A
 training run records validation accuracy against samples seen and training wall time
-(evaluation excluded), and for autodiff the gradient norm of every update; the parameters of
-its best validation evaluation are scored once on the test split.
+(evaluation excluded) and the gradient norm of every update; the parameters of its best
+validation evaluation are scored once on the test split. The loop is ``roughgrad.train.fit``.
 """
 
 from __future__ import annotations
@@ -17,29 +17,27 @@ from roughgrad import plot
 from roughgrad._types import Params
 from roughgrad.data import Split
 from roughgrad.estimators import Autodiff, LocalRegression, relative_error
-from roughgrad.experiments._contract import Context
-from roughgrad.experiments._digits_config import (  # re-exported: one import for experiments
+from roughgrad.experiments.base import Context
+from roughgrad.experiments.digits.config import (  # re-exported: one import for experiments
     AUTODIFF,
-    ESTIMATOR_METHODS,
-    ESTIMATOR_SETTINGS,
     DigitsConfig,
     estimator,
+    estimator_methods,
     load_data,
 )
-from roughgrad.experiments._digits_problem import Problem, criterion, make_problem
-from roughgrad.experiments._digits_train import Trace, accuracy, train
+from roughgrad.experiments.digits.problem import Problem, criterion, make_problem
+from roughgrad.experiments.digits.training import Trace, accuracy, train
 from roughgrad.objectives import Restricted
 
 __all__ = [  # besides what is defined here
     "AUTODIFF",
-    "ESTIMATOR_METHODS",
-    "ESTIMATOR_SETTINGS",
     "DigitsConfig",
     "Problem",
     "Trace",
     "accuracy",
     "criterion",
     "estimator",
+    "estimator_methods",
     "load_data",
     "make_problem",
     "train",

@@ -29,9 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from roughgrad.estimators import LocalRegression, NodePerturbation, relative_error
-from roughgrad.experiments import _digits
-from roughgrad.experiments._contract import (
+from roughgrad.estimators import relative_error
+from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
     Context,
@@ -40,6 +39,7 @@ from roughgrad.experiments._contract import (
     counterexample,
     param,
 )
+from roughgrad.experiments.digits import common as _digits
 from roughgrad.objectives import ModuleObjective, Restricted
 
 
@@ -79,10 +79,11 @@ def closed_form_check(config: Config, ctx: Context) -> dict[str, float]:
     d = 10 * config.hidden
     out = {}
     for label, s in (("half", d // 2), ("over", d + d // 10)):
-        reg = LocalRegression(sigma=config.sigma_regression, num_samples=s)
+        reg = _digits.estimator("local_regression", config, num_samples=s)
         est = reg(Restricted(obj, params), w2, generator=gen)
         out[f"closed_form_error_regression_s_{label}"] = relative_error(est.grad, exact)
-    est = NodePerturbation(sigma=config.sigma_node, num_samples=20)(obj, params, generator=gen)
+    node = _digits.estimator("node_perturbation", config, num_samples=20)
+    est = node(obj, params, generator=gen)
     out["closed_form_error_node_perturbation_s20"] = relative_error(est.grad, exact)
     return out
 

@@ -37,16 +37,17 @@ from typing import Literal
 
 import numpy as np
 
-from roughgrad.experiments import _digits
-from roughgrad.experiments._contract import (
+from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
+    ConfigError,
     Context,
     Experiment,
     Outcome,
     counterexample,
     param,
 )
+from roughgrad.experiments.digits import common as _digits
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,8 @@ class Config(_digits.DigitsConfig):
     fit_batch: int = param(100, "training examples in the loss of the FIT S curve", ge=1)
     fit_sigma: float = param(1e-3, "perturbation std of the FIT S curve", gt=0)
     epochs: float = param(10.0, "seed setting: passes over the training set", gt=0)
-    fast_method: Literal["node_perturbation", "gaussian_smoothing", "local_regression"] = param(
-        "node_perturbation", "the no-backprop method of the fast setting"
+    fast_method: str = param(
+        "node_perturbation", "the no-backprop method of the fast setting (a registered estimator)"
     )
     fast_batch: int = param(64, "fast setting: examples per update", ge=1)
     fast_samples: int = param(
@@ -73,13 +74,21 @@ class Config(_digits.DigitsConfig):
     fast_directions: Literal["orthogonal", "coordinates", "gaussian"] = param(
         "coordinates", "fast setting: node perturbation's noise directions"
     )
-    fast_sigma: float = param(0.003, "fast setting: node perturbation's noise std", gt=0)
+    fast_sigma: float = param(0.003, "fast setting: the estimator's sigma", gt=0)
     fast_lr: float = param(0.02, "fast setting: Adam learning rate", gt=0)
     fast_epochs: float = param(40.0, "fast setting: passes over the training set", gt=0)
     fast_loss: Literal["mse", "cross_entropy"] = param("cross_entropy", "fast setting: loss")
     fast_evaluations: int = param(
         400, "fast setting: test evaluations (every 0.1 epoch: times to 95% resolved)", ge=2
     )
+
+    def validate(self) -> None:
+        super().validate()
+        allowed = _digits.estimator_methods(self.objective_type)
+        if self.fast_method not in allowed:
+            raise ConfigError(
+                f"fast_method={self.fast_method!r} is not allowed: choose from {', '.join(allowed)}"
+            )
 
 
 PROFILES = {
@@ -104,10 +113,12 @@ def fast_config(config: Config) -> Config:
         methods=("autodiff", config.fast_method),
         batch_size=config.fast_batch,
         samples=config.fast_samples,
-        node_samples=config.fast_samples,
-        sigma_node=config.fast_sigma,
-        node_directions=config.fast_directions,
-        node_layerwise=config.fast_directions != "coordinates",  # one unit per network anyway
+        sigma=config.fast_sigma,
+        estimator_options=(
+            f"node_perturbation.directions={config.fast_directions}",
+            # coordinates: one unit per network anyway, all layers in one population
+            f"node_perturbation.layerwise={config.fast_directions != 'coordinates'}",
+        ),
         lr=config.fast_lr,
         epochs=config.fast_epochs,
         loss=config.fast_loss,

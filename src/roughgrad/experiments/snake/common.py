@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from roughgrad.data import SignalSplit, sine_split
-from roughgrad.experiments._contract import ConfigBase, ConfigError, Context, param
+from roughgrad.experiments.base import ConfigBase, ConfigError, Context, param
 from roughgrad.nn import Ensemble, fit_ensemble, mlp, siren
 from roughgrad.periodic import spectral_model
 

@@ -1,0 +1,197 @@
+"""The experiment contract: profiles, claims, outcomes, the run context and the registry entry.
+
+An experiment is one module holding
+
+* a docstring: the question, the claim(s) checked, and the seed write-up and section it reproduces;
+* ``Config``: a frozen dataclass subclassing :class:`~roughgrad.config.ConfigBase` whose defaults
+  are the seed's settings; fields are declared with :func:`~roughgrad.config.param` so that
+  ``--set key=value`` overrides are parsed, type-checked and range-checked in one place;
+* ``PROFILES``: overrides for the named profiles ``quick`` (seconds; tests), ``default`` (the
+  main job; minutes) and ``full`` (the seed's exact budget);
+* ``CLAIMS``: a :class:`ClaimSpec` per claim, each with at least one counterexample;
+* ``run(config, ctx) -> Outcome``: computes metrics, claims and the arrays that figures need;
+* ``figures(outcome, config) -> dict[str, Figure]``: plotting, kept apart from computing;
+* ``EXPERIMENT = Experiment(...)``, registered in :mod:`roughgrad.experiments` under its name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from roughgrad.config import (  # re-exported: one import for experiment modules
+    ConfigBase,
+    ConfigError,
+    apply_overrides,
+    field_help,
+    param,
+    parse_set_options,
+)
+from roughgrad.train import Checkpoints, NumericalError, Progress
+
+__all__ = [
+    "PROFILE_NAMES",
+    "Checkpoints",
+    "Claim",
+    "ClaimSpec",
+    "ConfigBase",
+    "ConfigError",
+    "Context",
+    "Counterexample",
+    "Experiment",
+    "NumericalError",
+    "Outcome",
+    "Progress",
+    "apply_overrides",
+    "claim_status",
+    "counterexample",
+    "field_help",
+    "param",
+    "parse_set_options",
+]
+
+PROFILE_NAMES = ("quick", "default", "full")
+
+CLAIM_STATUSES = ("holds", "does not hold", "not checked")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A named statement the experiment checked: whether it holds, and the measured evidence.
+
+    ``holds`` is ``None`` when the run could not check it (a model not selected, too few seeds);
+    ``evidence`` then gives the reason. Build those with :meth:`not_checked`.
+    """
+
+    name: str
+    holds: bool | None
+    evidence: str
+
+    @classmethod
+    def not_checked(cls, name: str, reason: str) -> Claim:
+        return cls(name, None, f"not checked: {reason}")
+
+    @property
+    def status(self) -> str:
+        """ "holds", "does not hold" or "not checked"."""
+        return "not checked" if self.holds is None else "holds" if self.holds else "does not hold"
+
+    def to_dict(self) -> dict[str, Any]:
+        holds = None if self.holds is None else bool(self.holds)
+        return {"name": self.name, "holds": holds, "status": self.status, "evidence": self.evidence}
+
+
+def claim_status(claim: Mapping[str, Any]) -> str:
+    """The status of a claim read back from claims.json (older files lack "status")."""
+    if "status" in claim:
+        return str(claim["status"])
+    return (
+        "not checked"
+        if claim.get("holds") is None
+        else "holds"
+        if claim["holds"]
+        else ("does not hold")
+    )
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A setting under which a claim must report "does not hold": overrides applied on top of the
+    quick profile, and why the claim fails there. The registry test runs every one."""
+
+    overrides: Mapping[str, Any]
+    why: str
+
+
+@dataclass(frozen=True)
+class ClaimSpec:
+    """What an experiment declares about one claim: its name, what it checks, and at least one
+    counterexample. A statement without a counterexample cannot fail: it is a unit test, not a
+    claim, and the registry refuses it."""
+
+    name: str
+    checks: str
+    counterexamples: tuple[Counterexample, ...]
+
+    def __post_init__(self) -> None:
+        if not self.counterexamples:
+            raise TypeError(f"claim {self.name} has no counterexample: make it a unit test")
+
+
+def counterexample(why: str, **overrides: Any) -> Counterexample:
+    """``counterexample("why it fails", key=value, ...)``: a Counterexample in one call."""
+    return Counterexample(overrides, why)
+
+
+@dataclass
+class Outcome:
+    """What ``run`` returns: scalar/list metrics, claims, and arrays for the figures."""
+
+    metrics: dict[str, Any]
+    claims: list[Claim]
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """What a run gets besides its config: device, progress reporting and checkpoints."""
+
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    progress: Progress = field(default_factory=Progress)
+    checkpoints: Checkpoints = field(default_factory=Checkpoints)
+
+    def generator(self, seed: int, device: torch.device | None = None) -> torch.Generator:
+        """A torch.Generator on ``device`` (default: the run's device) seeded with ``seed``."""
+        g = torch.Generator(device=device or self.device)
+        g.manual_seed(int(seed))
+        return g
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A registered experiment: its module's config, profiles, run and figures."""
+
+    name: str
+    source: str
+    summary: str
+    config_cls: type[ConfigBase]
+    profiles: Mapping[str, Mapping[str, Any]]
+    run: Callable[[Any, Context], Outcome]
+    figures: Callable[[Outcome, Any], dict[str, Any]]
+    doc: str = ""
+    claims: tuple[ClaimSpec, ...] = ()
+    # optional: (config, ctx) -> (objective, params), the problem at a representative point,
+    # for `roughgrad landscape NAME`
+    objective: Callable[[Any, Context], tuple[Any, dict[str, torch.Tensor]]] | None = None
+
+    def __post_init__(self) -> None:
+        missing = [p for p in PROFILE_NAMES if p not in self.profiles]
+        if missing:
+            raise TypeError(f"experiment {self.name} lacks profiles {missing}")
+        names = [c.name for c in self.claims]
+        if len(set(names)) != len(names):
+            raise TypeError(f"experiment {self.name} declares a claim twice: {names}")
+
+    def complete_claims(self, claims: Iterable[Claim]) -> list[Claim]:
+        """``claims`` in declaration order, every declared claim present: one the run did not
+        compute is reported as not checked. A claim the experiment does not declare is a bug."""
+        got = {c.name: c for c in claims}
+        declared = [c.name for c in self.claims]
+        extra = [n for n in got if n not in declared]
+        if extra:
+            raise TypeError(f"experiment {self.name} reports undeclared claims {extra}")
+        return [
+            got.get(n) or Claim.not_checked(n, "this run's config does not compute it")
+            for n in declared
+        ]
+
+    def config(self, profile: str = "default", overrides: Mapping[str, Any] | None = None) -> Any:
+        """The resolved config: defaults, then the profile's overrides, then the user's."""
+        if profile not in self.profiles:
+            raise ConfigError(f"unknown profile {profile!r}; known: {', '.join(PROFILE_NAMES)}")
+        base = apply_overrides(self.config_cls(), dict(self.profiles[profile]))
+        return apply_overrides(base, overrides or {})

@@ -1,0 +1,378 @@
+"""The training loop users call: minibatches, a gradient estimator, a torch optimizer,
+validation, checkpoints and progress.
+
+:func:`fit` trains any objective that takes minibatches (``roughgrad.objectives.Batched``) with
+any registered estimator; :class:`Progress` and :class:`Checkpoints` are the two hooks a caller
+may supply (the command line passes its progress bars and its run directory's checkpoints).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from roughgrad._atomic import atomic_write_bytes
+from roughgrad._types import Params
+from roughgrad.estimators import Estimator, build
+from roughgrad.objectives.base import Batched, Objective, Restricted
+
+
+class Progress:
+    """Progress reporting handed to experiments; the CLI supplies a rich-backed subclass."""
+
+    def track(
+        self, iterable: Iterable[Any], total: int | None = None, description: str = ""
+    ) -> Iterator[Any]:
+        yield from iterable
+
+    def log(self, message: str) -> None:
+        print(message, file=sys.stderr)
+
+
+class NumericalError(ArithmeticError):
+    """A run's numbers blew up (NaN or infinite); the message names the step, the quantity and a
+    remedy, in one line."""
+
+
+class Checkpoints:
+    """Where long loops keep their state, so that a killed or interrupted run can resume.
+
+    A loop calls ``restore(key)`` once before it starts (``None``: start from scratch, else the
+    state it saved last) and ``save(key, step, state)`` after every step, with ``state`` a
+    function building the snapshot (tensors, numbers, strings, lists and dicts of them), so
+    that snapshots are only built when one is written. The implementation decides when to
+    write: the runner's (:mod:`roughgrad.runs.checkpoint`) writes every N steps, every M
+    seconds, at the end of the loop (``final=True``) and when the user presses Ctrl-C. This
+    base class keeps nothing, so the library and tests run unchanged without a run directory.
+
+        >>> state = ctx.checkpoints.restore("train")  # doctest: +SKIP
+        >>> for k in range(0 if state is None else state["next"], n):  # doctest: +SKIP
+        ...     step(k); ctx.checkpoints.save("train", k + 1, lambda: {"next": k + 1, ...})
+    """
+
+    def restore(self, key: str) -> dict[str, Any] | None:
+        return None
+
+    def save(
+        self, key: str, step: int, state: Callable[[], dict[str, Any]], *, final: bool = False
+    ) -> None:
+        return None
+
+
+class DirectoryCheckpoints(Checkpoints):
+    """Checkpoints as ``DIRECTORY/<key>.pt``, written atomically (a temp file, then a rename).
+
+    A write happens at most every ``every_seconds`` and always at the end of the loop, so a
+    killed process leaves the previous checkpoint or the new one, never a torn file. Files are
+    read back with ``torch.load(weights_only=True)``.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], every_seconds: float = 30.0) -> None:
+        self.directory, self.every_seconds = Path(directory), every_seconds
+        self._last: dict[str, float] = {}
+
+    def path(self, key: str) -> Path:
+        return self.directory / f"{key.replace(os.sep, '_')}.pt"
+
+    def restore(self, key: str) -> dict[str, Any] | None:
+        path = self.path(key)
+        self._last[key] = time.monotonic()
+        if not path.exists():
+            return None
+        try:
+            return torch.load(path, weights_only=True)
+        except Exception as err:  # torch raises several types for a corrupt or foreign file
+            raise ValueError(f"cannot read checkpoint {path}: {err}") from None
+
+    def save(
+        self, key: str, step: int, state: Callable[[], dict[str, Any]], *, final: bool = False
+    ) -> None:
+        now = time.monotonic()
+        if not final and now - self._last.get(key, now) < self.every_seconds:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        buf = io.BytesIO()
+        torch.save(state(), buf)
+        atomic_write_bytes(self.path(key), buf.getvalue())
+        self._last[key] = now
+
+
+@dataclass
+class History:
+    """What a :func:`fit` did: validation scores over training, cost, and the selected point.
+
+    ``samples_seen``, ``seconds`` (training time, evaluation excluded) and ``validation`` have one
+    entry per evaluation; ``grad_norms`` one per update (the estimate's norm before clipping);
+    ``num_evals`` and ``num_grads`` sum the estimates' costs (network evaluations and backward
+    passes, see ``roughgrad.estimators.base``); ``skipped`` counts updates whose estimate was
+    not finite (the optimizer did not step); ``selected`` indexes the evaluation whose
+    parameters were kept (-1: no validation, the last parameters).
+    """
+
+    estimator: str
+    updates: int = 0
+    samples_seen: list[int] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    validation: list[float] = field(default_factory=list)
+    grad_norms: list[float] = field(default_factory=list)
+    num_evals: int = 0
+    num_grads: int = 0
+    skipped: int = 0
+    selected: int = -1
+
+    def time_to(self, level: float) -> float:
+        """Training seconds until the validation score first reached ``level`` (nan: never)."""
+        for sec, score in zip(self.seconds, self.validation, strict=True):
+            if score >= level:
+                return sec
+        return float("nan")
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The result of :func:`fit`: the parameters selected on validation, and the history."""
+
+    params: Params
+    history: History
+
+
+def fit(
+    objective: Objective,
+    params: Params,
+    data: tuple[Tensor, Tensor],
+    *,
+    estimator: str | Estimator = "node_perturbation",
+    optimizer: Callable[[list[Tensor]], torch.optim.Optimizer] | None = None,
+    batch_size: int = 10,
+    epochs: float = 1.0,
+    validation: Callable[[Params], float] | None = None,
+    evaluations: int = 20,
+    schedule: Literal["constant", "cosine"] = "constant",
+    clip: float | None = None,
+    skip_nonfinite: bool = False,
+    alternate: Sequence[Sequence[str]] | None = None,
+    population: Callable[[Objective], Objective] | None = None,
+    checkpoint: str | os.PathLike[str] | Checkpoints | None = None,
+    key: str = "fit",
+    generator: torch.Generator | None = None,
+    progress: bool | Progress = True,
+) -> Fit:
+    """Train ``params`` on minibatches of ``data`` with gradients from ``estimator``.
+
+    Each update draws ``batch_size`` random training examples, points ``objective`` at them
+    (``objective.with_batch``), estimates the gradient (no backpropagation unless the
+    estimator is ``"autodiff"``), optionally clips its norm, and steps the optimizer. The
+    tensors in ``params`` are trained in place (pass ``dict(model.named_parameters())`` to
+    train a module).
+
+    Args:
+        objective: an objective over one batch that can take another (:class:`Batched`).
+        params: {name: tensor}, the starting point; trained in place.
+        data: (x (N, ...), y (N, ...)) training examples.
+        estimator: a registered name (``roughgrad.estimators.ESTIMATORS``) or an instance.
+        optimizer: params -> a torch optimizer (default: Adam, lr 1e-3).
+        batch_size, epochs: updates = round(epochs * N / batch_size).
+        validation: params -> a score, higher is better, measured at ``evaluations`` evenly
+            spaced updates (the first before training, the last after it); the parameters of
+            the best evaluation are returned. None: the last parameters are returned.
+        schedule: "constant", or "cosine" decay of the learning rate to zero.
+        clip: maximum gradient norm (None: no clipping).
+        skip_nonfinite: an update whose estimate is NaN or infinite is skipped (counted in
+            ``History.skipped``) instead of stepping; off by default, so a blow-up stops the
+            loop with a NumericalError rather than training nothing in silence.
+        alternate: parameter-name groups; update k estimates only group k % len (the others
+            held fixed), as the seed does for local regression one layer at a time.
+        population: wraps each minibatch objective, e.g. ``lambda o: distributed(o, pool)``
+            to evaluate populations on Ray actors.
+        checkpoint: a directory (``DirectoryCheckpoints``) or a ``Checkpoints``; the loop
+            restores from it under ``key`` and continues bit for bit.
+        generator: randomness for minibatches and estimates (default: seeded with 0).
+        progress: a progress bar on stderr (True), none (False), or a ``Progress``.
+
+    Returns:
+        Fit(params selected on validation, History).
+
+    Raises:
+        NumericalError: a parameter became NaN or infinite (the last checkpoint is kept).
+
+    Example:
+        >>> model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(),
+        ...                             torch.nn.Linear(8, 3))
+        >>> x, y = torch.randn(100, 4), torch.randint(3, (100,))
+        >>> obj = ModuleObjective(model, torch.nn.functional.cross_entropy, x, y)
+        >>> result = fit(obj, dict(model.named_parameters()), (x, y), epochs=2,
+        ...              progress=False)  # doctest: +SKIP
+    """
+    if not isinstance(objective, Batched):
+        raise TypeError(
+            f"fit needs an objective that takes minibatches (roughgrad.objectives.Batched); "
+            f"got {type(objective).__name__}"
+        )
+    x, y = data
+    if len(x) != len(y) or not 1 <= batch_size:
+        raise ValueError(f"data has {len(x)} inputs and {len(y)} targets; batch_size {batch_size}")
+    est = build(estimator) if isinstance(estimator, str) else estimator
+    name = estimator if isinstance(estimator, str) else type(estimator).__name__
+    gen = generator if generator is not None else torch.Generator().manual_seed(0)
+    for p in params.values():
+        p.requires_grad_(True)
+    opt = (optimizer or (lambda ps: torch.optim.Adam(ps, lr=1e-3)))(list(params.values()))
+    updates = max(1, round(epochs * len(x) / batch_size))
+    sched = _schedule(schedule, opt, updates)
+    eval_at = set() if validation is None else _evaluation_points(updates, evaluations)
+    store = (
+        DirectoryCheckpoints(checkpoint)
+        if isinstance(checkpoint, (str, os.PathLike))
+        else (checkpoint or Checkpoints())
+    )
+    history, clock, start_k = History(name, updates), 0.0, 0
+    best = {k: v.detach().clone() for k, v in params.items()}
+    if (state := store.restore(key)) is not None:
+        start_k, clock, history = state["next"], state["clock"], History(**state["history"])
+        _load_state(state, params, opt, sched, gen)
+        best = state["best"]
+
+    def snapshot(next_k: int, seconds: float) -> Callable[[], dict[str, Any]]:
+        return lambda: _state(next_k, seconds, history, params, best, opt, sched, gen)
+
+    steps = range(start_k, updates + 1)
+    for k in _tracker(progress).track(steps, total=len(steps), description=key):
+        if k in eval_at and validation is not None:
+            history.samples_seen.append(k * batch_size)
+            history.seconds.append(clock)
+            with torch.no_grad():
+                history.validation.append(float(validation(params)))
+            if history.validation[-1] > max(history.validation[:-1], default=-math.inf):
+                history.selected = len(history.validation) - 1
+                best = {n: v.detach().clone() for n, v in params.items()}
+        if k == updates:
+            break
+        start = time.perf_counter()
+        idx = torch.randint(len(x), (batch_size,), generator=gen, device=gen.device)
+        obj = objective.with_batch(x[idx], y[idx])
+        group = None if not alternate else alternate[k % len(alternate)]
+        objective_k = population(obj) if population else obj
+        _step(est, objective_k, params, group, opt, gen, clip, skip_nonfinite, history)
+        if sched is not None:
+            sched.step()
+        clock += time.perf_counter() - start
+        _check_finite(params, key, k)
+        store.save(key, k + 1, snapshot(k + 1, clock))
+    if validation is None:
+        best = {k: v.detach().clone() for k, v in params.items()}
+    store.save(key, updates + 1, snapshot(updates + 1, clock), final=True)
+    return Fit(best, history)
+
+
+def _step(est, obj, params, group, opt, gen, clip, skip_nonfinite, history: History) -> None:
+    """One optimizer step with the estimate of ``group`` (None: all parameters)."""
+    current = {name: p.detach() for name, p in params.items()}
+    if group is None:
+        e = est(obj, current, generator=gen)
+    else:
+        e = est(Restricted(obj, current), {n: current[n] for n in group}, generator=gen)
+    history.num_evals += e.num_evals
+    history.num_grads += e.num_grads
+    grads = [e.grad[n] for n in params if n in e.grad]
+    norm = torch.sqrt(sum(g.pow(2).sum() for g in grads))
+    history.grad_norms.append(float(norm))
+    opt.zero_grad(set_to_none=True)
+    if skip_nonfinite and not torch.isfinite(norm):  # it would poison the optimizer's moments
+        history.skipped += 1
+        for p in params.values():
+            p.grad = torch.zeros_like(p)
+    else:
+        for name, p in params.items():
+            p.grad = e.grad[name].clone() if name in e.grad else torch.zeros_like(p)
+        if clip is not None:
+            torch.nn.utils.clip_grad_norm_(params.values(), clip)
+    opt.step()
+
+
+def _schedule(kind: str, opt: torch.optim.Optimizer, updates: int):
+    if kind == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, updates)
+    if kind != "constant":
+        raise ValueError(f"schedule={kind!r} is not allowed; choose constant or cosine")
+    return None
+
+
+def _evaluation_points(updates: int, evaluations: int) -> set[int]:
+    if evaluations < 2:
+        raise ValueError(f"evaluations={evaluations}: need at least 2 (before and after)")
+    return set(np.linspace(0, updates, evaluations).round().astype(int).tolist())
+
+
+def _tracker(progress: bool | Progress) -> Progress:
+    if isinstance(progress, Progress):
+        return progress
+    return BarProgress() if progress else Progress()
+
+
+class BarProgress(Progress):
+    """A rich progress bar on stderr for each tracked loop (nothing when stderr is not a TTY)."""
+
+    def track(
+        self, iterable: Iterable[Any], total: int | None = None, description: str = ""
+    ) -> Iterator[Any]:
+        from rich.console import Console
+        from rich.progress import track
+
+        console = Console(stderr=True)
+        if not console.is_terminal:
+            yield from iterable
+            return
+        yield from track(
+            iterable, total=total, description=description, console=console, transient=True
+        )
+
+
+def _state(
+    next_k: int, clock: float, history: History, params: Params, best: Params, opt, sched, gen
+) -> dict[str, Any]:
+    """Everything the next update depends on, and the parameters selected so far."""
+    return {
+        "next": next_k,
+        "clock": clock,
+        "history": dataclasses.asdict(history),
+        "params": {k: v.detach().clone() for k, v in params.items()},
+        "best": {k: v.clone() for k, v in best.items()},
+        "optimizer": opt.state_dict(),
+        "schedule": None if sched is None else sched.state_dict(),
+        "generator": gen.get_state(),
+    }
+
+
+def _load_state(state: dict, params: Params, opt, sched, gen: torch.Generator) -> None:
+    with torch.no_grad():
+        for k, v in params.items():
+            v.copy_(state["params"][k])
+    opt.load_state_dict(state["optimizer"])
+    if sched is not None:
+        sched.load_state_dict(state["schedule"])
+    gen.set_state(state["generator"])
+
+
+def _check_finite(params: Params, key: str, k: int) -> None:
+    # one reduction per update (a sum is non-finite iff some element is, barring overflow, which
+    # is a blow-up too); the per-parameter search runs only once something is wrong
+    if torch.isfinite(torch.stack([p.detach().sum() for p in params.values()])).all():
+        return
+    for name, p in params.items():
+        if not torch.isfinite(p).all():
+            raise NumericalError(
+                f"{key}: parameter {name} became NaN or infinite at update {k + 1}; lower the "
+                "learning rate or clip the gradient (clip=...); the last good checkpoint is kept"
+            )
