@@ -24,6 +24,8 @@ from roughgrad.experiments.digits import common as _digits
 from roughgrad.runs import CheckpointError, FileCheckpoints
 from roughgrad.runs.checkpoint import checkpoint_path
 
+pytestmark = pytest.mark.slow
+
 EXPERIMENT = "digits-ann"  # quick profile, two methods: four short training loops, ~4 s
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 

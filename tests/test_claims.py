@@ -14,6 +14,8 @@ import pytest
 
 from roughgrad.experiments import EXPERIMENTS, Claim, ClaimSpec, Context, Experiment, Outcome
 
+pytestmark = pytest.mark.slow
+
 CASES = [
     pytest.param(name, spec.name, i, id=f"{name}:{spec.name}:{i}")
     for name, exp in EXPERIMENTS.items()

@@ -46,6 +46,7 @@ def test_describe_lists_config_keys(capsys):
         assert f"  {key} " in out
 
 
+@pytest.mark.slow
 def test_run_json_schema_and_overrides(tmp_path, capsys):
     code, out, _ = call(
         [
@@ -171,6 +172,7 @@ def test_existing_run_dir_is_not_overwritten(tmp_path, capsys):
     assert (target / "precious.txt").read_text() == "keep me"
 
 
+@pytest.mark.slow
 def test_report_rebuilds_from_run_dirs(tmp_path, capsys, quick_runs):
     record = quick_runs("sin-frequency")
     code, _, _ = call(["report", str(record.run_dir), "--out", str(tmp_path / "rep")], capsys)
@@ -182,6 +184,7 @@ def test_report_rebuilds_from_run_dirs(tmp_path, capsys, quick_runs):
     assert "data:image/png;base64," in page
 
 
+@pytest.mark.slow
 def test_reproduce_runs_and_writes_the_report(tmp_path, capsys):
     code, _, err = call(
         [
@@ -202,6 +205,7 @@ def test_reproduce_runs_and_writes_the_report(tmp_path, capsys):
     assert len(list((tmp_path / "sin-frequency").iterdir())) == 1
 
 
+@pytest.mark.slow
 def test_report_has_every_experiment_and_claim(tmp_path, quick_runs):
     records = [quick_runs(name) for name in EXPERIMENTS]
     page = build_report(records, tmp_path, {n: (e.source, e.doc) for n, e in EXPERIMENTS.items()})
@@ -219,6 +223,7 @@ def test_report_has_every_experiment_and_claim(tmp_path, quick_runs):
     )
 
 
+@pytest.mark.slow
 def test_a_claim_not_checked_is_reported_with_its_reason(tmp_path, capsys):
     # snake-extrapolation without tanh cannot compare Snake with tanh: reported, not dropped
     code, out, _ = call(
@@ -247,6 +252,7 @@ def test_a_claim_not_checked_is_reported_with_its_reason(tmp_path, capsys):
     assert "not checked" in tanh["evidence"]
 
 
+@pytest.mark.slow
 def test_installed_entry_point_runs():
     out = subprocess.run(
         [sys.executable, "-m", "roughgrad.cli", "list"], capture_output=True, text=True, check=True

@@ -48,6 +48,7 @@ def test_population_dimension_equals_member_by_member(digits):
     assert float(o.std()) > 0  # the networks differ, so this compared something
 
 
+@pytest.mark.slow
 def test_node_perturbation_exact_for_static_currents(digits):
     """Noise on the static hidden currents is exact for W1 and b1 (cosine ~1 with autodiff);
     b2's static offset too. W2 uses the trial-mean trace (a rate approximation): on a 10 ms
@@ -104,6 +105,7 @@ def test_a_complete_basis_of_unit_noise_recovers_the_static_current_gradient(dig
         assert cosine({k: est.grad[k]}, {k: true[k]}) > 0.99, k
 
 
+@pytest.mark.slow
 def test_regression_on_one_layer_through_restricted(digits):
     """Restricted keeps the other layer at its values: a W2-only regression with S > D matches
     the autodiff W2 gradient on a smooth (10 ms) trial."""
@@ -132,6 +134,7 @@ def test_spike_readout_is_piecewise_constant(digits):
     assert (steps == 0).mean() > 0.3 and (steps != 0).any()  # flat stretches and jumps
 
 
+@pytest.mark.slow
 def test_long_timeframe_gradient_explodes(digits):
     """autodiff through 1000 steps: the gradient norm at dt = 0.1 ms (100 ms) is orders of
     magnitude above dt = 0.01 ms (10 ms) -- the failure digits-bnn reports."""

@@ -15,6 +15,8 @@ from roughgrad.objectives import HHNet, PopulationPool, Restricted, distributed
 from roughgrad.objectives.base import NodePerturbable
 from roughgrad.objectives.distributed import split_members
 
+pytestmark = pytest.mark.slow
+
 
 def test_split_members_is_contiguous_and_complete():
     x = {"a": torch.arange(10), "b": torch.arange(20).reshape(10, 2)}

@@ -101,6 +101,7 @@ def test_every_estimator_has_a_row():
     assert set(ESTIMATORS) == set(CONTRACT)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CONTRACT))
 def test_contract(name):
     kind, kwargs, min_cos, cost_ok = CONTRACT[name]
@@ -378,6 +379,7 @@ def small_snn(steps=400):
     return SpikingNetObjective(x, y, steps=steps, dt=0.01), params
 
 
+@pytest.mark.slow
 def test_node_perturbation_through_time_on_a_spiking_network():
     obj, params = small_snn()
     true = Autodiff()(obj, params, generator=torch.Generator()).grad  # BPTT through HH neurons

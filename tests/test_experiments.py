@@ -9,6 +9,8 @@ import pytest
 from roughgrad.experiments import EXPERIMENTS
 from roughgrad.experiments.base import PROFILE_NAMES
 
+pytestmark = pytest.mark.slow
+
 # One row per registered experiment: the claims its quick profile must show holding, and the
 # figures it must write. A registry entry without a row fails test_every_experiment_has_a_row.
 QUICK_EXPECT: dict[str, dict] = {

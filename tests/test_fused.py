@@ -25,6 +25,7 @@ def _net(dtype, batched: bool):
 
 
 @needs_cc
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 @pytest.mark.parametrize("batched", [True, False])
 def test_noise_free_run_matches_the_torch_backend(dtype, batched):
@@ -39,6 +40,7 @@ def test_noise_free_run_matches_the_torch_backend(dtype, batched):
 
 
 @needs_cc
+@pytest.mark.slow
 def test_independent_neurons_span_several_blocks_and_keep_their_drive():
     w_in = torch.linspace(0.0, 2.0, 700, dtype=torch.float64)  # > 2 blocks of 256
     ours = simulate(w_in, 2000, 0.01, backend="fused")
@@ -48,6 +50,7 @@ def test_independent_neurons_span_several_blocks_and_keep_their_drive():
 
 
 @needs_cc
+@pytest.mark.slow
 def test_noise_has_the_torch_backend_statistics_and_does_not_depend_on_threads():
     w_in = torch.full((3000,), 0.65)  # 6.5 uA/cm^2: near onset, firing set by the noise
 
@@ -104,6 +107,7 @@ def test_missing_compiler_is_a_clear_error(monkeypatch, tmp_path):
 
 
 @needs_cc
+@pytest.mark.slow
 def test_loading_the_kernels_keeps_subnormals():
     # A -ffast-math link would add crtfastmath.o, turning on flush-to-zero process-wide; run in
     # a fresh interpreter so that nothing else this process loaded can mask it.

@@ -157,6 +157,7 @@ def test_gradient_field_of_node_perturbation_tracks_the_slope():
     assert np.corrcoef(est, true)[0, 1] > 0.95
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["sin-frequency", "gradient-fidelity", "hh-silence"])
 def test_landscape_command(name, tmp_path, capsys):
     args = ["landscape", name, "--profile", "quick", "--points", "21", "--out", str(tmp_path)]
@@ -189,6 +190,7 @@ def test_landscape_command_refuses_experiments_without_objective(tmp_path, capsy
     assert "does not expose an objective" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_neuron_objective_trials_average_noise():
     from roughgrad.objectives import NeuronObjective
 

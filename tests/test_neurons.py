@@ -35,18 +35,21 @@ def test_linexp_has_no_removable_singularity():
     assert torch.isfinite(v.grad).all()
 
 
+@pytest.mark.slow
 def test_resting_potential_near_minus_65():
     res = simulate(torch.ones(1, dtype=torch.float64), 4_000, 0.05, i_input=0.0, record_v=True)
     assert abs(res.v[-1, 0].item() + 65.0) < 0.5
     assert res.spike_counts.item() == 0
 
 
+@pytest.mark.slow
 def test_rate_at_10_matches_textbook():
     res = simulate(torch.ones(1), 20_000, 0.025, i_input=10.0, transient=4_000)
     rate = res.rates_hz(400.0).item()
     assert abs(rate - 68.0) < 3.0, rate  # textbook ~68 Hz; tolerance: 1 spike in 400 ms
 
 
+@pytest.mark.slow
 def test_reference_trace_within_tolerance():
     ref = np.load(REF)
     res = simulate(
@@ -58,6 +61,7 @@ def test_reference_trace_within_tolerance():
     assert rms < 0.2, rms
 
 
+@pytest.mark.slow
 def test_batch_equals_separate_runs():
     w = torch.tensor([0.5, 1.0, 1.7], dtype=torch.float64)
     batched = simulate(w, 3000, 0.025, i_input=20.0).output_mean
@@ -67,6 +71,7 @@ def test_batch_equals_separate_runs():
     torch.testing.assert_close(batched, single)
 
 
+@pytest.mark.slow
 def test_same_generator_same_spikes_and_different_seeds_differ():
     def run(seed):
         return simulate(
@@ -99,6 +104,7 @@ def test_noise_needs_a_generator():
         simulate(torch.ones(1), 10, 0.01, noise_std=1.0)
 
 
+@pytest.mark.slow
 def test_finite_gradients_through_a_short_simulation():
     w = torch.tensor([0.8, 1.2], requires_grad=True)
     res = simulate(w, 2000, 0.01, i_input=10.0, output="sigmoid")
@@ -113,6 +119,7 @@ def test_lif_fires_above_rheobase_only():
     assert res.spike_counts[0] == 0 and res.spike_counts[1] > 5
 
 
+@pytest.mark.slow
 def test_coupling_excites_the_next_neuron_in_a_chain():
     w_in = torch.tensor([1.0, 0.0, 0.0])  # only the first neuron is driven
     res = simulate(w_in, 10_000, 0.01, i_input=15.0, w_rec=chain(3, 30.0))
@@ -130,6 +137,7 @@ def test_network_builders():
     assert resting_state((2, 3)).shape == (2, 3, 4)
 
 
+@pytest.mark.slow
 def test_event_driven_spike_coupling_equals_the_dense_product():
     from roughgrad.neurons import step
 

@@ -35,6 +35,7 @@ def test_fft_periodogram_peak_on_grid():
     assert abs(w[p.argmax()] - 31) <= (w[1] - w[0]) / 2 + 1e-12
 
 
+@pytest.mark.slow
 def test_ls_and_gridded_periodograms_find_the_peak():
     rng = np.random.default_rng(0)
     x = rng.uniform(-500, 500, 3000)
@@ -179,6 +180,7 @@ def test_find_period_is_exact_enough_to_pin():
     assert abs(p - 86400) < 0.05  # needs ~1e-10 relative over 120 years; pinning rounds it
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n_train", [1000, 20_000])
 def test_periodic_clock_is_exact(n_train):
     rng = np.random.default_rng(10)

@@ -38,6 +38,7 @@ def test_critical_init_has_unit_slope_at_the_fixed_point():
         SigmoidRNN(init="orthogonal")
 
 
+@pytest.mark.slow
 def test_reset_training_warns_and_collapses_to_the_floor():
     config = Config(cells=("gru",), modes=("reset",), steps=300, seeds=1, eval_len=128)
     with pytest.warns(UserWarning, match="identical inputs"):
@@ -45,6 +46,7 @@ def test_reset_training_warns_and_collapses_to_the_floor():
     assert abs(outcome.metrics["mse_reset_gru"][0] - 0.5) < 0.05
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("ratio", "seed"), [(0.5, 0), (1 / 3, 1)])
 def test_carried_state_learns_to_count_cycles(ratio, seed):
     """The curriculum (full-BPTT warm start, then carried state) learns sin(ratio t) from

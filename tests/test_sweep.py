@@ -13,6 +13,8 @@ from roughgrad.experiments import ConfigError
 from roughgrad.runs.sweep import SweepSpec, parse_grid, parse_seeds
 from test_cli import call
 
+pytestmark = pytest.mark.slow
+
 NAME = "sin-gradient-field"  # quick profile: under a second per run
 GRID = ["--grid", "target_freq=31,20", "--seeds", "0-1", "--profile", "quick", "--no-progress"]
 
