@@ -101,8 +101,8 @@ def step(
 ) -> Tensor:
     """Advance (..., 4) states [V, m, h, n] by dt under external current (...,) uA/cm^2."""
     v, m, h, n = state.unbind(-1)
-    a_m, b_m, a_h, b_h, a_n, b_n = rates(v)
     if method == "euler":
+        a_m, b_m, a_h, b_h, a_n, b_n = rates(v)
         g_na = p.g_na * m**3 * h
         g_k = p.g_k * n**4
         g_tot = g_na + g_k + p.g_l
@@ -112,7 +112,19 @@ def step(
         h = h + dt * (a_h * (1 - h) - b_h * h)
         n = n + dt * (a_n * (1 - n) - b_n * n)
         return torch.stack([v_new, m, h, n], -1)
-    # staggered: gates first (rates at V_n), then V with the new gates
+    return torch.stack(exponential_step(v, m, h, n, current, dt, p), -1)
+
+
+def exponential_step(
+    v: Tensor, m: Tensor, h: Tensor, n: Tensor, current: Tensor, dt: float | Tensor, p: HHParams
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """The exponential-Euler step on separate state tensors: the one torch HH step.
+
+    Staggered: the gates relax first with the rates at V_n, then V relaxes towards its
+    instantaneous steady state with the new gates (exact for frozen conductances). ``dt`` may be
+    a 0-d tensor, so that ``torch.compile``'d callers are not specialised on its value.
+    """
+    a_m, b_m, a_h, b_h, a_n, b_n = rates(v)
     m = _relax(m, a_m, b_m, dt)
     h = _relax(h, a_h, b_h, dt)
     n = _relax(n, a_n, b_n, dt)
@@ -121,7 +133,7 @@ def step(
     g_tot = g_na + g_k + p.g_l
     v_inf = (g_na * p.e_na + g_k * p.e_k + p.g_l * p.e_l + current) / g_tot
     v = v_inf + (v - v_inf) * torch.exp(-dt * g_tot / p.c_m)
-    return torch.stack([v, m, h, n], -1)
+    return v, m, h, n
 
 
 def _relax(x: Tensor, a: Tensor, b: Tensor, dt: float | Tensor) -> Tensor:

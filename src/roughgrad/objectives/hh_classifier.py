@@ -44,7 +44,7 @@ from torch import Tensor
 
 from roughgrad._types import Params
 from roughgrad.neurons import HHParams, resting_state
-from roughgrad.neurons.hh import _relax, rates
+from roughgrad.neurons.hh import exponential_step
 from roughgrad.objectives.base import Batched, Objective, TwoLayerNodes
 from roughgrad.objectives.recurrent import RecurrentPerturbable
 
@@ -175,23 +175,12 @@ def _advance(carry, out_sum, z_h, w2t, b2, c: _Consts, k: int):
         z_o = syn @ w2t + b2  # (*lead, B, O)
         current = c.scale * torch.cat([z_h, z_o], -1)
         v_prev = v
-        v, m, h, n = _hh_step(v, m, h, n, current, c)
+        v, m, h, n = exponential_step(v, m, h, n, current, c.dt, c.hh)
         act = torch.sigmoid((v - SPIKE_TH) / 2.0)
         s_sum = s_sum + syn
         syn = syn + c.rise * (act[..., : c.n_hid] / R0 - syn)
         out_sum = _accumulate(out_sum, v_prev[..., c.n_hid :], v[..., c.n_hid :], c.readout)
     return (v, m, h, n, syn, s_sum), out_sum
-
-
-def _hh_step(v, m, h, n, current, c: _Consts):
-    """One exponential-Euler step of HH neurons (as neurons.hh.step), elementwise."""
-    p = c.hh
-    a_m, b_m, a_h, b_h, a_n, b_n = rates(v)
-    m, h, n = _relax(m, a_m, b_m, c.dt), _relax(h, a_h, b_h, c.dt), _relax(n, a_n, b_n, c.dt)
-    g_na, g_k = p.g_na * m**3 * h, p.g_k * n**4
-    g_tot = g_na + g_k + p.g_l
-    v_inf = (g_na * p.e_na + g_k * p.e_k + p.g_l * p.e_l + current) / g_tot
-    return v_inf + (v - v_inf) * torch.exp(-c.dt * g_tot / p.c_m), m, h, n
 
 
 def _accumulate(out_sum: Tensor, v_prev: Tensor, v: Tensor, readout: str) -> Tensor:
@@ -268,7 +257,7 @@ def _advance_units(carry, out_sum, static, offset, w2t, b2, index, columns, firs
             )
         current = torch.cat([static, c.scale * z_o.reshape(-1)])
         v_prev = v
-        v, m, h, n = _hh_step(v, m, h, n, current, c)
+        v, m, h, n = exponential_step(v, m, h, n, current, c.dt, c.hh)
         act = torch.sigmoid((v[:n_static] - SPIKE_TH) / 2.0) / R0
         s_sum = s_sum + syn
         syn = syn + c.rise * (act[: syn.numel()].view_as(syn) - syn)

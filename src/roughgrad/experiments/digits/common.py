@@ -98,7 +98,8 @@ def train_methods(
 def trace_metrics(traces: dict[str, Trace], suffix: str = "") -> dict[str, float]:
     """Per method (+ suffix): test_accuracy (of the parameters selected on validation, scored
     once) and its standard error test_accuracy_se, best_val_accuracy, the selected step's
-    samples seen (selected_samples) and train_seconds."""
+    samples seen (selected_samples), train_seconds, and the training's cost:
+    network_evaluations (whole-network equivalents) and backward_passes."""
     out: dict[str, float] = {}
     for m, tr in traces.items():
         out[f"test_accuracy_{m}{suffix}"] = tr.test_accuracy
@@ -107,6 +108,8 @@ def trace_metrics(traces: dict[str, Trace], suffix: str = "") -> dict[str, float
         out[f"best_val_accuracy_{m}{suffix}"] = tr.accuracy[tr.selected]
         out[f"selected_samples_{m}{suffix}"] = tr.samples_seen[tr.selected]
         out[f"train_seconds_{m}{suffix}"] = tr.seconds[-1]
+        out[f"network_evaluations_{m}{suffix}"] = tr.history.num_evals  # whole-network units
+        out[f"backward_passes_{m}{suffix}"] = tr.history.num_grads
         if tr.grad_norms:
             norms = np.asarray(tr.grad_norms)
             finite = norms[np.isfinite(norms)]
