@@ -29,13 +29,8 @@ from typing import Literal
 import torch
 from torch import Tensor
 
-from roughgrad.neurons.hh import (
-    HHParams,
-    SimulationError,
-    check_dt,
-    resting_state,
-    step,
-)
+from roughgrad.neurons.hh import HHParams, SimulationError
+from roughgrad.neurons.models import LIF, NEURONS, HodgkinHuxley, NeuronModel
 
 
 @dataclass(frozen=True)
@@ -75,7 +70,7 @@ def simulate(
     w_rec: Tensor | None = None,
     noise_std: float = 0.0,
     generator: torch.Generator | None = None,
-    model: Literal["hh", "lif"] = "hh",
+    model: str | NeuronModel = "hh",
     method: Literal["exponential", "euler"] = "exponential",
     synapse: Literal["graded", "spike"] = "graded",
     tau_syn: float = 5.0,
@@ -99,11 +94,13 @@ def simulate(
         w_rec: (N, N) or (..., N, N) recurrent weights (row: postsynaptic), uA/cm^2 per unit
             of synaptic trace; None for no coupling.
         noise_std: std of the per-step current noise (uA/cm^2); needs ``generator``.
-        model: "hh" or "lif" (then the threshold is lif.v_th and a spike resets V).
+        model: a ``NeuronModel`` or a key of ``roughgrad.neurons.models.NEURONS``: "hh"
+            (with ``params``, ``method`` and ``v_th``), "lif" (with ``lif``: the threshold is
+            lif.v_th and a spike resets V), "izhikevich" (the regular-spiking defaults).
         output: "trace" or "sigmoid" (see the module docstring).
         transient: steps excluded from spike counts and the mean output.
         record_v / record_spikes: keep the (T, ..., N) traces (memory: T x batch x N).
-        state: initial (..., N, 4) HH state; default: rest at -65 mV.
+        state: initial (..., N, K) state of the model; default: its rest.
         backend: "torch" (tensor ops, differentiable, any device) or "fused" (a compiled C
             loop, forward only, CPU; 20x faster on a population of 100 x 100 neurons here:
             ``benchmarks/hh_vs_brian2.py``, ``roughgrad.neurons.fused``).
@@ -113,7 +110,8 @@ def simulate(
     Returns:
         SimResult. Raises SimulationError for a bad dt or a non-finite state.
     """
-    check_dt(dt, method)
+    neuron = _neuron(model, params, method, v_th, lif)
+    neuron.check_dt(dt)
     if steps < 1 or not 0 <= transient < steps:
         raise SimulationError(
             f"need steps >= 1 and 0 <= transient < steps, got {steps}, {transient}"
@@ -121,7 +119,8 @@ def simulate(
     if noise_std and generator is None:
         raise SimulationError("noise_std > 0 needs an explicit generator=torch.Generator()")
     if backend == "fused":
-        _check_fused(model, method, output, synapse if w_rec is not None else "spike")
+        name = "hh" if isinstance(neuron, HodgkinHuxley) else str(model)
+        _check_fused(name, method, output, synapse if w_rec is not None else "spike")
         if record_v or record_spikes:
             raise SimulationError("backend='fused' does not record traces; use backend='torch'")
         from roughgrad.neurons.fused import simulate_fused
@@ -129,7 +128,7 @@ def simulate(
         counts, out_mean, final = simulate_fused(
             w_in, steps, dt, i_input=i_input, w_rec=w_rec, noise_std=noise_std,
             generator=generator, tau_syn=tau_syn, v_th=v_th, transient=transient,
-            params=params, state=state,
+            params=neuron.params if isinstance(neuron, HodgkinHuxley) else params, state=state,
         )  # fmt: skip
         if not torch.isfinite(final[..., 0]).all():
             _blowup(steps - 1, dt, method)
@@ -138,17 +137,11 @@ def simulate(
         raise SimulationError(f"unknown backend {backend!r}; use 'torch' or 'fused'")
     shape, dtype, dev = w_in.shape, w_in.dtype, w_in.device
     drive = w_in * i_input  # (..., N)
-    if model == "hh":
-        x = resting_state(shape, params, dtype=dtype, device=dev) if state is None else state
-        v = x[..., 0]
-        threshold = v_th
-    else:
-        v = torch.full(shape, lif.v_rest, dtype=dtype, device=dev)
-        threshold = lif.v_th
+    x = neuron.init_state(shape, dtype=dtype, device=dev) if state is None else state
+    v = x[..., 0]
     syn = torch.zeros_like(drive)  # presynaptic trace (graded synapses)
     i_syn = torch.zeros_like(drive)  # postsynaptic current W_rec @ trace
     decay = torch.exp(torch.tensor(-dt / tau_syn, dtype=dtype))
-    lif_decay = torch.exp(torch.tensor(-dt / lif.tau_m, dtype=dtype))
     counts = torch.zeros_like(drive)
     out_sum = torch.zeros_like(drive)
     trace = torch.zeros_like(drive)
@@ -159,18 +152,10 @@ def simulate(
             current = current + noise_std * torch.randn(
                 shape, generator=generator, dtype=dtype, device=dev
             )
-        v_prev = v
-        if model == "hh":
-            x = step(x, current, dt, params, method)
-            v = x[..., 0]
-            spiked = (v_prev < threshold) & (v >= threshold)
-            act = torch.sigmoid((v - out_th) / width)
-        else:
-            v_inf = lif.v_rest + current / lif.g_l
-            v = v_inf + (v - v_inf) * lif_decay
-            spiked = v >= threshold
-            v = torch.where(spiked, torch.full_like(v, lif.v_reset), v)
-            act = spiked.to(dtype)
+        x, spiked = neuron.step(x, current, dt)
+        v = x[..., 0]
+        # graded models: a smooth activity of V; reset models: their spikes
+        act = torch.sigmoid((v - out_th) / width) if neuron.graded else spiked.to(dtype)
         if w_rec is not None:
             if synapse == "graded":  # dense: every neuron's activity changes every step
                 syn = syn * decay + (1 - decay) * act
@@ -198,6 +183,21 @@ def simulate(
         torch.stack(vs) if record_v else None,
         torch.stack(sps) if record_spikes else None,
     )
+
+
+def _neuron(
+    model: str | NeuronModel, params: HHParams, method: str, v_th: float, lif: LIFParams
+) -> NeuronModel:
+    """The model behind ``simulate``'s ``model`` argument (a name or an instance)."""
+    if isinstance(model, NeuronModel):
+        return model
+    if model == "hh":
+        return HodgkinHuxley(params, method, v_th)  # type: ignore[arg-type]
+    if model == "lif":
+        return LIF(lif.tau_m, lif.g_l, lif.v_rest, lif.v_th, lif.v_reset)
+    if model not in NEURONS:
+        raise SimulationError(f"unknown model {model!r}; registered: {', '.join(NEURONS)}")
+    return NEURONS[model]()
 
 
 def _check_fused(model: str, method: str, output: str, synapse: str) -> None:
