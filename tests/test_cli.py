@@ -32,11 +32,24 @@ def call(args, capsys):
     return code, out, err
 
 
-def test_list_names_every_experiment_with_its_source(capsys):
+def test_list_groups_every_experiment_under_its_write_up(capsys):
     code, out, _ = call(["list"], capsys)
     assert code == 0
+    lines = out.splitlines()
+    headers = [i for i, line in enumerate(lines) if line.startswith("seed ")]
+    assert [lines[i][5:8] for i in headers] == ["000", "001", "002", "003"]
     for name, exp in EXPERIMENTS.items():
-        assert any(line.startswith(name) and exp.source in line for line in out.splitlines())
+        row = next(i for i, line in enumerate(lines) if line.startswith(f"  {name} "))
+        group = max(i for i in headers if i < row)
+        assert lines[group].startswith(f"seed {exp.seed}:"), name
+
+
+def test_an_experiment_must_name_its_write_up():
+    from roughgrad.experiments.base import Experiment
+
+    exp = EXPERIMENTS["clock"]
+    with pytest.raises(TypeError, match="must start with 'seed NNN', one of 000, 001"):
+        Experiment(**{**exp.__dict__, "source": "a blog post"})
 
 
 def test_describe_lists_config_keys(capsys):

@@ -20,6 +20,7 @@ from roughgrad.data import DataError
 from roughgrad.experiments import EXPERIMENTS, ConfigError, Context, NumericalError, Progress
 from roughgrad.experiments.base import (
     PROFILE_NAMES,
+    SEEDS,
     claim_status,
     field_help,
     parse_set_options,
@@ -122,10 +123,14 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 @cli.command("list")
 def list_cmd() -> None:
-    """Every experiment, one line each, with its seed source."""
+    """Every experiment, one line each, grouped by the write-up it reproduces."""
     width = max(len(n) for n in EXPERIMENTS)
-    for name, exp in EXPERIMENTS.items():
-        click.echo(f"{name:<{width}}  {exp.summary}  [{exp.source}]")
+    for seed, title in SEEDS.items():
+        click.echo(f"seed {seed}: {title}")
+        for name, exp in EXPERIMENTS.items():
+            if exp.seed == seed:
+                section = exp.source.removeprefix(f"seed {seed}").lstrip(", ")
+                click.echo(f"  {name:<{width}}  {exp.summary}  [{section}]")
 
 
 @cli.command()

@@ -35,6 +35,7 @@ from roughgrad.train import Checkpoints, NumericalError, Progress
 
 __all__ = [
     "PROFILE_NAMES",
+    "SEEDS",
     "Checkpoints",
     "Claim",
     "ClaimSpec",
@@ -55,6 +56,17 @@ __all__ = [
 ]
 
 PROFILE_NAMES = ("quick", "default", "full")
+
+# The four write-ups the experiments come from, by number, with their titles.
+SEEDS = {
+    "000": "Nevermind XOR - Deep Learning has an issue with Sin (the frequency of sin(f x), the "
+    "Clock Problem)",
+    "001": "Experiments on Snake Activation (extrapolation, interpolation, decay, coefficients, "
+    "t-SNE)",
+    "002": "Predicting sin(t/2) from sin(t) with an RNN (a question and its answer)",
+    "003": "Loss Landscapes Emerging from BNNs (Hodgkin-Huxley networks, mollification, "
+    "smoothed gradients, digits)",
+}
 
 CLAIM_STATUSES = ("holds", "does not hold", "not checked")
 
@@ -168,7 +180,17 @@ class Experiment:
     # for `roughgrad landscape NAME`
     objective: Callable[[Any, Context], tuple[Any, dict[str, torch.Tensor]]] | None = None
 
+    @property
+    def seed(self) -> str:
+        """The write-up this experiment reproduces ("000" ... "003"), from ``source``."""
+        return self.source.removeprefix("seed ")[:3]
+
     def __post_init__(self) -> None:
+        if self.seed not in SEEDS:
+            raise TypeError(
+                f"experiment {self.name}: source {self.source!r} must start with 'seed NNN', "
+                f"one of {', '.join(SEEDS)}"
+            )
         missing = [p for p in PROFILE_NAMES if p not in self.profiles]
         if missing:
             raise TypeError(f"experiment {self.name} lacks profiles {missing}")
