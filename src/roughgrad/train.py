@@ -9,7 +9,6 @@ may supply (the command line passes its progress bars and its run directory's ch
 from __future__ import annotations
 
 import dataclasses
-import io
 import math
 import os
 import sys
@@ -23,7 +22,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from roughgrad._atomic import atomic_write_bytes
+from roughgrad._atomic import atomic_torch_save
 from roughgrad._types import Params
 from roughgrad.estimators import Estimator, build
 from roughgrad.objectives.base import Batched, Objective, Restricted
@@ -103,9 +102,7 @@ class DirectoryCheckpoints(Checkpoints):
         if not final and now - self._last.get(key, now) < self.every_seconds:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
-        buf = io.BytesIO()
-        torch.save(state(), buf)
-        atomic_write_bytes(self.path(key), buf.getvalue())
+        atomic_torch_save(self.path(key), state())
         self._last[key] = now
 
 

@@ -32,18 +32,7 @@ from torch import Tensor
 from roughgrad.neurons.hh import HHParams, SimulationError
 from roughgrad.neurons.models import LIF, NEURONS, HodgkinHuxley, NeuronModel
 
-
-@dataclass(frozen=True)
-class LIFParams:
-    """Leaky integrate-and-fire: tau dV/dt = -(V - v_rest) + I / g_l, reset at threshold."""
-
-    tau_m: float = 10.0  # ms
-    g_l: float = 0.1  # mS/cm^2: 10 uA/cm^2 drive -> V_inf = v_rest + 100 mV
-    v_rest: float = -65.0
-    v_th: float = -50.0
-    v_reset: float = -65.0
-
-
+LIFParams = LIF  # the LIF model's parameters are the model (kept under its old name)
 DEFAULT_HH, DEFAULT_LIF = HHParams(), LIFParams()
 
 
@@ -194,7 +183,7 @@ def _neuron(
     if model == "hh":
         return HodgkinHuxley(params, method, v_th)  # type: ignore[arg-type]
     if model == "lif":
-        return LIF(lif.tau_m, lif.g_l, lif.v_rest, lif.v_th, lif.v_reset)
+        return lif
     if model not in NEURONS:
         raise SimulationError(f"unknown model {model!r}; registered: {', '.join(NEURONS)}")
     return NEURONS[model]()

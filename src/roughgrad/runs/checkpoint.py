@@ -30,8 +30,9 @@ from typing import Any
 
 import torch
 
+from roughgrad._atomic import atomic_torch_save
 from roughgrad.experiments.base import Checkpoints
-from roughgrad.runs.rundir import RunDirError, atomic_write_bytes
+from roughgrad.runs.rundir import RunDirError
 
 FORMAT = 1
 FOLDER = "checkpoints"
@@ -167,9 +168,7 @@ class FileCheckpoints(Checkpoints):
             "torch_rng": torch.get_rng_state(),
             "state": state,
         }
-        buf = io.BytesIO()
-        torch.save(payload, buf)
-        atomic_write_bytes(checkpoint_path(self.run_dir, key), buf.getvalue())
+        atomic_torch_save(checkpoint_path(self.run_dir, key), payload)
         self._last[key] = (step, time.monotonic())
         self.last_written = (key, step)
 
