@@ -272,3 +272,34 @@ def test_reproduce_resume_keeps_finished_runs_and_resumes_the_rest(tmp_path, cap
     assert json.loads((unfinished / "run.json").read_text())["status"] == "complete"
     page = (tmp_path / "report" / "index.html").read_text()
     assert all(n in page for n in names.split(","))
+
+
+def test_a_resumed_snake_run_retrains_only_what_it_had_not_trained(tmp_path, monkeypatch):
+    """snake-extrapolation checkpoints every trained ensemble: stopped after its second
+    ensemble, the resumed run trains the rest only and ends with the uninterrupted metrics."""
+    from roughgrad.experiments.snake import common as snake
+
+    exp = EXPERIMENTS["snake-extrapolation"]
+    config = exp.config("quick", {"models": "snake,spectral", "steps": 50, "hidden": 8})
+    kw = {"experiment": exp.name, "config": config.to_dict()}
+    trained: list[str] = []
+    real = snake.train_members
+
+    def counting(*args, label="", **kwargs):
+        trained.append(label)
+        if label.startswith("snake") and len(trained) == 3:
+            raise KeyboardInterrupt  # the third training of the run: snake's other seeds
+        return real(*args, label=label, **kwargs)
+
+    monkeypatch.setattr(snake, "train_members", counting)
+    with pytest.raises(KeyboardInterrupt):
+        exp.run(config, Context(checkpoints=FileCheckpoints(tmp_path / "a", **kw)))
+    assert len(list((tmp_path / "a" / "checkpoints").glob("*.pt"))) == 2  # snake's two lrs
+    trained.clear()
+    resume = FileCheckpoints(tmp_path / "a", **kw, resume=True)
+    resumed = exp.run(config, Context(checkpoints=resume))
+    assert [t for t in trained if t.startswith("snake")] == [trained[0]]
+    assert trained[0].endswith("seeds 1-1")  # the seeds after the search, nothing else of snake
+    fresh = exp.run(config, Context(checkpoints=FileCheckpoints(tmp_path / "b", **kw)))
+    same = {k: v for k, v in fresh.metrics.items() if "seconds" not in k}
+    assert {k: resumed.metrics[k] for k in same} == same
