@@ -40,7 +40,7 @@ def main() -> None:
     args = parser.parse_args()
     steps = 200 if args.quick else 1000
     data = load_dataset("digits", None, device=torch.device("cpu"))
-    net = HHNet(steps=steps, dt=0.1, compile=False, readout="membrane")
+    net = HHNet(steps=steps, dt=0.1, readout="membrane")
     problem = _digits.make_problem("bnn", 64, 100, "mse", 10.0, net)
     params = problem.init(torch.Generator().manual_seed(0), torch.device("cpu"))
     objective = problem.objective(data.x_train[:32], data.y_train[:32])

@@ -51,7 +51,7 @@ def test_pool_refuses_more_actors_than_free_cpus(pool):
 
 def _problem(kind: str):
     data = load_dataset("digits", None, max_train=200, device=torch.device("cpu"))
-    net = HHNet(steps=60, dt=0.05, compile=False) if kind == "bnn" else None
+    net = HHNet(steps=60, dt=0.05) if kind == "bnn" else None
     problem = _digits.make_problem(kind, 64, 16, "ce", 10.0, net)
     params = problem.init(torch.Generator().manual_seed(0), torch.device("cpu"))
     return problem.objective(data.x_train[:16], data.y_train[:16]), params

@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from roughgrad.neurons import SimulationError, simulate
+from roughgrad.neurons import BACKENDS, NEURONS, HHNet, LIFNet, SimulationError, simulate
 from roughgrad.neurons import fused as fused_mod
 
 needs_cc = pytest.mark.skipif(
@@ -74,7 +74,7 @@ def test_noise_has_the_torch_backend_statistics_and_does_not_depend_on_threads()
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        (dict(model="lif"), "model='hh' only"),
+        (dict(model="lif"), r"does not run recurrent networks of 'lif' neurons \(it runs: hh\)"),
         (dict(method="euler"), "method='exponential' only"),
         (dict(output="sigmoid"), "output='trace' only"),
         (dict(w_rec=torch.zeros(4, 4)), "synapse='spike' only"),
@@ -86,6 +86,25 @@ def test_unsupported_options_are_refused_in_one_line(kwargs, message):
     kwargs = {"backend": "fused", **kwargs}
     with pytest.raises(SimulationError, match=message):
         simulate(torch.ones(4), 10, 0.01, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("net", "message"),
+    [
+        (lambda: HHNet(backend="fused"), r"'fused' does not run layered networks of 'hh' neurons"),
+        (lambda: LIFNet(backend="compile"), r"networks of 'lif' neurons \(it runs: hh\); use"),
+        (lambda: HHNet(backend="gpu"), "unknown backend 'gpu'; known: torch, compile, fused"),
+    ],
+)
+def test_a_layered_network_refuses_a_backend_that_cannot_run_it(net, message):
+    with pytest.raises(SimulationError, match=message):
+        net()
+
+
+def test_every_backend_declares_what_it_runs():
+    for b in BACKENDS.values():
+        assert b.runs and set(b.runs) <= {"recurrent", "layered"}
+        assert all(set(models) <= set(NEURONS) for models in b.runs.values())
 
 
 def test_autograd_inputs_are_refused():

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from roughgrad.neurons import (
+    HHParams,
     SimulationError,
     chain,
     complete_graph,
@@ -17,6 +18,7 @@ from roughgrad.neurons import (
     rates,
     resting_state,
     simulate,
+    step,
 )
 
 REF = Path(__file__).parent / "data" / "hh_reference.npz"
@@ -155,3 +157,24 @@ def test_event_driven_spike_coupling_equals_the_dense_product():
         syn = syn * decay + ((v_prev < -30) & (x[..., 0] >= -30)).double()
     torch.testing.assert_close(res.v[-1], x[..., 0])
     assert res.spike_counts.sum() > 10
+
+
+def test_resting_state_is_the_rest_of_the_given_parameters():
+    """resting_state(shape, p) starts at p's resting potential: with a leak reversal of -60 mV
+    the neuron sits still from it (-66.6 mV), while a -65 mV start drifts."""
+    from roughgrad.neurons.hh import rest_potential
+
+    assert abs(rest_potential(HHParams()) + 65.0) < 1e-3
+    p = HHParams(e_l=-60.0)
+    assert rest_potential(p) < -66.5
+
+    def drift(x0):
+        x = x0
+        for _ in range(5000):  # 50 ms at dt 0.01, no input
+            x = step(x, torch.zeros(1, dtype=torch.float64), 0.01, p)
+        return float((x - x0)[..., 0].abs().max())
+
+    assert drift(resting_state((1,), p, dtype=torch.float64)) < 1e-3
+    assert drift(resting_state((1,), p, v0=-65.0, dtype=torch.float64)) > 1.0
+    with pytest.raises(SimulationError, match="no resting potential"):
+        rest_potential(HHParams(g_l=0.0, g_k=0.0))

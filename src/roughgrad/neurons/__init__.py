@@ -1,6 +1,9 @@
 """Neurons: models behind one interface (NEURONS: Hodgkin-Huxley, LIF, Izhikevich), the HH
-vector field and integrators, and the batched network simulator simulate()."""
+vector field and integrators, and the batched simulators: simulate() for recurrent
+populations, roughgrad.neurons.layered for input -> hidden -> output classifiers, both on the
+backends of BACKENDS."""
 
+from roughgrad.neurons.backends import BACKENDS, Backend
 from roughgrad.neurons.hh import (
     MAX_DT,
     HHParams,
@@ -11,17 +14,22 @@ from roughgrad.neurons.hh import (
     resting_state,
     step,
 )
+from roughgrad.neurons.layered import HHNet, LIFNet, hh_forward, lif_forward
 from roughgrad.neurons.models import LIF, NEURONS, HodgkinHuxley, Izhikevich, NeuronModel
 from roughgrad.neurons.networks import chain, complete_graph, feedforward
 from roughgrad.neurons.simulate import LIFParams, SimResult, simulate
 
 __all__ = [
+    "BACKENDS",
     "LIF",
     "MAX_DT",
     "NEURONS",
+    "Backend",
+    "HHNet",
     "HHParams",
     "HodgkinHuxley",
     "Izhikevich",
+    "LIFNet",
     "LIFParams",
     "NeuronModel",
     "SimResult",
@@ -30,6 +38,8 @@ __all__ = [
     "check_dt",
     "complete_graph",
     "feedforward",
+    "hh_forward",
+    "lif_forward",
     "linexp",
     "rates",
     "resting_state",

@@ -19,6 +19,7 @@ timeframe) for accuracy. Forward Euler, limited by the fastest time constant (C 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -70,14 +71,40 @@ def resting_state(
     shape: tuple[int, ...],
     p: HHParams = HHParams(),
     *,
-    v0: float = -65.0,
+    v0: float | None = None,
     dtype: torch.dtype = torch.float32,
     device=None,
 ) -> Tensor:
-    """(..., 4) state [V, m, h, n] with gates at their steady state for V = v0."""
+    """(..., 4) state [V, m, h, n] with the gates at their steady state for V = v0.
+
+    v0 defaults to the resting potential of ``p`` (:func:`rest_potential`); for the standard
+    parameters that is -65 mV (their rest to 3e-4 mV), used as written, the seed's start.
+    """
+    if v0 is None:
+        v0 = -65.0 if p == HHParams() else rest_potential(p)
     v = torch.full(shape, v0, dtype=dtype, device=device)
     a_m, b_m, a_h, b_h, a_n, b_n = rates(v)
     return torch.stack([v, a_m / (a_m + b_m), a_h / (a_h + b_h), a_n / (a_n + b_n)], -1)
+
+
+@functools.cache
+def rest_potential(p: HHParams = HHParams()) -> float:
+    """The membrane potential (mV) where the steady-state ionic current of ``p`` is zero,
+    searched between -100 and -40 mV (float64 bisection); a SimulationError if none is there."""
+
+    def current(v: float) -> float:
+        a_m, b_m, a_h, b_h, a_n, b_n = rates(torch.tensor(v, dtype=torch.float64))
+        m, h, n = a_m / (a_m + b_m), a_h / (a_h + b_h), a_n / (a_n + b_n)
+        i = p.g_na * m**3 * h * (v - p.e_na) + p.g_k * n**4 * (v - p.e_k) + p.g_l * (v - p.e_l)
+        return float(i)
+
+    lo, hi = -100.0, -40.0
+    if not current(lo) < 0 < current(hi):
+        raise SimulationError(f"{p} has no resting potential between {lo:g} and {hi:g} mV")
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if current(mid) < 0 else (lo, mid)
+    return (lo + hi) / 2
 
 
 def check_dt(dt: float, method: Literal["exponential", "euler"]) -> None:

@@ -29,6 +29,7 @@ from typing import Literal
 import torch
 from torch import Tensor
 
+from roughgrad.neurons.backends import backend as _backend
 from roughgrad.neurons.hh import HHParams, SimulationError
 from roughgrad.neurons.models import LIF, NEURONS, HodgkinHuxley, NeuronModel
 
@@ -107,9 +108,9 @@ def simulate(
         )
     if noise_std and generator is None:
         raise SimulationError("noise_std > 0 needs an explicit generator=torch.Generator()")
+    _backend(backend, "recurrent", _key(neuron))
     if backend == "fused":
-        name = "hh" if isinstance(neuron, HodgkinHuxley) else str(model)
-        _check_fused(name, method, output, synapse if w_rec is not None else "spike")
+        _check_fused(method, output, synapse if w_rec is not None else "spike")
         if record_v or record_spikes:
             raise SimulationError("backend='fused' does not record traces; use backend='torch'")
         from roughgrad.neurons.fused import simulate_fused
@@ -122,8 +123,6 @@ def simulate(
         if not torch.isfinite(final[..., 0]).all():
             _blowup(steps - 1, dt, method)
         return SimResult(counts, out_mean)
-    if backend != "torch":
-        raise SimulationError(f"unknown backend {backend!r}; use 'torch' or 'fused'")
     shape, dtype, dev = w_in.shape, w_in.dtype, w_in.device
     drive = w_in * i_input  # (..., N)
     x = neuron.init_state(shape, dtype=dtype, device=dev) if state is None else state
@@ -189,10 +188,15 @@ def _neuron(
     return NEURONS[model]()
 
 
-def _check_fused(model: str, method: str, output: str, synapse: str) -> None:
+def _key(neuron: NeuronModel) -> str:
+    """The registry key of ``neuron``'s model (what backends declare they run)."""
+    return next((k for k, cls in NEURONS.items() if type(neuron) is cls), type(neuron).__name__)
+
+
+def _check_fused(method: str, output: str, synapse: str) -> None:
     """Refuse the options the fused kernel does not implement, naming the one it does."""
-    given = {"model": model, "method": method, "output": output, "synapse": synapse}
-    wanted = {"model": "hh", "method": "exponential", "output": "trace", "synapse": "spike"}
+    given = {"method": method, "output": output, "synapse": synapse}
+    wanted = {"method": "exponential", "output": "trace", "synapse": "spike"}
     for key, value in wanted.items():
         if given[key] != value:
             raise SimulationError(

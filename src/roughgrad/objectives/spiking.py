@@ -15,17 +15,20 @@ the synapse one step later, past the scored step).
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor
 
 from roughgrad._types import Params
-from roughgrad.neurons import HHParams, resting_state, step
+from roughgrad.neurons import HHParams
+from roughgrad.neurons.layered import HHNet, hh_activity, hh_reset_activity
 from roughgrad.objectives.base import Objective
 from roughgrad.objectives.recurrent import RecurrentPerturbable
 
 
 class SpikingNetObjective(Objective, RecurrentPerturbable):
-    """Parameters: w1 (H, I), b1 (H,), w2 (O, H), b2 (O,); x (B, I), y (B, O) in [0, 1]."""
+    """Parameters: w1 (H, I), b1 (H,), w2 (O, H), b2 (O,); x (B, I), y (B, O) in [0, 1].
+
+    The network is :func:`roughgrad.neurons.layered.hh_activity` with currents in uA/cm^2
+    (``scale=1``) and the activity sigmoid(V / 2 mV) (``midpoint=0``, ``r0=1``)."""
 
     def __init__(
         self,
@@ -37,8 +40,9 @@ class SpikingNetObjective(Objective, RecurrentPerturbable):
         hh: HHParams | None = None,
     ) -> None:
         self.x, self.y, self.steps, self.dt = x, y, steps, dt
-        self.decay = float(torch.exp(torch.tensor(-dt / tau_syn)))
-        self.hh = hh or HHParams()
+        self.net = HHNet(
+            steps, dt, scale=1.0, tau_syn=tau_syn, hh=hh or HHParams(), midpoint=0.0, r0=1.0
+        )
 
     def batch_steps(self) -> tuple[int, int]:
         return int(self.x.shape[0]), self.steps
@@ -50,67 +54,24 @@ class SpikingNetObjective(Objective, RecurrentPerturbable):
         return {"hidden": "b1", "out": "b2"}
 
     def __call__(self, params: Params) -> Tensor:
-        losses, _ = self._run(params, None, lead=())
-        return losses.sum()
+        return self._losses(hh_activity(params, self.x, self.net)[0]).sum()
 
     def perturbed_losses(
         self, params: Params, noise: dict[str, Tensor], *, reset: bool
     ) -> tuple[Tensor, dict[str, Tensor]]:
-        if not reset:
+        """Free-running: per-example losses (S, B) of the members (member 0 clean, by the
+        callers' convention); reset: (S, T, B), each step scored from the clean state."""
+        if reset:
+            a, s_seq = hh_reset_activity(params, self.x, self.net, noise["out"])
+            rows = (a - self.y).pow(2).sum(-1) / self.y.numel() / self.steps  # (S, T, B)
+        else:
             size = noise["hidden"].shape[0]
-            losses, inputs = self._run(params, noise, lead=(size,))
-            return losses, inputs
-        return self._reset(params, noise)
+            lead = {k: v.expand(size, *v.shape) for k, v in params.items()}
+            a, s_seq = hh_activity(lead, self.x, self.net, noise)
+            rows = self._losses(a)
+        return rows, {"x": self.x.expand(self.steps, *self.x.shape), "s": s_seq}
 
-    def _run(self, params: Params, noise: dict[str, Tensor] | None, lead: tuple[int, ...]):
-        """Per-example losses (*lead, B) and the clean inputs (T, B, d) of each weight."""
-        b, n_out = self.y.shape
-        dtype = self.x.dtype
-        hid = resting_state((*lead, b, params["w1"].shape[0]), self.hh, dtype=dtype)
-        out = resting_state((*lead, b, n_out), self.hh, dtype=dtype)
-        syn = torch.zeros(hid.shape[:-1], dtype=dtype)
-        i_hid = self.x @ params["w1"].T + params["b1"]  # (B, H), static
-        total = torch.zeros((*lead, b), dtype=dtype)
-        seen = []
-        for t in range(self.steps):  # time is sequential
-            seen.append(syn)
-            cur_h = i_hid + (noise["hidden"][:, t] if noise is not None else 0.0)
-            cur_o = syn @ params["w2"].T + params["b2"]
-            cur_o = cur_o + (noise["out"][:, t] if noise is not None else 0.0)
-            hid = step(hid, cur_h, self.dt, self.hh)
-            out = step(out, cur_o, self.dt, self.hh)
-            syn = syn * self.decay + (1 - self.decay) * torch.sigmoid(hid[..., 0] / 2.0)
-            a = torch.sigmoid(out[..., 0] / 2.0)
-            total = total + (a - self.y).pow(2).sum(-1) / (b * self.steps * n_out)
-        s_clean = torch.stack(seen)
-        if lead:
-            s_clean = s_clean[:, 0]  # member 0 is the clean network by the callers' convention
-        inputs = {"x": self.x.expand(self.steps, *self.x.shape), "s": s_clean}
-        return total, inputs
-
-    def _reset(self, params: Params, noise: dict[str, Tensor]):
-        """Each step perturbed from the clean state; only that step's loss is scored."""
-        b, n_out = self.y.shape
-        dtype = self.x.dtype
-        hid = resting_state((b, params["w1"].shape[0]), self.hh, dtype=dtype)
-        out = resting_state((b, n_out), self.hh, dtype=dtype)
-        syn = torch.zeros(hid.shape[:-1], dtype=dtype)
-        i_hid = self.x @ params["w1"].T + params["b1"]
-        rows, seen = [], []
-        scale = 1.0 / (b * self.steps * n_out)
-        for t in range(self.steps):
-            seen.append(syn)
-            cur_o = syn @ params["w2"].T + params["b2"]
-            noisy_out = step(
-                out.expand(noise["out"].shape[0], *out.shape),
-                cur_o + noise["out"][:, t],
-                self.dt,
-                self.hh,
-            )  # (S, B, O, 4)
-            a = torch.sigmoid(noisy_out[..., 0] / 2.0)
-            rows.append((a - self.y).pow(2).sum(-1) * scale)  # (S, B); hidden noise: no effect
-            hid = step(hid, i_hid, self.dt, self.hh)
-            out = step(out, cur_o, self.dt, self.hh)
-            syn = syn * self.decay + (1 - self.decay) * torch.sigmoid(hid[..., 0] / 2.0)
-        inputs = {"x": self.x.expand(self.steps, *self.x.shape), "s": torch.stack(seen)}
-        return torch.stack(rows, 1), inputs  # (S, T, B)
+    def _losses(self, a: Tensor) -> Tensor:
+        """(T, *lead, B, O) activities -> (*lead, B): sum over steps and outputs of (a - y)^2
+        over B T O, so that the losses of a batch sum to the mean squared error."""
+        return (a - self.y).pow(2).sum(-1).sum(0) / (self.y.numel() * self.steps)

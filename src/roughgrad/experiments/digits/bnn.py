@@ -18,7 +18,7 @@ weights shift together from 0 to 1 for dt = 0.01, 0.05, 0.1 (the seed's "Loss Al
 Node perturbation perturbs one unit per network, every hidden and output unit once (S = 110,
 ``node_perturbation.directions=coordinates`` in ``estimator_options``). Hidden HH neurons are
 not coupled to each other, so a network that perturbs hidden unit j is simulated as that
-neuron plus the outputs (:func:`roughgrad.objectives.hh_classifier.hh_forward_units`): the 110
+neuron plus the outputs (:func:`roughgrad.neurons.layered.hh_forward_units`): the 110
 networks cost as much as 11 whole ones, the cost of S = 10 dense noise, but the estimate is
 finite differences on every static current instead of 5 random directions among 100
 (measured on the long timeframe, 4 epochs: 92.8% against 82.5%).
@@ -63,7 +63,8 @@ from roughgrad.experiments.base import (
 )
 from roughgrad.experiments.digits import common as _digits
 from roughgrad.landscape import loss_line, residual_rms, uniform_direction
-from roughgrad.objectives.hh_classifier import HHClassifier, HHNet, hh_traces
+from roughgrad.neurons.layered import HHNet, hh_traces
+from roughgrad.objectives.hh_classifier import HHClassifier
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def _net(config: Config, dt: float) -> HHNet:
         scale=config.scale,
         tau_syn=config.tau_syn,
         readout=config.readout,
-        compile=config.compile,
+        backend="compile" if config.compile else "torch",
     )
 
 
