@@ -41,10 +41,11 @@ import itertools
 import math
 import time
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from roughgrad.experiments.base import (
     Claim,
@@ -95,7 +96,7 @@ class Config(ConfigBase):
     )
 
 
-PROFILES = {
+PROFILES: dict[str, dict[str, Any]] = {
     "quick": {
         "n_train": 20_000,
         "n_test": 20_000,
@@ -120,12 +121,13 @@ def _features(t: np.ndarray, kind: str, half: float, config: Config) -> torch.Te
 
 def _grid(name: str, half: float, config: Config) -> list[dict[str, float]]:
     """The hyperparameters searched for baseline ``name`` (learning rate included)."""
-    extra = {
+    grids: dict[str, list[dict[str, float]]] = {
         "siren": [{"omega0": w} for w in config.siren_omega0s],
         # a = 1 (the seed's x + sin^2 x) and a matched to one cycle per day on t / half
         "snake": [{"a": 1.0}, {"a": 2 * math.pi * half / DAY}],
         "gelu": [{}],
-    }[name]
+    }
+    extra = grids[name]
     return [{**e, "lr": lr} for e, lr in itertools.product(extra, config.baseline_lrs)]
 
 
@@ -155,7 +157,8 @@ def _train_baseline(
     for _ in range(config.baseline_steps):
         idx = torch.randint(len(u), (config.baseline_batch,), generator=gen, device=ctx.device)
         heads = model(u[idx]).split(list(LEVELS), dim=-1)
-        loss = sum(nn.functional.cross_entropy(h, target[idx, j]) for j, h in enumerate(heads))
+        losses = [nn.functional.cross_entropy(h, target[idx, j]) for j, h in enumerate(heads)]
+        loss = cast(Tensor, sum(losses))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -179,6 +182,7 @@ def _search(name: str, t_train, r_train, t_eval, half: float, config: Config, ct
         val = float(np.mean(_predict(model, u_val) == r_train[-n_val:]))
         if best is None or val > best[0]:
             best = (val, hyper, model)
+    assert best is not None  # the grid is never empty
     val, hyper, model = best
     return _predict(model, u_eval), hyper, val, time.perf_counter() - start
 
@@ -255,7 +259,7 @@ def run(config: Config, ctx: Context) -> Outcome:
         f"over {list(config.siren_omega0s)}, the best on validation"
     )
 
-    def hyper(h: dict) -> str:
+    def describe(h: dict) -> str:
         return ", ".join(f"{k} {v:.4g}" for k, v in h.items())
 
     best_short = max(BASELINES, key=lambda n: short_scores[n]["exact"])
@@ -265,7 +269,7 @@ def run(config: Config, ctx: Context) -> Outcome:
             short_scores[best_short]["exact"] >= 0.9,
             f"on a {config.short_span_days:g}-day span: "
             + ", ".join(
-                f"{n} {short_scores[n]['exact']:.2%} ({hyper(short_scores[n]['hyper'])})"
+                f"{n} {short_scores[n]['exact']:.2%} ({describe(short_scores[n]['hyper'])})"
                 for n in BASELINES
             )
             + f"; {budget}",
@@ -274,7 +278,7 @@ def run(config: Config, ctx: Context) -> Outcome:
             "baselines_fail",
             all(scores[n]["exact"] < 0.5 for n in BASELINES),
             f"exact-match on {len(t_test)} held-out instants of {config.span_years:g} years: "
-            + ", ".join(f"{n} {scores[n]['exact']:.2%} ({hyper(chosen[n])})" for n in BASELINES)
+            + ", ".join(f"{n} {scores[n]['exact']:.2%} ({describe(chosen[n])})" for n in BASELINES)
             + "; per field (h/m/s): "
             + "; ".join(
                 f"{n} " + "/".join(f"{scores[n][f]:.2f}" for f in FIELDS) for n in BASELINES

@@ -83,7 +83,7 @@ def _local_minima(v: np.ndarray) -> int:
 
 
 def run(config: Config, ctx: Context) -> Outcome:
-    w = np.linspace(*config.w_range, config.w_points)
+    w = np.linspace(config.w_range[0], config.w_range[1], config.w_points)
     steps = round(config.tau_ms / config.dt)
     w_all = torch.as_tensor(w, dtype=torch.float64, device=ctx.device)
     res = simulate(w_all, steps, config.dt, i_input=config.i0, record_spikes=True)
@@ -96,6 +96,7 @@ def run(config: Config, ctx: Context) -> Outcome:
         generator=ctx.generator(config.seed),
         record_spikes=True,
     )
+    assert teacher.spikes is not None and res.spikes is not None  # record_spikes=True
     spikes = np.concatenate([teacher.spikes.cpu().numpy().T, res.spikes.cpu().numpy().T])
     spikes = spikes.astype(float)  # (K+1, T): the teacher, then the grid
     kernel = np.exp(-np.arange(0, 5 * 5.0, config.dt) / 5.0)  # tau_syn = 5 ms trace

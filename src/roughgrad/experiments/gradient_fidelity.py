@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -127,7 +128,7 @@ def _score(est: Estimator, obj, params, true, keys, repeats, gen) -> tuple[float
 def run(config: Config, ctx: Context) -> Outcome:
     gen = ctx.generator(config.seed)
     objs = _objectives(config, ctx.device)
-    metrics: dict[str, object] = {}
+    metrics: dict[str, Any] = {}
     arrays: dict[str, np.ndarray] = {
         "samples": np.array(config.samples),
         "sigmas": np.array(config.sigmas),
@@ -213,8 +214,8 @@ def run(config: Config, ctx: Context) -> Outcome:
         ann_output_cosine_isolated=isolated,
         linear_output_params=d_out,
     )
-    for s, c in zip(config.sigmas, vary, strict=True):
-        metrics[f"ann_output_regression_cosine_sigma{s:g}"] = round(c, 4)
+    for sig, c in zip(config.sigmas, vary, strict=True):
+        metrics[f"ann_output_regression_cosine_sigma{sig:g}"] = round(c, 4)
     return Outcome(metrics, _claims(config, fit_s, d_out, joint, isolated, curves, errors), arrays)
 
 

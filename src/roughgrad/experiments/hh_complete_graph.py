@@ -121,8 +121,8 @@ def count_bands(values: np.ndarray, rng: np.random.Generator, draws: int = 200) 
 
 
 def run(config: Config, ctx: Context) -> Outcome:
-    w_full = np.linspace(*config.w_range, config.w_points)
-    w_zoom = np.linspace(*config.zoom, config.zoom_points)
+    w_full = np.linspace(config.w_range[0], config.w_range[1], config.w_points)
+    w_zoom = np.linspace(config.zoom[0], config.zoom[1], config.zoom_points)
     ctx.progress.log(
         f"hh-complete-graph: {config.w_points + config.zoom_points} self-coupled "
         f"neurons and {config.w_points} graphs of {config.n}"

@@ -81,11 +81,9 @@ def run(config: Config, ctx: Context) -> Outcome:
     onset = float(cur[np.argmax(firing)]) if firing.any() else float("nan")
     first_rate = float(rate[np.argmax(firing)]) if firing.any() else 0.0
     r10 = float(np.interp(10.0, cur, rate))
-    rest = (
-        simulate(torch.ones(1), round(200 / config.dt), config.dt, i_input=0.0, record_v=True)
-        .v[-1, 0]
-        .item()
-    )
+    quiet = simulate(torch.ones(1), round(200 / config.dt), config.dt, i_input=0.0, record_v=True)
+    assert quiet.v is not None  # record_v=True
+    rest = quiet.v[-1, 0].item()
     metrics = {
         "rate_hz_at_10": r10,
         "rheobase_uA": onset,

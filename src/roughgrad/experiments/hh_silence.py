@@ -77,7 +77,7 @@ def loss_curves(config: Config, ctx: Context) -> dict[str, np.ndarray]:
     """Noiseless L and spike counts on the full range and the zoom; 1 and `trials` noisy."""
     dev = ctx.device
     w_full = torch.linspace(0, config.w_max, config.w_points, device=dev)
-    w_zoom = torch.linspace(*config.zoom, config.zoom_points, device=dev)
+    w_zoom = torch.linspace(config.zoom[0], config.zoom[1], config.zoom_points, device=dev)
     noisy = w_zoom.repeat(config.trials)  # (trials * K,): trial-major
     steps = round(config.tau_ms / config.dt)
     gen = ctx.generator(config.seed)

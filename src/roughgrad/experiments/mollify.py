@@ -82,6 +82,7 @@ def run(config: Config, ctx: Context) -> Outcome:
         record_v=True,
         record_spikes=True,
     )
+    assert raster.v is not None and raster.spikes is not None  # both recorded
     v = raster.v.cpu().numpy()  # (T, N)
     spikes = raster.spikes.cpu().numpy()
     t_ms = np.arange(1, config.steps + 1) * config.dt

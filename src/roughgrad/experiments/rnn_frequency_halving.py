@@ -143,6 +143,7 @@ def _stream(config: Config, gen: torch.Generator, win: int):
         reset = t0 is None or pos + win > config.stream_length
         if reset:
             t0, pos = torch.rand(b, generator=gen) * p, 0
+        assert t0 is not None
         x, y = _signal(t0 + pos, win, config)
         pos += win
         yield Window(x, y, reset=reset)
@@ -338,8 +339,8 @@ def figures(outcome: Outcome, config: Config) -> dict:
     styles = {"rnn": "-", "gru": "--", "lstm": ":"}
     for m_i, mode in enumerate(config.modes):
         for cell in config.cells:
-            runs = [outcome.arrays.get(f"loss_{cell}_{mode}_{s}") for s in range(config.seeds)]
-            runs = [r for r in runs if r is not None]
+            keys = [f"loss_{cell}_{mode}_{s}" for s in range(config.seeds)]
+            runs = [outcome.arrays[k] for k in keys if k in outcome.arrays]
             if not runs:
                 continue
             med = np.median(np.stack(runs), axis=0)

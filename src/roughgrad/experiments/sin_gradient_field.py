@@ -67,7 +67,7 @@ PROFILES = {
 }
 
 
-def _sinc(u: np.ndarray) -> np.ndarray:
+def _sinc(u: np.ndarray | float) -> np.ndarray:
     return np.sinc(u / np.pi)  # np.sinc(v) = sin(pi v) / (pi v)
 
 
@@ -124,7 +124,9 @@ def run(config: Config, ctx: Context) -> Outcome:
     inside = (fine >= 0) & (fine <= config.f_max)
     metrics, curves, grads = {}, {}, {}
     raw_grad = np.gradient(loss, h)
-    widths = {"raw": basin_width(fine[inside], raw_grad[inside], f_star)}
+    widths: dict[str | float, tuple[float, float]] = {
+        "raw": basin_width(fine[inside], raw_grad[inside], f_star)
+    }
     for sigma in ctx.progress.track(config.sigmas, total=len(config.sigmas), description="smooth"):
         k = np.arange(-int(5 * sigma / h), int(5 * sigma / h) + 1) * h
         kernel = np.exp(-0.5 * (k / sigma) ** 2)

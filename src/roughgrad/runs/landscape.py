@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -59,7 +59,9 @@ def run_landscape(
     objective, params = exp.objective(config, ctx)
     gen = ctx.generator(config.seed)
     # Li et al. zero the biases; when every parameter is 1-D (e.g. a frequency) keep them
-    biases = "keep" if all(p.dim() <= 1 for p in params.values()) else "zero"
+    biases: Literal["zero", "keep"] = (
+        "keep" if all(p.dim() <= 1 for p in params.values()) else "zero"
+    )
     dirs = [
         random_direction(params, normalize=spec.normalize, biases=biases, generator=gen)
         for _ in range(spec.dims)
@@ -72,7 +74,7 @@ def run_landscape(
     atomic_write_json(path / "config.json", cfg)
     atomic_write_text(path / "argv.txt", " ".join(argv) + "\n")
     atomic_write_json(path / "env.json", environment(ctx.device))
-    kw = {"trials": spec.trials, "generator": gen}
+    kw: dict[str, Any] = {"trials": spec.trials, "generator": gen}
     if spec.dims == 1:
         sl = loss_line(objective, params, dirs[0], alphas, **kw)
         smooth = mollify(sl.mean, alphas, width=spec.span / 20)

@@ -84,7 +84,11 @@ def run_experiment(
     """Create a fresh run directory (under ``root`` or exactly ``run_dir``), run, write results."""
     if (root is None) == (run_dir is None):
         raise ValueError("give exactly one of root and run_dir")
-    path = create_run_dir(run_dir) if run_dir is not None else new_run_dir(root, experiment.name)
+    if run_dir is not None:
+        path = create_run_dir(run_dir)
+    else:
+        assert root is not None
+        path = new_run_dir(root, experiment.name)
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     info = {
         "experiment": experiment.name,
@@ -207,8 +211,8 @@ def _execute(
     except (RunInterrupted, KeyboardInterrupt):
         info.update(status="interrupted", checkpoint=checkpoints.last_written)
         atomic_write_json(path / "run.json", info)
-        last = checkpoints.last_written or (None, None)
-        raise RunInterrupted(*last, path, experiment.name) from None
+        key, step = checkpoints.last_written or (None, None)
+        raise RunInterrupted(key, step, path, experiment.name) from None
     except NumericalError as exc:
         info.update(status="failed", error=str(exc))
         atomic_write_json(path / "run.json", info)

@@ -192,7 +192,7 @@ def ray_executor(jobs: int, address: str | None, threads: int) -> Executor:
 def aggregate(
     points: list[dict[str, str]],
     results: list[tuple[int, int, dict]],
-    failed: list[dict[str, Any]] = (),
+    failed: Sequence[dict[str, Any]] = (),
 ) -> list[dict]:
     """Per grid point: mean/std/min/max/n of every numeric metric over seeds (NaN excluded from
     the statistics and counted apart), per claim how many seeds it held for, and the runs that
@@ -255,7 +255,7 @@ def run_sweep(
     *,
     meta: dict[str, Any],
     on_done: Callable[[int, int], None] | None = None,
-) -> tuple[list[dict], list[tuple[int, int, dict]]]:
+) -> tuple[list[dict], list[tuple[int, int, dict]], dict[str, Any]]:
     """Run every task of ``spec`` with ``executor``, writing each run into ``sweep_dir/runs``.
 
     ``sweep_dir`` must not exist (validation happens first, so bad input writes nothing).

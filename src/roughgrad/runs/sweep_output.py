@@ -59,7 +59,8 @@ def execute_sweep(
     executor = ray_executor(jobs, address, threads) if backend == "ray" else local_executor(jobs)
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%d-%H%M%S")
     sweep_dir = Path(out) / "sweeps" / name / f"{stamp}-{secrets.token_hex(3)}"
-    meta = {"backend": backend, "address": address, "jobs": jobs, "command": " ".join(argv)}
+    meta: dict[str, Any] = {"backend": backend, "address": address, "jobs": jobs}
+    meta["command"] = " ".join(argv)
     meta["env"] = environment(torch.device("cpu"))
     bar = progress.track(range(len(tasks)), total=len(tasks), description=f"sweep {name}")
     next(bar, None)  # each finished run then advances the bar by one

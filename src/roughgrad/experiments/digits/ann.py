@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -91,7 +91,7 @@ class Config(_digits.DigitsConfig):
             )
 
 
-PROFILES = {
+PROFILES: dict[str, dict[str, Any]] = {
     "quick": {
         "hidden": 32,
         "epochs": 1.0,

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -246,7 +246,7 @@ def _claims(config: Config, m: dict, rough: dict[tuple[str, float], float]) -> l
     acc = {(x, t): m[f"test_accuracy_{x}_{t}"] for x in config.methods for t in ("short", "long")}
     se = {(x, t): m[f"test_accuracy_se_{x}_{t}"] for x in config.methods for t in ("short", "long")}
     # the best estimator is chosen on validation; its test accuracy is the one reported
-    chosen = max(est, key=lambda x: m[f"best_val_accuracy_{x}_long"], default=None)
+    chosen = max(est, key=lambda x: m[f"best_val_accuracy_{x}_long"], default="")
     best_est_long = acc[(chosen, "long")] if chosen else float("nan")
 
     def pct(v: float) -> str:
@@ -309,7 +309,8 @@ def _claims(config: Config, m: dict, rough: dict[tuple[str, float], float]) -> l
         )
     key = f"best_val_accuracy_{config.sweep_method}_long"
     if config.sigma_sweep and key in m:  # sigmas compared on validation
-        points = {_digits.estimator(config.sweep_method, config).sigma: m[key]}
+        swept: Any = _digits.estimator(config.sweep_method, config)  # one with a sigma
+        points = {swept.sigma: m[key]}
         points.update(
             {
                 s: m[f"best_val_accuracy_{config.sweep_method}_long_sigma{s:g}"]

@@ -142,7 +142,11 @@ def accuracy_figure(
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     runs = {
-        m: tuple(arrays[f"{m}{suffix}_{k}"] for k in ("samples", "seconds", "accuracy"))
+        m: (
+            arrays[f"{m}{suffix}_samples"],
+            arrays[f"{m}{suffix}_seconds"],
+            arrays[f"{m}{suffix}_accuracy"],
+        )
         for m in methods
         if f"{m}{suffix}_accuracy" in arrays
     }

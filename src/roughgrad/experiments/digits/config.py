@@ -99,7 +99,7 @@ class DigitsConfig(ConfigBase):
             raise ConfigError("data=mnist needs data_dir=DIR (IDX files or mnist.npz; no download)")
         if self.data == "mnist":
             try:
-                check_mnist(self.data_dir)
+                check_mnist(str(self.data_dir))
             except DataError as exc:
                 raise ConfigError(str(exc)) from None
 

@@ -25,6 +25,7 @@ Source: seed 003, "Real Application: MNIST" > "Convergence of Linear Regression 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -59,7 +60,7 @@ class Config(_digits.DigitsConfig):
     lr: float = param(0.003, "Adam learning rate", gt=0)
 
 
-PROFILES = {
+PROFILES: dict[str, dict[str, Any]] = {
     "quick": {"hidden": 20, "epochs": 0.5, "fit_samples": (20, 100, 201, 400), "evaluations": 3},
     "default": {},
     "full": {"epochs": 20.0},

@@ -70,7 +70,8 @@ def train(
     checkpoints through ``ctx.checkpoints`` under ``description or method``; the seed's local
     regression alternates layers, one per update.
     """
-    if data.x_val is None or data.y_val is None:
+    x_val, y_val = data.x_val, data.y_val
+    if x_val is None or y_val is None:
         raise ValueError("train() selects on a validation split: make data with with_validation")
     gen = ctx.generator(seed)
     params = problem.init(gen, ctx.device)
@@ -88,7 +89,7 @@ def train(
             optimizer=lambda ps: torch.optim.Adam(ps, lr=config.lr),
             batch_size=config.batch_size,
             epochs=config.epochs,
-            validation=lambda p: accuracy(problem, p, data.x_val, data.y_val),
+            validation=lambda p: accuracy(problem, p, x_val, y_val),
             evaluations=config.evaluations,
             schedule=config.lr_schedule,
             clip=config.clip if method == "autodiff_clipped" else None,

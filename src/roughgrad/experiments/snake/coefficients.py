@@ -130,7 +130,9 @@ def figures(outcome: Outcome, config: Config) -> dict:
     ax.set_xlabel("b")
     ax.set_ylabel("a")
     for (i, j), v in np.ndenumerate(arr["mse"]):
-        light = im.norm(np.log10(v)) < 0.5  # viridis_r is light at the low end
+        light = bool(
+            np.asarray(im.norm(np.log10(float(v)))) < 0.5
+        )  # viridis_r is light at the low end
         ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=8, c="k" if light else "w")
     fig.colorbar(im, ax=ax, label="log10 held-out MSE")
     ax.set_title("x + sin²(a x)/b: held-out MSE on sin(x)", fontsize=10)

@@ -301,7 +301,6 @@ def fit_models(
     out: dict[str, Fitted] = {}
     for name in models:
         build = lambda name=name: MODELS[name](config, fit_split)  # noqa: E731
-        common = dict(steps=config.steps, ctx=ctx)
         best: tuple[float, float, Fitted] | None = None
         for lr in config.lrs:
             fitted = _checkpointed(
@@ -312,7 +311,8 @@ def fit_models(
                 lr=lr,
                 frame_every=config.frame_every if name in animate else 0,
                 label=f"{name}, lr {lr:g}, seed {seeds[0]}",
-                **common,
+                steps=config.steps,
+                ctx=ctx,
             )
             score = float(((fitted.pred[0, val] - split.y[val]) ** 2).mean())
             if best is None or not score >= best[0]:  # a NaN score never wins over a number
@@ -327,7 +327,8 @@ def fit_models(
                 seeds=seeds[1:],
                 lr=lr,
                 label=f"{name}, lr {lr:g}, seeds {seeds[1]}-{seeds[-1]}",
-                **common,
+                steps=config.steps,
+                ctx=ctx,
             )
             fitted = _join(fitted, rest)
         fitted.lr, fitted.val_mse = lr, score

@@ -20,6 +20,7 @@ Source: seed 001, "Fitting on a Decaying Signal".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from roughgrad.experiments.base import (
     Claim,
@@ -53,7 +54,7 @@ class Config(FitConfig):
     )
 
 
-PROFILES = {
+PROFILES: dict[str, dict[str, Any]] = {
     "quick": {**QUICK, "models": ("snake", "spectral", "spectral_envelope")},
     "default": {},
     "full": FULL,

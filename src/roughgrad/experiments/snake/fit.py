@@ -30,6 +30,7 @@ investigation" (gen_data2 and the animation).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from roughgrad.experiments.base import (
     Claim,
@@ -71,7 +72,7 @@ class InterpolationConfig(Config):
     )
 
 
-PROFILES = {
+PROFILES: dict[str, dict[str, Any]] = {
     "quick": {**QUICK, "models": ("snake", "relu", "tanh", "spectral")},
     "default": {},
     "full": FULL,
@@ -97,7 +98,7 @@ def _run(config: Config, ctx: Context, *, reverse: bool) -> Outcome:
             )
     baselines = {n: metrics[f"test_mse_{n}"] for n in fits if n not in CONTENDERS}
     if baselines:
-        best = min(baselines, key=baselines.get)
+        best = min(baselines, key=lambda n: baselines[n])
         claims.append(
             Claim(
                 "no_baseline_reaches_1e-2" if reverse else "no_baseline_reaches_1e-3",
