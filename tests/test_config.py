@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -66,3 +67,17 @@ def test_bad_overrides_are_one_line_errors(item, fragment):
 def test_set_needs_key_value():
     with pytest.raises(ConfigError, match="key=value"):
         parse_set_options(["justakey"])
+
+
+def test_the_curriculum_schedule_comes_from_the_prior_range_and_budget_never_from_f_star():
+    from roughgrad.experiments import EXPERIMENTS
+
+    exp = EXPERIMENTS["sin-frequency"]
+    base = exp.config("default")
+    start, every = base.curriculum()
+    assert start == 1 / base.max_freq  # f x < 1 rad over the whole prior range at the start
+    stages = math.ceil(math.log(base.x_range / start) / math.log(base.curriculum_growth))
+    assert every == base.steps // 2 // stages  # the full range at half the budget
+    assert exp.config("default", {"target_freq": "700"}).curriculum() == (start, every)
+    assert exp.config("default", {"max_freq": "5000"}).curriculum()[0] == 1 / 5000
+    assert exp.config("default", {"curriculum_start": "0.01"}).curriculum()[0] == 0.01

@@ -23,8 +23,14 @@ QUICK_EXPECT: dict[str, dict] = {
             "spectral_recovers",
             "curriculum_recovers",
             "exact_frequency_zero_loss",
+            "curriculum_recovers_prior_range",
         ],
-        "figures": ["sgd_loss_curves.png", "near_answer_and_curriculum.png", "recovery_rates.png"],
+        "figures": [
+            "sgd_loss_curves.png",
+            "near_answer_and_curriculum.png",
+            "recovery_rates.png",
+            "recovery_sweep.png",
+        ],
     },
     "sin-gradient-field": {
         "claims": ["basin_matches_theory", "batch_gradient_noisy", "smoothing_widens_basin"],

@@ -10,7 +10,8 @@ the gradient points toward f* only within |f - f*| < 4.49 / x_max (0.0045) of it
 
 Remedies: (a) spectral initialisation (a periodogram of the samples, coarse-to-fine least
 squares, then L-BFGS refinement of the model) -- the main one; (b) a gradient-only curriculum
-that grows the input range from small to full with lr kept at half the stability limit.
+that grows the input range from 1 / max_freq (where every frequency of the prior range has its
+basin around it) to full, with lr kept at half the stability limit.
 Baselines train frequencies only, with amplitudes and phases fixed at their true values (the
 easiest case for gradient descent); the spectral fit estimates all of them.
 
@@ -22,6 +23,11 @@ Claims checked:
   spectral_recovers            every init recovers f* to within 1e-6 relative (or, with noise,
                                within 5 Cramer-Rao standard deviations if that is larger);
   curriculum_recovers          the growing-range curriculum recovers f* in >= 90% of inits;
+  curriculum_recovers_prior_range  ... at every f* of a sweep from 1 to 1150 (< max_freq): its
+                               start range 1 / max_freq and stage length come from the prior
+                               range of f and the step budget, never from f*. The sweep also
+                               measures where SGD, Adam, annealed Gaussian smoothing and the
+                               spectral fit recover f* (metrics sweep_*).
   exact_frequency_zero_loss    the seed's model sin(f x), with f set to f*, has zero loss
                                (< 1e-12) on fresh samples of the configured target: true for
                                the seed's sin(31 x), false once the target has a phase, an
@@ -36,7 +42,8 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import torch
@@ -90,9 +97,21 @@ class Config(ConfigBase):
     )
     n_samples: int = param(4096, "random samples the spectral fit sees per init", ge=16)
     max_freq: float = param(1200.0, "highest frequency the spectral search covers", gt=0)
-    curriculum_start: float = param(0.01, "curriculum: initial input range", gt=0)
+    curriculum_start: float = param(
+        0.0, "curriculum: initial input range; 0: 1 / max_freq, from the prior range of f", ge=0
+    )
     curriculum_growth: float = param(1.25, "curriculum: range multiplier per stage", gt=1)
-    curriculum_every: int = param(50, "curriculum: steps per stage", ge=1)
+    curriculum_every: int = param(
+        0, "curriculum: steps per stage; 0: the full range is reached at half of steps", ge=0
+    )
+    sweep_freqs: tuple[float, ...] = param(
+        (1.0, 3.0, 10.0, 31.0, 100.0, 300.0, 700.0, 1150.0),
+        "target frequencies of the recovery sweep (every method at each; empty: no sweep)",
+        gt=0,
+    )
+    smoothing_sigma: float = param(
+        0.0, "smoothing: initial std of the f perturbation; 0: max_freq / 4", ge=0
+    )
     log_every: int = param(100, "steps averaged into one point of the loss curve", ge=1)
 
     def validate(self) -> None:
@@ -104,6 +123,20 @@ class Config(ConfigBase):
             )
         if max(self.freqs()) >= self.max_freq:
             raise ConfigError(f"max_freq={self.max_freq} must exceed every target frequency")
+        if self.sweep_freqs and max(self.sweep_freqs) >= self.max_freq:
+            raise ConfigError(
+                f"max_freq={self.max_freq} must exceed every sweep frequency "
+                f"(largest {max(self.sweep_freqs):g})"
+            )
+
+    def curriculum(self) -> tuple[float, int]:
+        """(initial range, steps per stage) of the curriculum, from the data and budget alone:
+        the range starts at 1 / max_freq, where every frequency of the prior range [0, max_freq)
+        has f x below 1 rad (inside the 4.49 rad basin), and grows by ``curriculum_growth`` per
+        stage so that the full range is reached at half of ``steps``."""
+        start = self.curriculum_start or 1.0 / self.max_freq
+        stages = max(1, int(np.ceil(np.log(self.x_range / start) / np.log(self.curriculum_growth))))
+        return start, self.curriculum_every or max(1, self.steps // 2 // stages)
 
     def freqs(self) -> np.ndarray:
         return np.array([self.target_freq, *self.components[0::3]])
@@ -116,7 +149,13 @@ class Config(ConfigBase):
 
 
 PROFILES = {
-    "quick": {"steps": 2_000, "n_inits": 8, "log_every": 50, "n_samples": 2048},
+    "quick": {
+        "steps": 2_000,
+        "n_inits": 8,
+        "log_every": 50,
+        "n_samples": 2048,
+        "sweep_freqs": (3.0, 300.0, 1150.0),
+    },
     "default": {},
     "full": {"steps": 1_000_000, "log_every": 1_000},
 }
@@ -133,7 +172,8 @@ def _sines(config: Config, like: torch.Tensor) -> tuple[torch.Tensor, ...]:
 def _target(
     config: Config, x: torch.Tensor, gen: torch.Generator, sines: tuple | None = None
 ) -> torch.Tensor:
-    """Target values at x (..., B): sum of the configured sines plus noise."""
+    """Target values at x (..., B): sum of the configured sines plus noise. ``sines`` may hold
+    per-row frequencies (n, 1, K) for x (n, B)."""
     f, a, p = sines if sines is not None else _sines(config, x)
     y = (a * torch.sin(x[..., None] * f + p)).sum(-1)  # (..., B)
     if config.noise:
@@ -150,9 +190,18 @@ def _train(
     method: str,
     lr: float,
     curriculum: bool = False,
+    smoothing: bool = False,
+    target: torch.Tensor | None = None,
     label: str = "",
 ):
     """Train frequencies (n, K) side by side with SGD or Adam on fresh minibatches.
+
+    ``target`` (n, K): each row's own target frequencies (default: the configured ones).
+    ``curriculum``: the input range grows from :meth:`Config.curriculum`'s start, with lr at
+    half the stability limit of the current range. ``smoothing``: the gradient is taken at
+    f + sigma_t eps (eps ~ N(0, 1) per row and step), a one-sample estimate of the gradient of
+    the Gaussian-smoothed loss, with sigma_t annealed linearly from ``smoothing_sigma`` to 0
+    over the first half of the steps.
 
     Amplitudes and phases are fixed at the truth. The gradient of the per-init MSE is written
     out, dL/df_k = mean_b 2 err a_k cos(f_k x + p_k) x (what autograd gives; a test checks it):
@@ -163,6 +212,10 @@ def _train(
     n, k = freq.shape
     sines = _sines(config, freq)  # built once: the loop below runs up to 10^6 steps
     _, a, p = sines
+    if target is not None:
+        sines = (target[:, None, :], a, p)
+    r0, every = config.curriculum()
+    sigma0 = config.smoothing_sigma or config.max_freq / 4
     m, v = torch.zeros_like(freq), torch.zeros_like(freq)
     n_logs = config.steps // config.log_every
     losses = freq.new_zeros(n, n_logs)
@@ -172,8 +225,7 @@ def _train(
         for _ in range(config.log_every):
             r, lr_t = config.x_range, lr
             if curriculum:  # range grows geometrically; lr stays at half the stability limit
-                stage = step // config.curriculum_every
-                r = min(config.x_range, config.curriculum_start * config.curriculum_growth**stage)
+                r = min(config.x_range, r0 * config.curriculum_growth ** (step // every))
                 lr_t = 0.5 * sgd_lr_limit(r)
             x = (
                 torch.rand(
@@ -183,7 +235,12 @@ def _train(
                 - 1
             ) * r  # (n, B)
             y = _target(config, x, gen, sines)
-            phase = x[..., None] * freq[:, None, :] + p  # (n, B, K)
+            at = freq
+            if smoothing:
+                sigma = sigma0 * max(0.0, 1 - 2 * step / config.steps)
+                eps = torch.randn(freq.shape, generator=gen, dtype=freq.dtype, device=freq.device)
+                at = freq + sigma * eps
+            phase = x[..., None] * at[:, None, :] + p  # (n, B, K)
             err = (a * torch.sin(phase)).sum(-1) - y  # (n, B)
             losses[:, j] += (err**2).mean(1) / config.log_every
             grad = (2 * err[..., None] * a * torch.cos(phase) * x[..., None]).mean(1)  # (n, K)
@@ -198,10 +255,14 @@ def _train(
     return freq, losses, traj
 
 
-def _recovered(freq: torch.Tensor, config: Config) -> torch.Tensor:
-    """(n,) bool: every component's frequency within tolerance (matched in sorted order)."""
-    target = torch.as_tensor(np.sort(config.freqs()), dtype=freq.dtype, device=freq.device)
-    return ((freq.sort(-1).values - target).abs() < config.tolerance).all(-1)
+def _recovered(
+    freq: torch.Tensor, config: Config, target: torch.Tensor | None = None
+) -> torch.Tensor:
+    """(n,) bool: every component's frequency within tolerance (matched in sorted order) of
+    the configured target, or of each row's ``target`` (n, K)."""
+    if target is None:
+        target = torch.as_tensor(config.freqs(), dtype=freq.dtype, device=freq.device)
+    return ((freq.sort(-1).values - target.sort(-1).values).abs() < config.tolerance).all(-1)
 
 
 def _spectral(config: Config, rng: np.random.Generator, ctx: Context):
@@ -222,6 +283,66 @@ def _spectral(config: Config, rng: np.random.Generator, ctx: Context):
         est = np.sort(model.freq.detach().numpy())
         rel_err[i] = np.abs(est - np.sort(config.freqs())) / np.sort(config.freqs())
     return rel_err, seconds
+
+
+def _spectral_verdict(config: Config, rel_err: np.ndarray, xs: np.ndarray):
+    """(ok (n,), allowed (K,)): recovered when within 1e-6 relative, or within 5 Cramer-Rao
+    standard deviations when noise sets the floor."""
+    crlb = np.array(
+        [
+            frequency_std_bound(amp, config.noise, xs[: config.n_samples])
+            for amp in np.array(config.amps())[np.argsort(config.freqs())]
+        ]
+    )
+    allowed = np.maximum(1e-6, 5 * crlb / np.sort(config.freqs()))  # (K,) relative
+    return (rel_err <= allowed).all(1), allowed
+
+
+SWEEP_METHODS = ("sgd", "adam", "curriculum", "smoothing", "spectral")
+
+
+def _sweep(config: Config, gen: torch.Generator, rng: np.random.Generator, ctx: Context):
+    """Recovery rate of every method at every f* of ``sweep_freqs``: {method: (F,)}.
+
+    The gradient methods train all F x n_inits rows side by side, each row towards its own
+    f*, from the same N(0, 1) starts; the spectral fit runs per init on its own samples."""
+    fs = config.sweep_freqs
+    n, dev = config.n_inits, ctx.device
+    targets = torch.stack([torch.as_tensor(replace(config, target_freq=f).freqs()) for f in fs]).to(
+        dev
+    )
+    rows = targets.repeat_interleave(n, 0)  # (F n, K)
+    f0 = torch.randn(rows.shape, generator=gen, dtype=torch.float64, device=dev)
+    runs: dict[str, dict[str, Any]] = {
+        "sgd": dict(method="sgd", lr=config.lr),
+        "adam": dict(method="adam", lr=config.adam_lr),
+        "curriculum": dict(method="sgd", lr=0.0, curriculum=True),
+        "smoothing": dict(method="adam", lr=config.adam_lr, smoothing=True),
+    }
+    rates = {}
+    for name, kw in runs.items():
+        final, _, _ = _train(f0, config, gen, ctx, target=rows, label=f"sweep: {name}", **kw)
+        hit = _recovered(final, config, rows).double().reshape(len(fs), n)
+        rates[name] = hit.mean(1).cpu().numpy()
+    spectral = []
+    for f in fs:
+        one = replace(config, target_freq=f)
+        rel_err, _ = _spectral(one, rng, ctx)
+        xs = rng.uniform(-config.x_range, config.x_range, config.n_samples)
+        spectral.append(_spectral_verdict(one, rel_err, xs)[0].mean())
+    rates["spectral"] = np.array(spectral)
+    return rates
+
+
+def _recovers_up_to(fs: tuple[float, ...], rates: np.ndarray, bar: float = 0.9) -> float:
+    """The largest swept f* up to which every swept f* is recovered at rate >= bar (0: none)."""
+    order = np.argsort(fs)
+    top = 0.0
+    for i in order:
+        if rates[i] < bar:
+            break
+        top = float(fs[i])
+    return top
 
 
 def run(config: Config, ctx: Context) -> Outcome:
@@ -253,6 +374,7 @@ def run(config: Config, ctx: Context) -> Outcome:
         f0, config, gen, ctx, method="sgd", lr=0.0, curriculum=True, label="curriculum"
     )
     rel_err, seconds = _spectral(config, rng, ctx)
+    sweep = _sweep(config, gen, rng, ctx) if config.sweep_freqs else {}
 
     xs = rng.uniform(-config.x_range, config.x_range, 200_000)
     curvature = frequency_curvature(xs, config.target_freq, config.amplitude, config.phase)
@@ -272,15 +394,7 @@ def run(config: Config, ctx: Context) -> Outcome:
             ("curriculum", cur),
         ]
     }
-    # recovered: within 1e-6 relative, or within 5 Cramer-Rao stds when noise sets the floor
-    crlb = np.array(
-        [
-            frequency_std_bound(amp, config.noise, xs[: config.n_samples])
-            for amp in np.array(config.amps())[np.argsort(config.freqs())]
-        ]
-    )
-    allowed = np.maximum(1e-6, 5 * crlb / np.sort(config.freqs()))  # (K,) relative
-    spectral_ok = (rel_err <= allowed).all(1)
+    spectral_ok, allowed = _spectral_verdict(config, rel_err, xs)
     f_star = torch.as_tensor(np.sort(config.freqs()), dtype=dt, device=dev)
     near_err = (near.sort(-1).values - f_star).abs().max(-1).values.median().item()
     stable_err = (near_ok.sort(-1).values - f_star).abs().max(-1).values.median().item()
@@ -304,7 +418,14 @@ def run(config: Config, ctx: Context) -> Outcome:
         "basin_half_width": basin_half_width(config.x_range),
         "sgd_final_loss_mean": sgd_losses[:, -1].mean().item(),
         "exact_freq_loss": exact_loss,
+        "curriculum_start_range": config.curriculum()[0],
+        "curriculum_steps_per_stage": config.curriculum()[1],
     }
+    fs = config.sweep_freqs
+    for name, r in sweep.items():
+        metrics[f"sweep_{name}_recovers_up_to"] = _recovers_up_to(fs, r)
+        for f, v in zip(fs, r, strict=True):
+            metrics[f"sweep_{name}_rate_f{f:g}"] = float(v)
     tol, steps = config.tolerance, config.steps
     claims = [
         Claim(
@@ -343,8 +464,10 @@ def run(config: Config, ctx: Context) -> Outcome:
         Claim(
             "curriculum_recovers",
             rates["curriculum"] >= 0.9,
-            f"growing the range from {config.curriculum_start:g} by x{config.curriculum_growth:g}"
-            f" every {config.curriculum_every} steps recovered f* in {rates['curriculum']:.0%}",
+            f"growing the range from {config.curriculum()[0]:.3g} by "
+            f"x{config.curriculum_growth:g} every {config.curriculum()[1]} steps (lr half the "
+            f"stability limit of the current range) recovered f* = {config.target_freq:g} in "
+            f"{rates['curriculum']:.0%} of {n} inits",
         ),
         Claim(
             "exact_frequency_zero_loss",
@@ -355,6 +478,26 @@ def run(config: Config, ctx: Context) -> Outcome:
             f"{config.noise:g})",
         ),
     ]
+    if sweep:
+
+        def listing(name: str) -> str:
+            return ", ".join(f"{f:g}: {v:.0%}" for f, v in zip(fs, sweep[name], strict=True))
+
+        claims.append(
+            Claim(
+                "curriculum_recovers_prior_range",
+                bool((sweep["curriculum"] >= 0.9).all()),
+                f"curriculum from range {config.curriculum()[0]:.3g} (1 / max_freq unless set), "
+                f"{n} inits per f*, recovery by f*: {listing('curriculum')}; the others: "
+                + "; ".join(
+                    f"{m} up to {metrics[f'sweep_{m}_recovers_up_to']:g}"
+                    for m in SWEEP_METHODS
+                    if m != "curriculum"
+                )
+                + f" (the largest f* up to which every swept f* is recovered in >= 90%; "
+                f"{config.steps} steps each)",
+            )
+        )
     log_steps = (np.arange(sgd_losses.shape[1]) + 1) * config.log_every
     arrays = {
         "steps": log_steps,
@@ -367,6 +510,10 @@ def run(config: Config, ctx: Context) -> Outcome:
         "rates": np.array([*rates.values(), spectral_ok.mean()]),
         "spectral_rel_error": rel_err,
     }
+    if sweep:
+        arrays["sweep_freqs"] = np.array(fs)
+        arrays["sweep_methods"] = np.array(list(sweep))
+        arrays["sweep_rates"] = np.stack(list(sweep.values()))
     return Outcome(metrics, claims, arrays)
 
 
@@ -413,7 +560,23 @@ def figures(outcome: Outcome, config: Config) -> dict:
     )
     ax.tick_params(axis="x", labelsize=8)
     fig3.tight_layout()
-    return {"sgd_loss_curves": fig, "near_answer_and_curriculum": fig2, "recovery_rates": fig3}
+    out = {"sgd_loss_curves": fig, "near_answer_and_curriculum": fig2, "recovery_rates": fig3}
+    if "sweep_rates" in a:
+        fig4, ax = plt.subplots(figsize=(7, 3.6))
+        for name, r, mk in zip(a["sweep_methods"], a["sweep_rates"], "ovs^D", strict=False):
+            ax.plot(a["sweep_freqs"], r, marker=mk, label=str(name))
+        ax.axhline(0.9, color="k", ls=":", lw=1)
+        ax.set(
+            xscale="log",
+            ylim=(-0.03, 1.03),
+            xlabel="target frequency f*",
+            ylabel=f"recovery rate ({config.n_inits} inits)",
+            title=f"which method recovers f*, x in [-{config.x_range:g}, {config.x_range:g}]",
+        )
+        ax.legend(fontsize=8)
+        fig4.tight_layout()
+        out["recovery_sweep"] = fig4
+    return out
 
 
 def objective(config: Config, ctx: Context):
@@ -473,8 +636,19 @@ CLAIMS = (
         "the growing-range curriculum recovers f* in >= 90% of inits",
         (
             counterexample(
-                "f* x 0.01 > 3 at the first stage: the start range is already too wide",
+                "a start range of 0.01 set by hand: f* x 0.01 = 7 rad is outside the basin",
                 target_freq=700.0,
+                curriculum_start=0.01,
+            ),
+        ),
+    ),
+    ClaimSpec(
+        "curriculum_recovers_prior_range",
+        "the data-derived curriculum recovers >= 90% of inits at every swept f* (up to max_freq)",
+        (
+            counterexample(
+                "a start range of 0.01 set by hand: f* x 0.01 > 4.49 rad from f* = 700 up",
+                curriculum_start=0.01,
             ),
         ),
     ),
