@@ -76,7 +76,7 @@ QUICK_EXPECT: dict[str, dict] = {
         "figures": ["xcorr_vs_mse.png"],
     },
     "rnn-frequency-halving": {  # learning needs the default's budget; the collapse shows fast
-        "claims": ["reset_training_collapses"],
+        "claims": ["reset_training_collapses", "control_learns"],
         "figures": ["rnn_training.png", "rollouts.png"],
     },
     "mc-vs-quadrature": {

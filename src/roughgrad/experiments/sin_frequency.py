@@ -148,7 +148,7 @@ class Config(ConfigBase):
         return np.array([self.phase, *self.components[2::3]])
 
 
-PROFILES = {
+PROFILES: dict[str, dict[str, Any]] = {
     "quick": {
         "steps": 2_000,
         "n_inits": 8,
