@@ -150,3 +150,34 @@ def test_validation_split_is_carved_from_training_data_and_stratified():
     assert torch.equal(again.y_val, split.y_val)  # the same examples every run
     with pytest.raises(ValueError, match="fraction"):
         with_validation(base, 1.0)
+
+
+def test_fashion_mnist_reads_the_debian_directory_or_data_dir(tmp_path, monkeypatch):
+    from roughgrad.data import classification
+    from roughgrad.experiments import EXPERIMENTS
+    from roughgrad.experiments.base import ConfigError
+
+    installed = tmp_path / "fashion-mnist"
+    installed.mkdir()
+    _write_idx(installed, n_train=20, n_test=6)
+    monkeypatch.setattr(classification, "FASHION_MNIST_DIR", installed)
+    split = load_dataset("fashion-mnist")  # the package's directory by default
+    assert split.x_train.shape == (20, 784) and split.x_test.shape == (6, 784)
+    own = tmp_path / "mine"
+    own.mkdir()
+    _write_idx(own, n_train=9, n_test=4)
+    assert load_dataset("fashion-mnist", own).x_train.shape == (9, 784)  # data_dir wins
+    EXPERIMENTS["digits-linear"].config("quick", {"data": "fashion-mnist"})  # accepted
+
+    monkeypatch.setattr(classification, "FASHION_MNIST_DIR", tmp_path / "absent")
+    for call in (
+        lambda: load_dataset("fashion-mnist"),
+        lambda: EXPERIMENTS["digits-ann"].config("quick", {"data": "fashion-mnist"}),
+    ):
+        with pytest.raises((DataError, ConfigError)) as err:
+            call()
+        message = str(err.value)
+        assert "apt-get install dataset-fashion-mnist" in message and "data_dir" in message
+        assert "\n" not in message
+    with pytest.raises(DataError, match="known: digits, mnist, fashion-mnist"):
+        load_dataset("cifar")

@@ -100,6 +100,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "fast_epochs": 4.0,
         "fast_evaluations": 5,
         "evaluations": 3,
+        "max_train": 1437,  # the digits' training set, a cap on 28x28 data sets
     },
     "default": {},
     "full": {"epochs": 20.0, "fast_epochs": 80.0},

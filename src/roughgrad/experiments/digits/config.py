@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from roughgrad.data import DataError, Split, load_dataset, with_validation
+from roughgrad.data.classification import data_path
 from roughgrad.data.mnist import check_mnist
 from roughgrad.estimators import ESTIMATORS, Autodiff, Estimator, build, options_of
 from roughgrad.experiments.base import ConfigBase, ConfigError, Context, param
@@ -33,10 +34,12 @@ def estimator_methods(objective_type: type) -> tuple[str, ...]:
 class DigitsConfig(ConfigBase):
     """Data, model size, loss, budget and estimator settings shared by the digits experiments."""
 
-    data: Literal["digits", "mnist"] = param(
-        "digits", "data set: scikit-learn's bundled digits, or MNIST from data_dir"
+    data: Literal["digits", "mnist", "fashion-mnist"] = param(
+        "digits",
+        "data set: scikit-learn's bundled 8x8 digits, MNIST from data_dir, or Fashion-MNIST "
+        "(28x28; from data_dir, else /usr/share/datasets/fashion-mnist)",
     )
-    data_dir: str | None = param(None, "directory of the MNIST IDX files or mnist.npz")
+    data_dir: str | None = param(None, "directory of the (Fashion-)MNIST IDX files or mnist.npz")
     max_train: int | None = param(None, "use only the first n training examples", ge=1)
     hidden: int = param(100, "hidden units (the seed: 100)", ge=1)
     loss: Literal["mse", "cross_entropy"] = param(
@@ -95,13 +98,12 @@ class DigitsConfig(ConfigBase):
                 import_ray()
             except ImportError as exc:
                 raise ConfigError(f"population_actors={self.population_actors}: {exc}") from None
-        if self.data == "mnist" and self.data_dir is None:
-            raise ConfigError("data=mnist needs data_dir=DIR (IDX files or mnist.npz; no download)")
-        if self.data == "mnist":
-            try:
-                check_mnist(str(self.data_dir))
-            except DataError as exc:
-                raise ConfigError(str(exc)) from None
+        try:
+            path = data_path(self.data, self.data_dir)
+            if path is not None:
+                check_mnist(path)
+        except DataError as exc:
+            raise ConfigError(str(exc)) from None
 
 
 def load_data(config: DigitsConfig, ctx: Context) -> Split:
