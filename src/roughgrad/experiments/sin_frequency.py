@@ -374,7 +374,6 @@ def run(config: Config, ctx: Context) -> Outcome:
         f0, config, gen, ctx, method="sgd", lr=0.0, curriculum=True, label="curriculum"
     )
     rel_err, seconds = _spectral(config, rng, ctx)
-    sweep = _sweep(config, gen, rng, ctx) if config.sweep_freqs else {}
 
     xs = rng.uniform(-config.x_range, config.x_range, 200_000)
     curvature = frequency_curvature(xs, config.target_freq, config.amplitude, config.phase)
@@ -383,6 +382,8 @@ def run(config: Config, ctx: Context) -> Outcome:
     x = torch.as_tensor(xs, dtype=dt)
     seed_model = torch.sin(torch.tensor(config.target_freq, dtype=dt) * x)
     exact_loss = ((seed_model - _target(config, x, gen)) ** 2).mean().item()
+    # last, so that the sweep's draws leave every number above as it was without it
+    sweep = _sweep(config, gen, rng, ctx) if config.sweep_freqs else {}
 
     rates = {
         name: _recovered(f, config).double().mean().item()
