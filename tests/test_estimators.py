@@ -13,6 +13,7 @@ from roughgrad.estimators import (
     Autodiff,
     FiniteDifference,
     GaussianSmoothing,
+    LocalRegression,
     Mollified,
     NodePerturbation,
     NodePerturbationThroughTime,
@@ -302,6 +303,18 @@ def test_mollified_quadrature_matches_sampling_and_exact_1d(kernel):
     assert abs(float(sampled.grad["w"]) - 1.4) < 0.05
 
 
+@pytest.mark.parametrize("kernel", ["bump", "gaussian"])
+@pytest.mark.parametrize("nodes", [400, 1000])
+def test_mollified_quadrature_stays_finite_at_many_nodes(kernel, nodes):
+    """numpy's Gauss-Hermite rule overflows to NaN weights from about 400 nodes; the rule used
+    stays finite and exact (the mollified gradient of w^2 is 2 w)."""
+    f = FunctionObjective(lambda p: (p["w"] ** 2).sum())
+    p = {"w": torch.tensor([0.7], dtype=torch.float64)}
+    est = Mollified(sigma=0.5, kernel=kernel, mode="quadrature", quad_points=nodes)
+    grad = est(f, p, generator=torch.Generator()).grad["w"]
+    torch.testing.assert_close(grad, torch.tensor([1.4], dtype=torch.float64))
+
+
 def test_mollified_quadrature_refuses_high_dimensions():
     q, p = quadratic()
     with pytest.raises(ValueError, match="1 or 2 parameters"):
@@ -405,3 +418,23 @@ def test_regression_slope_of_non_finite_losses_is_nan_not_a_lapack_abort():
     assert torch.allclose(regression_slope(x, f), torch.ones(30), atol=1e-4)  # exact when linear
     f[3] = float("nan")
     assert regression_slope(x, f).isnan().all()
+
+
+@pytest.mark.parametrize("samples", [4, 6])
+def test_local_regression_below_d_samples_is_shrunk_and_rescale_undoes_it(samples):
+    """On a linear f with D = 8, the minimum-norm slope from S < D samples is on average
+    (S - 1) / D of the gradient; rescale=True brings its mean back to the gradient."""
+    g = torch.arange(1.0, 9.0, dtype=torch.float64)
+    f = FunctionObjective(lambda p: p["w"] @ g)
+    p = {"w": torch.zeros(8, dtype=torch.float64)}
+    gen = torch.Generator().manual_seed(0)
+
+    def mean_estimate(**kw):
+        est = LocalRegression(sigma=0.1, num_samples=samples, **kw)
+        runs = torch.stack([est(f, p, generator=gen).grad["w"] for _ in range(600)])
+        return runs.mean(0)
+
+    shrunk = float(mean_estimate() @ g / (g @ g))
+    assert abs(shrunk - (samples - 1) / 8) < 0.05, shrunk
+    restored = float(mean_estimate(rescale=True) @ g / (g @ g))
+    assert abs(restored - 1.0) < 0.1, restored

@@ -3,7 +3,10 @@
 Sample S perturbations delta_s ~ N(0, sigma^2 I) around theta, evaluate f_s = f(theta + delta_s),
 fit f_s ~ c + g . delta_s by least squares; the slope g estimates the gradient. With S < D the
 minimum-norm solution is used (the seed found S must reach the number of parameters on a linear
-model). ``groups="separate"`` perturbs one parameter tensor at a time with S samples each (the
+model). That solution is the projection of the gradient onto the S - 1 centred directions, so on
+average it is shrunk to (S - 1) / D of the gradient (measured on a linear f with D = 8: 0.38 at
+S = 4, 0.63 at S = 6); ``rescale=True`` multiplies it by D / (S - 1), which makes the slope's
+mean the gradient (the direction, and so the cosine with the gradient, is unchanged). ``groups="separate"`` perturbs one parameter tensor at a time with S samples each (the
 seed: "changing weights in all layers at once with noise gives bad results"); alternating layers
 across training steps is done by passing only that layer's parameters.
 
@@ -33,13 +36,16 @@ class LocalRegression(Estimator):
     Args:
         sigma: perturbation std; num_samples: S per group; groups: "joint" (all parameters in
             one regression) or "separate" (one regression per parameter tensor, S each);
-        ridge: optional L2 penalty on the slope (0: minimum-norm least squares).
+        ridge: optional L2 penalty on the slope (0: minimum-norm least squares);
+        rescale: with S - 1 < D, scale the minimum-norm slope by D / (S - 1) (see the module
+            docstring), so that its expectation is the gradient rather than (S - 1) / D of it.
     """
 
     sigma: float = 0.01
     num_samples: int = 100
     groups: Literal["joint", "separate"] = "joint"
     ridge: float = 0.0
+    rescale: bool = False
     chunk_size: int | None = 1024
 
     def __post_init__(self) -> None:
@@ -58,6 +64,9 @@ class LocalRegression(Estimator):
             }
             f = objective.population(params, deltas, chunk_size=self.chunk_size)  # (S,)
             slope = regression_slope(flatten(deltas), f, self.ridge)
+            d = slope.numel()
+            if self.rescale and self.num_samples - 1 < d:
+                slope = slope * (d / (self.num_samples - 1))
             grad.update(unflatten(slope, sub))
         return Estimate(grad, num_evals=self.num_samples * len(groups))
 

@@ -95,10 +95,19 @@ class Mollified(Estimator):
         """Nodes and weights that integrate g(t) phi(t) dt per dimension (phi folded in)."""
         q = self.quad_points
         if self.kernel == "gaussian":
-            x, w = np.polynomial.hermite_e.hermegauss(q)  # weight exp(-t^2 / 2)
-            return x, w / np.sqrt(2 * np.pi)
-        x, w = np.polynomial.legendre.leggauss(q)
-        return x, w * bump_profile(x) * bump_normaliser(1)
+            # scipy's rule stays finite at any q (numpy's hermegauss overflows from q ~ 400)
+            from scipy.special import roots_hermitenorm
+
+            x, w = roots_hermitenorm(q)  # weight exp(-t^2 / 2)
+            x, w = x, w / np.sqrt(2 * np.pi)
+        else:
+            x, w = np.polynomial.legendre.leggauss(q)
+            w = w * bump_profile(x) * bump_normaliser(1)
+        if not (np.isfinite(x).all() and np.isfinite(w).all()):
+            raise ValueError(
+                f"quad_points={q}: the quadrature rule is not finite; use fewer points"
+            )
+        return x, w
 
     def _unit_score(self, t: torch.Tensor) -> torch.Tensor:
         """-grad log phi(t) per row for the unit kernel (product form in 2-D)."""
