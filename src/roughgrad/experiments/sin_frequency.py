@@ -154,7 +154,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "n_inits": 8,
         "log_every": 50,
         "n_samples": 2048,
-        "sweep_freqs": (3.0, 300.0, 1150.0),
+        "sweep_freqs": (3.0, 1150.0),
     },
     "default": {},
     "full": {"steps": 1_000_000, "log_every": 1_000},
