@@ -163,6 +163,18 @@ def _run(params, x, net: HHNet, noise, record: bool, record_output: bool):
     return _readout(out_sum, net), carry[5] / net.steps, s_seq, a_seq
 
 
+def _clean_trial(params: Params, x: Tensor, net: HHNet):
+    """w2, b2, z_h (B, H), the resting carry, a zero readout sum and the constants of one
+    clean (unperturbed, population-free) trial, stepped eagerly by its callers."""
+    w1, b1, w2, b2 = params["w1"], params["b1"], params["w2"], params["b2"]
+    n_hid = w1.shape[0]
+    z_h = x @ w1.T + b1  # (B, H)
+    rest = resting_state((x.shape[0], n_hid + w2.shape[0]), net.hh, dtype=x.dtype)
+    carry = (*rest.unbind(-1), torch.zeros_like(z_h), torch.zeros_like(z_h))
+    out_sum = torch.zeros_like(carry[0][..., n_hid:])
+    return w2, b2, z_h, carry, out_sum, _Consts.of(net, n_hid, z_h)
+
+
 def hh_reset_activity(
     params: Params, x: Tensor, net: HHNet, out_noise: Tensor
 ) -> tuple[Tensor, Tensor]:
@@ -171,13 +183,8 @@ def hh_reset_activity(
     perturbed from the clean state (node perturbation through time's "reset" mode) -- with the
     clean trace s(t) (T, B, H). A hidden offset would reach the outputs only through the
     synapse one step later, past the scored step, so there is none."""
-    w1, b1, w2, b2 = params["w1"], params["b1"], params["w2"], params["b2"]
-    n_hid = w1.shape[0]
-    z_h = x @ w1.T + b1  # (B, H)
-    rest = resting_state((x.shape[0], n_hid + w2.shape[0]), net.hh, dtype=x.dtype)
-    carry = (*rest.unbind(-1), torch.zeros_like(z_h), torch.zeros_like(z_h))
-    out_sum = torch.zeros_like(carry[0][..., n_hid:])
-    consts, rows, seen = _Consts.of(net, n_hid, z_h), [], []
+    w2, b2, z_h, carry, out_sum, consts = _clean_trial(params, x, net)
+    n_hid, rows, seen = z_h.shape[-1], [], []
     for t in range(net.steps):
         seen.append(carry[4])
         z_o = carry[4] @ w2.T + b2 + out_noise[:, t]  # (S, B, O)
@@ -355,13 +362,8 @@ def _compiled(slot: int, fn):
 
 def hh_traces(params: Params, x: Tensor, net: HHNet) -> dict[str, Tensor]:
     """One clean trial for figures: voltages (T, B, H + O), input currents (B, H), (T, B, O)."""
-    w1, b1, w2, b2 = params["w1"], params["b1"], params["w2"], params["b2"]
-    n_hid = w1.shape[0]
-    z_h = x @ w1.T + b1  # (B, H)
-    rest = resting_state((x.shape[0], n_hid + w2.shape[0]), net.hh, dtype=x.dtype)
-    carry = (*rest.unbind(-1), torch.zeros_like(z_h), torch.zeros_like(z_h))
-    out_sum = torch.zeros_like(carry[0][..., n_hid:])
-    consts, vs, currents = _Consts.of(net, n_hid, z_h), [], []
+    w2, b2, z_h, carry, out_sum, consts = _clean_trial(params, x, net)
+    vs, currents = [], []
     for _ in range(net.steps):
         currents.append(net.scale * (carry[4] @ w2.T + b2))
         carry, out_sum = _advance(carry, out_sum, z_h, w2.T, b2, consts, 1)
