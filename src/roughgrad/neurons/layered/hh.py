@@ -1,38 +1,4 @@
-"""Layered networks of neurons: input -> hidden -> output, batched over examples and members.
-
-Two families, each a function of the parameters w1 (*lead, H, I), b1 (*lead, H), w2 (*lead,
-O, H), b2 (*lead, O) and inputs x (B, I), where ``lead`` is an optional population shape (S
-perturbed networks are one tensor program, not a loop):
-
-**Hodgkin-Huxley** (:class:`HHNet`, :func:`hh_forward`; the seed's BNN). The ANN's weights
-drive HH neurons:
-
-    z_h        = x W1^T + b1                      (B, H), static over the trial
-    I_h        = scale * z_h                      hidden input currents (uA/cm^2)
-    h(t)       = sigmoid((V_h(t) - midpoint) / 2) / r0   hidden activity (0.5-1 when firing)
-    s(t)       = s + (1 - e^{-dt/tau_syn}) (h(t) - s)    synaptic trace of h
-    z_o(t)     = s(t) W2^T + b2,  I_o = scale * z_o       output currents
-    o          = mean_t sigmoid((V_o(t) - midpoint) / 2) / r0    readout "voltage" (mollified)
-             or  mean_t (V_o(t) + 65 mV) / 20 mV                readout "membrane" (graded)
-             or  spike count / (T dt * 100 Hz)                  readout "spikes" (piecewise
-                                                                constant)
-
-with midpoint -30 mV and r0 = 0.2 by default. The midpoint -30 mV is the spike threshold used
-throughout roughgrad: measured at dt = 0.1 ms over 100 ms, the fraction of time above it grows
-monotonically with the input current from onset (0.11 at 6.5 uA/cm^2) to 0.20 at 60-80
-uA/cm^2, where a midpoint of 0 mV peaks at 20 uA/cm^2 and falls as strongly driven spikes
-shrink -- a readout that cannot tell strong from weak drive. The simulation runs ``steps``
-steps of ``dt`` ms (the seed's timeframes: 1000 steps of 0.01, 0.05 or 0.1 ms). Backends:
-``"torch"`` and ``"compile"`` (see :mod:`roughgrad.neurons.backends`).
-
-**Leaky integrate-and-fire, as snnTorch builds it** (:class:`LIFNet`, :func:`lif_forward`):
-discrete-time ``Leaky`` neurons (reset by subtraction, taken from the previous step's spike)
-driven by the static input current every step; the output is the spike count. Backends:
-``"torch"`` and ``"fused"``.
-
-Noise for node perturbation is added to the pre-activations z_h and z_o: static (one value per
-example and unit for the whole trial) or per step.
-"""
+"""Layered Hodgkin-Huxley networks (the seed's BNN): see :mod:`roughgrad.neurons.layered`."""
 
 from __future__ import annotations
 
@@ -45,7 +11,6 @@ from torch import Tensor
 
 from roughgrad._types import Params
 from roughgrad.neurons.backends import backend as _backend
-from roughgrad.neurons.fused import lif_fused
 from roughgrad.neurons.hh import HHParams, exponential_step, resting_state
 
 SPIKE_TH = -30.0  # mV: upward crossings are spikes; the mollified activity's midpoint
@@ -254,93 +219,12 @@ def _accumulate(out_sum: Tensor, v_prev: Tensor, v: Tensor, c: _Consts) -> Tenso
     return out_sum + ((v_prev < SPIKE_TH) & (v >= SPIKE_TH)).to(v.dtype)
 
 
-def hh_forward_units(
-    params: Params,
-    x: Tensor,
-    net: HHNet,
-    units: dict[str, tuple[int, Tensor, Tensor]],
-    members: int,
-) -> tuple[Tensor, Tensor]:
-    """Readouts (members, B, O) of ``members`` networks that each perturb one unit (see
-    ``NodePerturbable.node_population_units``), and the clean trial-mean trace s-bar (B, H).
-
-    Hidden neurons are not coupled to each other, so a network whose hidden unit j is
-    perturbed differs from the clean one only in that neuron and in the outputs: it is
-    simulated as one extra hidden neuron plus its O outputs, whose input is the clean output
-    current plus (s_j'(t) - s_j(t)) W2[:, j]. Output-unit perturbations are a static offset of
-    one output's current. A network costs 1 + O neurons instead of H + O: with H = 100 and
-    O = 10, every unit of both layers once (S = 110) costs as much as 11 dense networks.
-    """
-    w1, b1, w2, b2 = params["w1"], params["b1"], params["w2"], params["b2"]
-    batch, n_hid, n_out = x.shape[0], w1.shape[0], w2.shape[0]
-    z_h = x @ w1.T + b1  # (B, H)
-    offset = z_h.new_zeros(members, batch, n_out)  # static output offsets per network
-    if "out" in units:
-        first, index, value = units["out"]
-        offset[first : first + len(index)].scatter_(2, index[..., None], value[..., None])
-    empty = (1, z_h.new_zeros(0, batch).long(), z_h.new_zeros(0, batch))  # no hidden unit
-    first, index, value = units.get("hidden", empty)
-    n_pert = len(index)
-    z_p = z_h.gather(1, index.T).T + value if n_pert else z_h.new_zeros(0, batch)  # (n, B)
-    columns = w2.T.contiguous().index_select(0, index.reshape(-1)).view(n_pert, batch, n_out)
-    static = net.scale * torch.cat([z_h.reshape(-1), z_p.reshape(-1)])
-    size = static.numel() + members * batch * n_out
-    v, m, h, n = resting_state((size,), net.hh, dtype=x.dtype, device=x.device).unbind(-1)
-    syn, syn_p, s_sum = torch.zeros_like(z_h), torch.zeros_like(z_p), torch.zeros_like(z_h)
-    out_sum = offset.new_zeros(members, batch, n_out)
-    consts = _Consts.of(net, n_hid, z_h)
-    advance = _compiled_units() if net.backend == "compile" else _advance_units
-    carry = (v, m, h, n, syn, syn_p, s_sum)
-    done = 0
-    while done < net.steps:
-        k = min(net.chunk, net.steps - done)
-        carry, out_sum = advance(
-            carry, out_sum, static, offset, w2.T, b2, index, columns, first, consts, k
-        )
-        done += k
-    return _readout(out_sum, net), carry[6] / net.steps
-
-
-def _advance_units(carry, out_sum, static, offset, w2t, b2, index, columns, first, c, k):
-    """k steps of :func:`hh_forward_units`' neurons, flat: the clean hidden layer (B H), the
-    perturbed hidden neurons (n B), the outputs of every network (members B O)."""
-    v, m, h, n, syn, syn_p, s_sum = carry
-    n_static, n_pert = static.shape[0], syn_p.shape[0]
-    for _ in range(k):
-        z_o = offset + (syn @ w2t + b2)  # (members, B, O)
-        if n_pert:
-            change = syn_p - syn.gather(1, index.T).T  # (n, B)
-            z_o = torch.cat(
-                [
-                    z_o[:first],
-                    z_o[first : first + n_pert] + change[..., None] * columns,
-                    z_o[first + n_pert :],
-                ]
-            )
-        current = torch.cat([static, c.scale * z_o.reshape(-1)])
-        v_prev = v
-        v, m, h, n = exponential_step(v, m, h, n, current, c.dt, c.hh)
-        act = torch.sigmoid((v[:n_static] - c.midpoint) / 2.0) / c.r0
-        s_sum = s_sum + syn
-        syn = syn + c.rise * (act[: syn.numel()].view_as(syn) - syn)
-        syn_p = syn_p + c.rise * (act[syn.numel() :].view_as(syn_p) - syn_p)
-        out_sum = _accumulate(
-            out_sum, v_prev[n_static:].view_as(out_sum), v[n_static:].view_as(out_sum), c
-        )
-    return (v, m, h, n, syn, syn_p, s_sum), out_sum
-
-
 _COMPILED: list = []
 
 
 def _compiled_advance():
     """``_advance`` under torch.compile, built once per process."""
     return _compiled(0, _advance)
-
-
-def _compiled_units():
-    """``_advance_units`` under torch.compile, built once per process."""
-    return _compiled(1, _advance_units)
 
 
 def _compiled(slot: int, fn):
@@ -369,60 +253,3 @@ def hh_traces(params: Params, x: Tensor, net: HHNet) -> dict[str, Tensor]:
         carry, out_sum = _advance(carry, out_sum, z_h, w2.T, b2, consts, 1)
         vs.append(carry[0])
     return {"v": torch.stack(vs), "i_hidden": net.scale * z_h, "i_out": torch.stack(currents)}
-
-
-@dataclass(frozen=True)
-class LIFNet:
-    """steps per trial, membrane decay beta per step, threshold theta (snnTorch's defaults).
-
-    backend: "torch" (tensor ops, any device) or "fused" (one compiled C loop per trial on the
-    CPU, event-driven hidden -> output coupling; forward only, as the spikes give autodiff
-    nothing anyway; ~10x faster for populations: ``roughgrad.neurons.fused``).
-    """
-
-    steps: int = 25
-    beta: float = 0.95
-    threshold: float = 1.0
-    backend: Literal["torch", "fused"] = "torch"
-
-    def __post_init__(self) -> None:
-        _backend(self.backend, "layered", "lif")
-
-
-def lif_forward(
-    params: Params, x: Tensor, net: LIFNet, noise: dict[str, Tensor] | None = None
-) -> tuple[Tensor, Tensor]:
-    """Output spike counts (*lead, B, O) and the trial-mean hidden spikes (*lead, B, H).
-
-    params: w1 (*lead, H, I), b1 (*lead, H), w2 (*lead, O, H), b2 (*lead, O); x (B, I);
-    noise["hidden"] / noise["out"] (*lead, B, d): static offsets of z_h / z_o.
-    """
-    noise = noise or {}
-    w1, b1, w2, b2 = params["w1"], params["b1"], params["w2"], params["b2"]
-    z_h = x @ w1.transpose(-1, -2) + b1[..., None, :]
-    if "hidden" in noise:
-        z_h = z_h + noise["hidden"]
-    b_o = b2[..., None, :] + noise["out"] if "out" in noise else b2[..., None, :]
-    if net.backend == "fused":
-        lead = z_h.shape[:-2]
-        batch, outputs = z_h.shape[-2], w2.shape[-2]
-        members = int(torch.Size(lead).numel())
-        counts, s_sum = lif_fused(
-            z_h.reshape(members, batch, -1),
-            b_o.expand(*lead, batch, outputs).reshape(members, batch, outputs),
-            w2.expand(*lead, *w2.shape[-2:]).reshape(members, outputs, -1),
-            net.steps, net.beta, net.threshold,
-        )  # fmt: skip
-        return counts.reshape(*lead, batch, outputs), s_sum.reshape(*lead, batch, -1) / net.steps
-    w2t, theta, beta = w2.transpose(-1, -2), net.threshold, net.beta
-    u_h, s_h = torch.zeros_like(z_h), torch.zeros_like(z_h)
-    u_o = torch.zeros(*z_h.shape[:-1], w2.shape[-2], dtype=x.dtype, device=x.device)
-    s_o, counts, s_sum = torch.zeros_like(u_o), torch.zeros_like(u_o), torch.zeros_like(z_h)
-    for _ in range(net.steps):
-        u_h = beta * u_h + z_h - theta * s_h
-        s_h = (u_h > theta).to(x.dtype)
-        u_o = beta * u_o + (s_h @ w2t + b_o) - theta * s_o
-        s_o = (u_o > theta).to(x.dtype)
-        counts = counts + s_o
-        s_sum = s_sum + s_h
-    return counts, s_sum / net.steps
