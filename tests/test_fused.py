@@ -88,6 +88,23 @@ def test_unsupported_options_are_refused_in_one_line(kwargs, message):
         simulate(torch.ones(4), 10, 0.01, **kwargs)
 
 
+@needs_cc
+def test_a_model_instance_brings_its_own_settings_to_the_fused_backend():
+    """simulate(model=HodgkinHuxley(...), backend="fused") uses the instance's threshold,
+    parameters and integrator, as the torch backend does, instead of simulate's arguments."""
+    from roughgrad.neurons import HHParams, HodgkinHuxley
+
+    w_in = torch.linspace(0.5, 1.5, 8, dtype=torch.float64)
+    neuron = HodgkinHuxley(HHParams(g_k=30.0), v_th=0.0)
+    ours = simulate(w_in, 3000, 0.01, i_input=12.0, model=neuron, backend="fused")
+    ref = simulate(w_in, 3000, 0.01, i_input=12.0, model=neuron)
+    assert ref.spike_counts.sum() > 0 and torch.equal(ours.spike_counts, ref.spike_counts)
+    default = simulate(w_in, 3000, 0.01, i_input=12.0, backend="fused")
+    assert not torch.equal(ours.spike_counts, default.spike_counts)
+    with pytest.raises(SimulationError, match="method='exponential' only"):
+        simulate(w_in, 10, 0.01, model=HodgkinHuxley(method="euler"), backend="fused")
+
+
 @pytest.mark.parametrize(
     ("net", "message"),
     [

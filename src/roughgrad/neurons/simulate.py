@@ -109,16 +109,19 @@ def simulate(
     if noise_std and generator is None:
         raise SimulationError("noise_std > 0 needs an explicit generator=torch.Generator()")
     _backend(backend, "recurrent", _key(neuron))
-    if backend == "fused":
-        _check_fused(method, output, synapse if w_rec is not None else "spike")
+    # the integrator named in errors: the model's own (an instance may differ from ``method``)
+    method = neuron.method if isinstance(neuron, HodgkinHuxley) else method
+    if backend == "fused":  # the registry runs only HodgkinHuxley here: its settings apply
+        assert isinstance(neuron, HodgkinHuxley)
+        _check_fused(neuron.method, output, synapse if w_rec is not None else "spike")
         if record_v or record_spikes:
             raise SimulationError("backend='fused' does not record traces; use backend='torch'")
         from roughgrad.neurons.fused import simulate_fused
 
         counts, out_mean, final = simulate_fused(
             w_in, steps, dt, i_input=i_input, w_rec=w_rec, noise_std=noise_std,
-            generator=generator, tau_syn=tau_syn, v_th=v_th, transient=transient,
-            params=neuron.params if isinstance(neuron, HodgkinHuxley) else params, state=state,
+            generator=generator, tau_syn=tau_syn, v_th=neuron.v_th, transient=transient,
+            params=neuron.params, state=state,
         )  # fmt: skip
         if not torch.isfinite(final[..., 0]).all():
             _blowup(steps - 1, dt, method)
