@@ -99,7 +99,7 @@ class Mollified(Estimator):
             from scipy.special import roots_hermitenorm
 
             x, w = roots_hermitenorm(q)  # weight exp(-t^2 / 2)
-            x, w = x, w / np.sqrt(2 * np.pi)
+            w = w / np.sqrt(2 * np.pi)
         else:
             x, w = np.polynomial.legendre.leggauss(q)
             w = w * bump_profile(x) * bump_normaliser(1)

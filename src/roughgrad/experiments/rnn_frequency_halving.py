@@ -232,13 +232,12 @@ def long_rollout(model: torch.nn.Module, config: Config, seed: int) -> float:
     the state carried): whether the count drifts beyond what training ever ran."""
     gen = torch.Generator().manual_seed(20_000 + seed)
     t0 = torch.rand(16, generator=gen) * config.points_per_period
-    chunk, state, err = config.stream_length, None, float("nan")
+    chunk, state = config.stream_length, None
     with torch.no_grad():
         for k in range(config.long_eval):
             x, y = _signal(t0 + k * chunk, chunk, config)
             pred, state = model(x, state)
-            err = float(((pred - y) ** 2).mean())
-    return err
+    return float(((pred - y) ** 2).mean())
 
 
 def train_one(

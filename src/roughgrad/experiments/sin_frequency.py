@@ -301,7 +301,10 @@ def _sweep(config: Config, gen: torch.Generator, rng: np.random.Generator, ctx: 
     """Recovery rate of every method at every f* of ``sweep_freqs``: {method: (F,)}.
 
     The gradient methods train all F x n_inits rows side by side, each row towards its own
-    f*, from the same N(0, 1) starts; the spectral fit runs per init on its own samples."""
+    f*, from the same N(0, 1) starts, for the same ``steps``; the spectral fit runs per init on
+    its own samples. SGD gets the curriculum's own lr rule at the full range (half the
+    stability limit), not the seed's diverging lr, so the two differ only in the range
+    schedule."""
     fs = _swept(config)
     n, dev = config.n_inits, ctx.device
     targets = torch.stack([torch.as_tensor(replace(config, target_freq=f).freqs()) for f in fs]).to(
@@ -310,7 +313,7 @@ def _sweep(config: Config, gen: torch.Generator, rng: np.random.Generator, ctx: 
     rows = targets.repeat_interleave(n, 0)  # (F n, K)
     f0 = torch.randn(rows.shape, generator=gen, dtype=torch.float64, device=dev)
     runs: dict[str, dict[str, Any]] = {
-        "sgd": dict(method="sgd", lr=config.lr),
+        "sgd": dict(method="sgd", lr=0.5 * sgd_lr_limit(config.x_range)),
         "adam": dict(method="adam", lr=config.adam_lr),
         "curriculum": dict(method="sgd", lr=0.0, curriculum=True),
         "smoothing": dict(method="adam", lr=config.adam_lr, smoothing=True),
@@ -368,6 +371,7 @@ def run(config: Config, ctx: Context) -> Outcome:
         near0, config, gen, ctx, method="sgd", lr=config.lr, label="SGD near f*"
     )
     limit = sgd_lr_limit(config.x_range)
+    start, every = config.curriculum()
     near_ok, _, near_ok_traj = _train(
         near0, config, gen, ctx, method="sgd", lr=0.5 * limit, label="SGD near f*, stable lr"
     )
@@ -420,8 +424,8 @@ def run(config: Config, ctx: Context) -> Outcome:
         "basin_half_width": basin_half_width(config.x_range),
         "sgd_final_loss_mean": sgd_losses[:, -1].mean().item(),
         "exact_freq_loss": exact_loss,
-        "curriculum_start_range": config.curriculum()[0],
-        "curriculum_steps_per_stage": config.curriculum()[1],
+        "curriculum_start_range": start,
+        "curriculum_steps_per_stage": every,
     }
     fs = _swept(config)
     for name, r in sweep.items():
@@ -466,8 +470,8 @@ def run(config: Config, ctx: Context) -> Outcome:
         Claim(
             "curriculum_recovers",
             rates["curriculum"] >= 0.9,
-            f"growing the range from {config.curriculum()[0]:.3g} by "
-            f"x{config.curriculum_growth:g} every {config.curriculum()[1]} steps (lr half the "
+            f"growing the range from {start:.3g} by "
+            f"x{config.curriculum_growth:g} every {every} steps (lr half the "
             f"stability limit of the current range) recovered f* = {config.target_freq:g} in "
             f"{rates['curriculum']:.0%} of {n} inits",
         ),
@@ -489,7 +493,7 @@ def run(config: Config, ctx: Context) -> Outcome:
             Claim(
                 "curriculum_recovers_prior_range",
                 bool((sweep["curriculum"] >= 0.9).all()),
-                f"curriculum from range {config.curriculum()[0]:.3g} (1 / max_freq unless set), "
+                f"curriculum from range {start:.3g} (1 / max_freq unless set), "
                 f"{n} inits per f*, recovery by f*: {listing('curriculum')}; the others: "
                 + "; ".join(
                     f"{m} up to {metrics[f'sweep_{m}_recovers_up_to']:g}"
@@ -497,7 +501,8 @@ def run(config: Config, ctx: Context) -> Outcome:
                     if m != "curriculum"
                 )
                 + f" (the largest f* up to which every swept f* is recovered in >= 90%; "
-                f"{config.steps} steps each)",
+                f"{config.steps} steps each; SGD at lr {0.5 * limit:.3g}, half the stability "
+                f"limit, Adam at lr {config.adam_lr:g})",
             )
         )
     log_steps = (np.arange(sgd_losses.shape[1]) + 1) * config.log_every

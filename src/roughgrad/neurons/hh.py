@@ -83,8 +83,13 @@ def resting_state(
     if v0 is None:
         v0 = -65.0 if p == HHParams() else rest_potential(p)
     v = torch.full(shape, v0, dtype=dtype, device=device)
+    return torch.stack([v, *steady_gates(v)], -1)
+
+
+def steady_gates(v: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """The gates' steady states (m, h, n) at a held voltage v: alpha / (alpha + beta)."""
     a_m, b_m, a_h, b_h, a_n, b_n = rates(v)
-    return torch.stack([v, a_m / (a_m + b_m), a_h / (a_h + b_h), a_n / (a_n + b_n)], -1)
+    return a_m / (a_m + b_m), a_h / (a_h + b_h), a_n / (a_n + b_n)
 
 
 @functools.cache
@@ -93,8 +98,7 @@ def rest_potential(p: HHParams = HHParams()) -> float:
     searched between -100 and -40 mV (float64 bisection); a SimulationError if none is there."""
 
     def current(v: float) -> float:
-        a_m, b_m, a_h, b_h, a_n, b_n = rates(torch.tensor(v, dtype=torch.float64))
-        m, h, n = a_m / (a_m + b_m), a_h / (a_h + b_h), a_n / (a_n + b_n)
+        m, h, n = steady_gates(torch.tensor(v, dtype=torch.float64))
         i = p.g_na * m**3 * h * (v - p.e_na) + p.g_k * n**4 * (v - p.e_k) + p.g_l * (v - p.e_l)
         return float(i)
 

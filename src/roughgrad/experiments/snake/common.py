@@ -225,6 +225,9 @@ def validation_split(split: SignalSplit) -> tuple[SignalSplit, np.ndarray]:
     return SignalSplit(split.x, split.y, fit, split.test), val
 
 
+_ARRAYS = ("test_mse", "train_mse", "pred", "loss", "frames")  # what a checkpoint keeps
+
+
 def _checkpointed(
     key: str,
     builders: Sequence[Callable[[], nn.Module]],
@@ -261,9 +264,6 @@ def _checkpointed(
                 store[name].copy_(value)
     arrays = {f: state[f].numpy() for f in _ARRAYS}
     return Fitted(ensemble, seconds=float(state["seconds"]), **arrays)
-
-
-_ARRAYS = ("test_mse", "train_mse", "pred", "loss", "frames")
 
 
 def _join(first: Fitted, rest: Fitted) -> Fitted:

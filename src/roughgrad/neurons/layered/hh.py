@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Literal
@@ -96,12 +97,7 @@ def _run(params, x, net: HHNet, noise, record: bool, record_output: bool):
         z_h = z_h + noise["hidden"]
     if "out" in noise and not per_step:
         b2 = b2 + noise["out"]  # a static offset of z_o
-    rest = resting_state(
-        (*z_h.shape[:-1], n_hid + w2.shape[-2]), net.hh, dtype=x.dtype, device=x.device
-    )
-    carry = (*rest.unbind(-1), torch.zeros_like(z_h), torch.zeros_like(z_h))
-    out_sum = torch.zeros_like(carry[0][..., n_hid:])
-    consts = _Consts.of(net, n_hid, z_h)
+    carry, out_sum, consts = _start(z_h, w2.shape[-2], net)
     s_seq = a_seq = None
     if per_step or record or record_output:  # eager, one step at a time
         seq, outs = [], []
@@ -115,29 +111,44 @@ def _run(params, x, net: HHNet, noise, record: bool, record_output: bool):
                 seq.append(carry[4].reshape(-1, *z_h.shape[-2:])[0])
             carry, out_sum = _advance(carry, out_sum, zh_t, w2t, b2_t, consts, 1)
             if record_output:
-                outs.append(torch.sigmoid((carry[0][..., n_hid:] - net.midpoint) / 2.0) / net.r0)
+                outs.append(activity(carry[0][..., n_hid:], net))
         s_seq = torch.stack(seq) if record else None
         a_seq = torch.stack(outs) if record_output else None
     else:
-        advance = _compiled_advance() if net.backend == "compile" else _advance
-        done = 0
-        while done < net.steps:
-            k = min(net.chunk, net.steps - done)
+        advance = _compiled(_advance) if net.backend == "compile" else _advance
+        for k in _chunks(net):
             carry, out_sum = advance(carry, out_sum, z_h, w2t, b2, consts, k)
-            done += k
     return _readout(out_sum, net), carry[5] / net.steps, s_seq, a_seq
+
+
+def _start(z_h: Tensor, n_out: int, net: HHNet) -> tuple[tuple, Tensor, _Consts]:
+    """The carry at rest for hidden pre-activations z_h (..., B, H) and ``n_out`` outputs --
+    (V, m, h, n) of all H + O neurons, the synaptic trace and its running sum -- a zero
+    readout sum (..., B, O) and the kernel's constants."""
+    n_hid = z_h.shape[-1]
+    rest = resting_state(
+        (*z_h.shape[:-1], n_hid + n_out), net.hh, dtype=z_h.dtype, device=z_h.device
+    )
+    carry = (*rest.unbind(-1), torch.zeros_like(z_h), torch.zeros_like(z_h))
+    return carry, torch.zeros_like(carry[0][..., n_hid:]), _Consts.of(net, n_hid, z_h)
+
+
+def _chunks(net: HHNet):
+    """The step counts of the compiled chunks covering ``net.steps`` (the last may be short)."""
+    for done in range(0, net.steps, net.chunk):
+        yield min(net.chunk, net.steps - done)
+
+
+def activity(v: Tensor, net: HHNet) -> Tensor:
+    """The neurons' activity sigmoid((V - midpoint) / 2 mV) / r0."""
+    return torch.sigmoid((v - net.midpoint) / 2.0) / net.r0
 
 
 def _clean_trial(params: Params, x: Tensor, net: HHNet):
     """w2, b2, z_h (B, H), the resting carry, a zero readout sum and the constants of one
     clean (unperturbed, population-free) trial, stepped eagerly by its callers."""
-    w1, b1, w2, b2 = params["w1"], params["b1"], params["w2"], params["b2"]
-    n_hid = w1.shape[0]
-    z_h = x @ w1.T + b1  # (B, H)
-    rest = resting_state((x.shape[0], n_hid + w2.shape[0]), net.hh, dtype=x.dtype)
-    carry = (*rest.unbind(-1), torch.zeros_like(z_h), torch.zeros_like(z_h))
-    out_sum = torch.zeros_like(carry[0][..., n_hid:])
-    return w2, b2, z_h, carry, out_sum, _Consts.of(net, n_hid, z_h)
+    z_h = x @ params["w1"].T + params["b1"]  # (B, H)
+    return params["w2"], params["b2"], z_h, *_start(z_h, params["w2"].shape[0], net)
 
 
 def hh_reset_activity(
@@ -155,7 +166,7 @@ def hh_reset_activity(
         z_o = carry[4] @ w2.T + b2 + out_noise[:, t]  # (S, B, O)
         v, m, h, n = (c[..., n_hid:].expand_as(z_o) for c in carry[:4])
         v = exponential_step(v, m, h, n, net.scale * z_o, consts.dt, net.hh)[0]
-        rows.append(torch.sigmoid((v - net.midpoint) / 2.0) / net.r0)
+        rows.append(activity(v, net))
         carry, out_sum = _advance(carry, out_sum, z_h, w2.T, b2, consts, 1)
     return torch.stack(rows, 1), torch.stack(seen)
 
@@ -219,29 +230,19 @@ def _accumulate(out_sum: Tensor, v_prev: Tensor, v: Tensor, c: _Consts) -> Tenso
     return out_sum + ((v_prev < SPIKE_TH) & (v >= SPIKE_TH)).to(v.dtype)
 
 
-_COMPILED: list = []
+@functools.cache
+def _compiled(fn):
+    """``fn`` (a chunk of time steps) under torch.compile, built once per process."""
+    compiled = torch.compile(fn, dynamic=False)
 
+    def call(*args):
+        # one compilation per input shape (dynamic shapes compile far more slowly here); a
+        # training run meets a handful (population, evaluation), so allow more recompiles
+        # for these calls only, not for the user's other compiled code
+        with torch._dynamo.config.patch(recompile_limit=64):
+            return compiled(*args)
 
-def _compiled_advance():
-    """``_advance`` under torch.compile, built once per process."""
-    return _compiled(0, _advance)
-
-
-def _compiled(slot: int, fn):
-    if not _COMPILED:
-        _COMPILED.extend([None, None])
-    if _COMPILED[slot] is None:
-        compiled = torch.compile(fn, dynamic=False)
-
-        def call(*args):
-            # one compilation per input shape (dynamic shapes compile far more slowly here); a
-            # training run meets a handful (population, evaluation), so allow more recompiles
-            # for these calls only, not for the user's other compiled code
-            with torch._dynamo.config.patch(recompile_limit=64):
-                return compiled(*args)
-
-        _COMPILED[slot] = call
-    return _COMPILED[slot]
+    return call
 
 
 def hh_traces(params: Params, x: Tensor, net: HHNet) -> dict[str, Tensor]:

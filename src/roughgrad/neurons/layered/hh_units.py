@@ -11,6 +11,7 @@ from roughgrad.neurons.hh import exponential_step, resting_state
 from roughgrad.neurons.layered.hh import (
     HHNet,
     _accumulate,
+    _chunks,
     _compiled,
     _Consts,
     _readout,
@@ -52,15 +53,12 @@ def hh_forward_units(
     syn, syn_p, s_sum = torch.zeros_like(z_h), torch.zeros_like(z_p), torch.zeros_like(z_h)
     out_sum = offset.new_zeros(members, batch, n_out)
     consts = _Consts.of(net, n_hid, z_h)
-    advance = _compiled_units() if net.backend == "compile" else _advance_units
+    advance = _compiled(_advance_units) if net.backend == "compile" else _advance_units
     carry = (v, m, h, n, syn, syn_p, s_sum)
-    done = 0
-    while done < net.steps:
-        k = min(net.chunk, net.steps - done)
+    for k in _chunks(net):
         carry, out_sum = advance(
             carry, out_sum, static, offset, w2.T, b2, index, columns, first, consts, k
         )
-        done += k
     return _readout(out_sum, net), carry[6] / net.steps
 
 
@@ -91,8 +89,3 @@ def _advance_units(carry, out_sum, static, offset, w2t, b2, index, columns, firs
             out_sum, v_prev[n_static:].view_as(out_sum), v[n_static:].view_as(out_sum), c
         )
     return (v, m, h, n, syn, syn_p, s_sum), out_sum
-
-
-def _compiled_units():
-    """``_advance_units`` under torch.compile, built once per process."""
-    return _compiled(1, _advance_units)
