@@ -15,21 +15,44 @@ from dataclasses import dataclass
 
 import numpy as np
 
+
+def _sawtooth(x: np.ndarray, **kw: float) -> np.ndarray:
+    """A sawtooth of period 2 pi rising from -1 to 1, discontinuous at x = 0 mod 2 pi."""
+    return 2.0 * np.mod(x / (2 * np.pi), 1.0) - 1.0
+
+
 SIGNALS: dict[str, Callable[..., np.ndarray]] = {
     "sin": lambda x, **kw: np.sin(x),
     # seed 001, "Fitting on a Decaying Signal": a sine under a symmetric exponential envelope
     "decay": lambda x, tau=20.0, **kw: np.exp(-np.abs(x) / tau) * np.sin(x),
+    # seed 001's commented-out target in gen_data2
+    "mixture": lambda x, **kw: np.sin(x) + np.sin(x / 3) + np.sin(3 * x),
+    "sawtooth": _sawtooth,
+    # noise is added by sine_split (the noise-free sin(x) stays the truth held-out MSE uses)
+    "noisy": lambda x, **kw: np.sin(x),
+    "quasiperiodic": lambda x, **kw: np.sin(x) + 0.5 * np.sin(np.sqrt(2.0) * x),
 }
+NOISY = ("noisy",)  # signals whose training values carry Gaussian noise
 
 
 @dataclass(frozen=True)
 class SignalSplit:
-    """x, y on the whole grid and the indices of the training and test points."""
+    """x, y on the whole grid and the indices of the training and test points.
+
+    ``truth`` is the noise-free signal (``y`` itself unless noise was added): held-out error is
+    measured against it, training uses ``y``.
+    """
 
     x: np.ndarray
     y: np.ndarray
     train: np.ndarray
     test: np.ndarray
+    truth: np.ndarray | None = None
+
+    @property
+    def target(self) -> np.ndarray:
+        """The values held-out error is measured against (``truth``, else ``y``)."""
+        return self.y if self.truth is None else self.truth
 
 
 def split_indices(n: int, prop_train: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
@@ -57,9 +80,15 @@ def sine_split(
     prop_train: float = 0.5,
     reverse: bool = False,
     signal: str = "sin",
+    noise: float = 0.3,
+    seed: int = 0,
     **signal_kwargs: float,
 ) -> SignalSplit:
-    """Seed 001's data: ``signal`` sampled at n points on [start, end], split as ``gen_data2``."""
+    """Seed 001's data: ``signal`` sampled at n points on [start, end], split as ``gen_data2``.
+
+    For the ``noisy`` signal, y carries N(0, noise^2) noise (drawn from ``seed``) and ``truth``
+    holds the noise-free values; other signals ignore ``noise`` and ``seed``.
+    """
     if signal not in SIGNALS:
         raise ValueError(f"unknown signal {signal!r}; known: {', '.join(SIGNALS)}")
     if not start < end:
@@ -68,4 +97,8 @@ def sine_split(
     train, test = split_indices(n, prop_train)
     if reverse:
         train, test = test, train
-    return SignalSplit(x, SIGNALS[signal](x, **signal_kwargs), train, test)
+    y = SIGNALS[signal](x, **signal_kwargs)
+    if signal in NOISY:
+        noisy = y + noise * np.random.default_rng(seed).standard_normal(n)
+        return SignalSplit(x, noisy, train, test, truth=y)
+    return SignalSplit(x, y, train, test)

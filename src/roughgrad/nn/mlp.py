@@ -121,11 +121,16 @@ class PeriodicMLP(nn.Module):
     extrapolates a periodic signal exactly once B holds its fundamental frequencies -- which
     :func:`roughgrad.periodic.spectral_model` reads off a periodogram of the training data.
 
+    With ``skip=True`` a linear layer on the features is added to the head's output,
+    y = head(f) + skip(f): a sum of sines is then exactly representable (and can be written in
+    by ``spectral_model``), and the head only learns what is not a sum of these sines.
+
     Args:
         freqs: (m,) or (m, d) angular frequencies of the features.
         hidden: widths of the head's hidden layers.
         activation: the head's activation (a key of ACTIVATIONS).
         out_features: output size.
+        skip: add the linear path from the features to the output.
     """
 
     def __init__(
@@ -135,14 +140,17 @@ class PeriodicMLP(nn.Module):
         *,
         activation: str = "tanh",
         out_features: int = 1,
+        skip: bool = False,
     ) -> None:
         super().__init__()
         self.features = FourierFeatures(freqs)
         n_feat = 2 * self.features.freqs.shape[0]
         self.head = mlp((n_feat, *hidden, out_features), activation)
+        self.skip = nn.Linear(n_feat, out_features) if skip else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))
+        f = self.features(x)
+        return self.head(f) if self.skip is None else self.head(f) + self.skip(f)
 
 
 class Modulated(nn.Module):

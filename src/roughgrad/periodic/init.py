@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from roughgrad.nn.mlp import FourierFeatures, Modulated, PeriodicMLP, SineSum, SirenLayer
-from roughgrad.periodic.estimate import SineFit, fit_sines
+from roughgrad.periodic.estimate import SineFit, fit_sines, select_components
 
 
 def spectral_init(
@@ -61,28 +61,62 @@ def spectral_model(
     y: np.ndarray | torch.Tensor,
     *,
     max_freq: float,
-    n_components: int = 1,
+    n_components: int | str = "auto",
+    max_components: int = 8,
+    penalty: float = 1.0,
     hidden: tuple[int, ...] = (64, 64),
     envelope: bool = False,
     envelope_hidden: tuple[int, ...] = (64,),
 ) -> tuple[nn.Module, SineFit]:
     """A model whose periods are read off the training data, ready for gradient descent.
 
-    ``fit_sines`` finds the ``n_components`` strongest frequencies of (x, y); they become the
-    Fourier features of a :class:`PeriodicMLP`, which then extrapolates with exactly those
-    periods. With ``envelope=True`` the carrier is wrapped in :class:`Modulated`, whose
-    log-envelope (a ReLU MLP of x / max|x|) continues linearly outside the data, so decaying or
-    growing oscillations are followed. Initial weights come from torch's global generator.
+    The strongest frequencies of (x, y) become the Fourier features of a :class:`PeriodicMLP`
+    (with its linear skip path), which then extrapolates with exactly those periods. How many:
+    ``n_components="auto"`` (the default) lets :func:`select_components` choose K by BIC (up to
+    ``max_components``, parameter cost scaled by ``penalty``); an integer fixes K. The skip
+    path starts at the fitted sum of sines and the head's last layer at zero, so the untrained
+    model already predicts the fit and training only adds what a sum of sines misses (a
+    sawtooth's corners, say).
+
+    With ``envelope=True`` the carrier is wrapped in :class:`Modulated`, whose log-envelope (a
+    ReLU MLP of x / max|x|) continues linearly outside the data, so decaying or growing
+    oscillations are followed. Initial weights come from torch's global generator.
 
     Returns:
         (model, fit): the float32 model and the SineFit whose frequencies it uses.
     """
     xs, ys = _np(x), _np(y)
-    fit = fit_sines(xs, ys, n_components, max_freq=max_freq)
-    model: nn.Module = PeriodicMLP(torch.as_tensor(fit.freqs, dtype=torch.float32), hidden)
+    if n_components == "auto":
+        fit = select_components(
+            xs, ys, max_freq=max_freq, max_components=max_components, penalty=penalty
+        ).fit
+    elif isinstance(n_components, int) and n_components >= 1:
+        fit = fit_sines(xs, ys, n_components, max_freq=max_freq)
+    else:
+        raise ValueError(f"n_components={n_components!r}: give 'auto' or an integer >= 1")
+    carrier = PeriodicMLP(torch.as_tensor(fit.freqs, dtype=torch.float32), hidden, skip=True)
+    _write_fit(carrier, fit)
+    model: nn.Module = carrier
     if envelope:
-        model = Modulated(model, envelope_hidden, scale=float(np.abs(xs).max()) or 1.0)
+        model = Modulated(carrier, envelope_hidden, scale=float(np.abs(xs).max()) or 1.0)
     return model, fit
+
+
+def _write_fit(model: PeriodicMLP, fit: SineFit) -> None:
+    """skip(f) = the fit's sum of sines; the head's last layer zero (so head(f) = 0)."""
+    assert model.skip is not None
+    k = len(fit.freqs)
+    # a sin(w x + p) = a cos(p) sin(w x) + a sin(p) cos(w x); features are [sin, cos]
+    weight = np.concatenate(
+        [fit.amplitudes * np.cos(fit.phases), fit.amplitudes * np.sin(fit.phases)]
+    )
+    with torch.no_grad():
+        model.skip.weight.copy_(torch.as_tensor(weight, dtype=torch.float32).reshape(1, 2 * k))
+        model.skip.bias.fill_(fit.offset)
+        last = model.head[-1]
+        assert isinstance(last, nn.Linear)
+        last.weight.zero_()
+        last.bias.zero_()
 
 
 def refine(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, max_iter: int = 50) -> float:

@@ -31,8 +31,10 @@ TRAIN_COLOUR, TEST_COLOUR = "tab:blue", "tab:orange"  # the seed's colours
 QUICK = {"hidden": 32, "steps": 300, "seeds": 2, "n_points": 400}
 FULL = {"seeds": 5}
 
-# models whose frequencies come from a periodogram of the training data (ours)
+# models whose frequencies come from a periodogram of the training data (ours): the default
+# contenders, and all of them (spectral_k1 fixes one sine; the periodic-targets comparison)
 CONTENDERS = ("spectral", "spectral_envelope")
+OURS = (*CONTENDERS, "spectral_k1")
 
 
 @dataclass(frozen=True)
@@ -67,13 +69,37 @@ class FitConfig(SplitConfig):
     max_freq: float = param(20.0, "highest frequency the periodogram searches (rad/unit)", gt=0)
     seeds: int = param(3, "initialisation seeds of every model", ge=1)
     frame_every: int = param(100, "steps between frames of the training GIF", ge=1)
+    components: str = param(
+        "auto",
+        "sines in the spectral models: 'auto' (chosen by BIC, see select_components) or a count",
+    )
+    max_components: int = param(8, "largest count components=auto tries", ge=1)
+    bic_penalty: float = param(
+        1.0, "components=auto: multiplies BIC's cost per parameter (0: always the largest)", ge=0
+    )
+
+    def known_models(self) -> tuple[str, ...]:
+        """The names ``models`` may hold (the trained models of MODELS)."""
+        return tuple(MODELS)
+
+    @property
+    def n_components(self) -> int | str:
+        """``components`` as spectral_model takes it: 'auto' or an int."""
+        return "auto" if self.components == "auto" else int(self.components)
 
     def validate(self) -> None:
         super().validate()
+        if self.components != "auto" and not (
+            self.components.isdigit() and int(self.components) >= 1
+        ):
+            raise ConfigError(
+                f"components={self.components!r} is not allowed: give 'auto' or an integer >= 1"
+            )
         models = getattr(self, "models", ())
-        unknown = [m for m in (*models, *getattr(self, "animate", ())) if m not in MODELS]
+        known = self.known_models()
+        unknown = [m for m in (*models, *getattr(self, "animate", ())) if m not in known]
         if unknown:
-            raise ConfigError(f"unknown model {unknown[0]!r}; known: {', '.join(MODELS)}")
+            raise ConfigError(f"unknown model {unknown[0]!r}; known: {', '.join(known)}")
         missing = [m for m in getattr(self, "animate", ()) if m not in models]
         if missing:
             raise ConfigError(f"animate={missing[0]!r} is not among models={','.join(models)}")
@@ -86,12 +112,15 @@ def _activation_mlp(activation: str, **kw: Any) -> Builder:
     return lambda c, s: mlp((1, c.hidden, c.hidden, 1), activation, init="xavier_normal", **kw)
 
 
-def _spectral(envelope: bool) -> Builder:
+def _spectral(envelope: bool, components: int | None = None) -> Builder:
     def build(c: FitConfig, s: SignalSplit) -> nn.Module:
         model, _ = spectral_model(
             s.x[s.train],
             s.y[s.train],
             max_freq=c.max_freq,
+            n_components=c.n_components if components is None else components,
+            max_components=c.max_components,
+            penalty=c.bic_penalty,
             hidden=(c.spectral_hidden, c.spectral_hidden),
             envelope=envelope,
         )
@@ -113,6 +142,7 @@ MODELS: dict[str, Builder] = {
     "siren": lambda c, s: siren((1, c.hidden, c.hidden, 1), omega0=c.siren_omega0),
     "spectral": _spectral(envelope=False),
     "spectral_envelope": _spectral(envelope=True),
+    "spectral_k1": _spectral(envelope=False, components=1),
 }
 
 MODEL_LABELS = {
@@ -126,6 +156,7 @@ MODEL_LABELS = {
     "siren": "SIREN",
     "spectral": "spectral (ours)",
     "spectral_envelope": "spectral + envelope (ours)",
+    "spectral_k1": "spectral, one sine",
 }
 
 
@@ -137,6 +168,7 @@ def make_split(config: SplitConfig, *, reverse: bool, signal: str = "sin", **kw:
         prop_train=config.prop_train,
         reverse=reverse,
         signal=signal,
+        seed=config.seed,
         **kw,
     )
 
@@ -206,11 +238,12 @@ def train_members(
         ctx.progress.log(f"warning: {label} training diverged (non-finite loss)")
     with torch.no_grad():
         pred = ensemble(x_all)[..., 0].cpu().numpy()
-    err = (pred - split.y[None]) ** 2
+    err = (pred - split.target[None]) ** 2  # held out: against the noise-free truth
+    fit_err = (pred - split.y[None]) ** 2
     return Fitted(
         ensemble,
         err[:, split.test].mean(1),
-        err[:, split.train].mean(1),
+        fit_err[:, split.train].mean(1),
         pred,
         loss,
         np.array(frames) if frames else np.zeros((0, len(split.x))),
@@ -222,7 +255,7 @@ def validation_split(split: SignalSplit) -> tuple[SignalSplit, np.ndarray]:
     """``split`` without every 10th training point, and those points' indices (validation)."""
     val = split.train[::10]
     fit = np.setdiff1d(split.train, val)
-    return SignalSplit(split.x, split.y, fit, split.test), val
+    return SignalSplit(split.x, split.y, fit, split.test, split.truth), val
 
 
 _ARRAYS = ("test_mse", "train_mse", "pred", "loss", "frames")  # what a checkpoint keeps
@@ -288,6 +321,7 @@ def fit_models(
     ctx: Context,
     *,
     animate: Sequence[str] = (),
+    prefix: str = "",
 ) -> dict[str, Fitted]:
     """Train every model in ``models`` on the training points less the validation split.
 
@@ -295,7 +329,8 @@ def fit_models(
     with the lowest validation MSE is kept and the other ``seeds - 1`` seeds train at it. Every
     model gets this same search, seeds and steps. Each trained ensemble is checkpointed, so a
     resumed run retrains nothing it has. GIF frames are recorded of the first seed of the models
-    in ``animate``."""
+    in ``animate``. ``prefix`` starts every checkpoint key (one per data set when a run fits
+    several)."""
     fit_split, val = validation_split(split)
     seeds = list(range(config.seed, config.seed + config.seeds))
     out: dict[str, Fitted] = {}
@@ -304,13 +339,13 @@ def fit_models(
         best: tuple[float, float, Fitted] | None = None
         for lr in config.lrs:
             fitted = _checkpointed(
-                f"{name}-lr{lr:g}-seed{seeds[0]}",
+                f"{prefix}{name}-lr{lr:g}-seed{seeds[0]}",
                 [build],
                 fit_split,
                 seeds=seeds[:1],
                 lr=lr,
                 frame_every=config.frame_every if name in animate else 0,
-                label=f"{name}, lr {lr:g}, seed {seeds[0]}",
+                label=f"{prefix}{name}, lr {lr:g}, seed {seeds[0]}",
                 steps=config.steps,
                 ctx=ctx,
             )
@@ -321,12 +356,12 @@ def fit_models(
         score, lr, fitted = best
         if len(seeds) > 1:
             rest = _checkpointed(
-                f"{name}-lr{lr:g}-seeds{seeds[1]}-{seeds[-1]}",
+                f"{prefix}{name}-lr{lr:g}-seeds{seeds[1]}-{seeds[-1]}",
                 [build] * (len(seeds) - 1),
                 fit_split,
                 seeds=seeds[1:],
                 lr=lr,
-                label=f"{name}, lr {lr:g}, seeds {seeds[1]}-{seeds[-1]}",
+                label=f"{prefix}{name}, lr {lr:g}, seeds {seeds[1]}-{seeds[-1]}",
                 steps=config.steps,
                 ctx=ctx,
             )
@@ -334,7 +369,8 @@ def fit_models(
         fitted.lr, fitted.val_mse = lr, score
         out[name] = fitted
         ctx.progress.log(
-            f"{name}: lr {lr:g} (validation MSE {score:.3g} on seed {seeds[0]}), held-out MSE "
+            f"{prefix}{name}: lr {lr:g} (validation MSE {score:.3g} on seed {seeds[0]}), "
+            "held-out MSE "
             f"{np.array2string(fitted.test_mse, precision=4)} ({fitted.seconds:.0f} s)"
         )
     return out
@@ -342,7 +378,9 @@ def fit_models(
 
 def fit_metrics(fits: dict[str, Fitted], split: SignalSplit) -> dict[str, Any]:
     """test_mse_<model> (median over seeds), its per-seed list, train MSE and seconds."""
-    metrics: dict[str, Any] = {"zero_predictor_test_mse": float((split.y[split.test] ** 2).mean())}
+    metrics: dict[str, Any] = {
+        "zero_predictor_test_mse": float((split.target[split.test] ** 2).mean())
+    }
     for name, f in fits.items():
         metrics[f"test_mse_{name}"] = float(np.median(f.test_mse))
         metrics[f"test_mse_{name}_per_seed"] = [float(v) for v in f.test_mse]

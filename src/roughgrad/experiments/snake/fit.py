@@ -30,7 +30,7 @@ investigation" (gen_data2 and the animation).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from roughgrad.experiments.base import (
     Claim,
@@ -44,6 +44,7 @@ from roughgrad.experiments.base import (
 from roughgrad.experiments.snake.common import (
     CONTENDERS,
     FULL,
+    OURS,
     QUICK,
     FitConfig,
     fit_arrays,
@@ -59,6 +60,12 @@ BASELINES = ("snake", "relu", "tanh", "sin", "x_sin2", "siren", "snake_learnable
 
 @dataclass(frozen=True)
 class Config(FitConfig):
+    target: Literal["sin", "mixture", "sawtooth", "noisy", "quasiperiodic"] = param(
+        "sin",
+        "the signal: sin(x) (the seed's), mixture sin(x)+sin(x/3)+sin(3x) (the seed's commented "
+        "target), sawtooth, noisy (sin(x) + N(0, noise^2)), quasiperiodic sin(x)+0.5 sin(sqrt2 x)",
+    )
+    noise: float = param(0.3, "noise standard deviation of target=noisy", ge=0)
     models: tuple[str, ...] = param(
         (*BASELINES, *CONTENDERS), "models to train (see roughgrad.experiments.snake.common.MODELS)"
     )
@@ -80,7 +87,7 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 
 def _run(config: Config, ctx: Context, *, reverse: bool) -> Outcome:
-    split = make_split(config, reverse=reverse)
+    split = make_split(config, reverse=reverse, signal=config.target, noise=config.noise)
     fits = fit_models(config, split, config.models, ctx, animate=config.animate)
     metrics = fit_metrics(fits, split)
     kind = "interpolation" if reverse else "extrapolation"
@@ -96,7 +103,7 @@ def _run(config: Config, ctx: Context, *, reverse: bool) -> Outcome:
                     f"median held-out MSE: Snake {s:.4g}, {rival} {r:.4g}",
                 )
             )
-    baselines = {n: metrics[f"test_mse_{n}"] for n in fits if n not in CONTENDERS}
+    baselines = {n: metrics[f"test_mse_{n}"] for n in fits if n not in OURS}
     if baselines:
         best = min(baselines, key=lambda n: baselines[n])
         claims.append(
