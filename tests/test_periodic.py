@@ -24,8 +24,10 @@ from roughgrad.periodic import (
     ls_periodogram,
     refine,
     sample_instants,
+    select_components,
     sgd_lr_limit,
     spectral_init,
+    spectral_model,
 )
 
 
@@ -189,3 +191,93 @@ def test_periodic_clock_is_exact(n_train):
     assert sorted(clock.periods) == [60, 3600, 86400]
     test = np.concatenate([sample_instants(50_000, 120, rng), edge_instants(120)])
     assert np.array_equal(clock.predict(test), clock_reading(test))
+
+
+def _corrupt(r: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    r = r.copy()
+    bad = rng.choice(len(r), round(fraction * len(r)), replace=False)
+    r[bad] = rng.integers(r.min(0), r.max(0) + 1, size=(len(bad), r.shape[1]))
+    return r
+
+
+def test_clock_fields_read_the_calendar():
+    # 2000-01-01 was a Saturday (ISO 6); 2000 is a leap year, so 2000-12-31 is day 366
+    t = np.array([0, 12 * 3600, 13 * 3600, 2 * 86400, 365 * 86400, 366 * 86400])
+    r = clock_reading(t, ("hours12", "weekday", "yday"))
+    assert r.tolist() == [[12, 6, 1], [12, 6, 1], [1, 6, 1], [12, 1, 3], [12, 7, 366], [12, 1, 1]]
+    with pytest.raises(ValueError, match="unknown clock field 'days'"):
+        clock_reading(t, ("days",))
+
+
+@pytest.mark.slow
+def test_periodic_clock_tolerates_label_noise():
+    rng = np.random.default_rng(11)
+    t = sample_instants(30_000, 120, rng)
+    noisy = _corrupt(clock_reading(t), 0.01, rng)
+    clock = PeriodicClock().fit(t, noisy)
+    test = np.concatenate([sample_instants(20_000, 120, rng), edge_instants(120)])
+    assert np.array_equal(clock.predict(test), clock_reading(test))  # clean test labels
+    assert 0.98 < min(f.agreement for f in clock.fields if f is not None) < 1.0
+
+
+@pytest.mark.slow
+def test_periodic_clock_reads_offset_and_calendar_fields():
+    fields = ("hours12", "minutes", "seconds", "weekday", "yday")
+    rng = np.random.default_rng(12)
+    t = sample_instants(60_000, 120, rng)
+    clock = PeriodicClock().fit(t, clock_reading(t, fields))
+    assert clock.undetermined == {}
+    # the day of the year repeats after 4 years of 1461 days (2000 is a leap year)
+    assert clock.periods == [43200, 3600, 60, 7 * 86400, 1461 * 86400]
+    test = np.concatenate([sample_instants(20_000, 120, rng), edge_instants(120)])
+    leap = np.array([59, 60, 365, 366, 1461 - 1, 1461]) * 86400  # Feb 29 2000, year ends
+    test = np.concatenate([test, leap, -leap, leap - 1])
+    assert np.array_equal(clock.predict(test), clock_reading(test, fields))
+
+
+def test_periodic_clock_reports_what_a_short_span_cannot_pin():
+    rng = np.random.default_rng(13)
+    t = sample_instants(5000, 2 / 365.25, rng)  # two days
+    clock = PeriodicClock().fit(t, clock_reading(t, ("hours", "minutes", "yday")))
+    assert set(clock.undetermined) == {2}
+    assert "shorter than the period" in clock.undetermined[2] or "one reading" in (
+        clock.undetermined[2]
+    )
+    pred = clock.predict(t)
+    assert np.array_equal(pred[:, :2], clock_reading(t, ("hours", "minutes")))
+    assert (pred[:, 2] == -1).all()
+
+
+def test_periodic_clock_refuses_a_fit_that_reproduces_too_little():
+    rng = np.random.default_rng(14)
+    t = sample_instants(20_000, 120, rng)
+    noisy = _corrupt(clock_reading(t), 0.3, rng)
+    assert set(PeriodicClock().fit(t, noisy).undetermined) == {0, 1, 2}  # ~71% agreement < 90%
+    clock = PeriodicClock(min_agreement=0.6).fit(t, noisy)
+    assert clock.undetermined == {}
+    assert np.array_equal(clock.predict(t), clock_reading(t))  # the right clock all along
+
+
+def test_select_components_counts_sines_and_ignores_noise():
+    x = np.linspace(-50, 50, 1000)
+    mixture = np.sin(x) + np.sin(x / 3) + np.sin(3 * x)
+    sel = select_components(x, mixture, max_freq=20)
+    assert sel.n_components == 3
+    np.testing.assert_allclose(sel.fit.freqs, [1 / 3, 1, 3], rtol=1e-8)
+    noisy = np.sin(x) + 0.3 * np.random.default_rng(0).standard_normal(len(x))
+    assert select_components(x, noisy, max_freq=20).n_components == 1
+    # without BIC's penalty nothing stops it: every K fits some noise
+    assert select_components(x, noisy, max_freq=20, max_components=4, penalty=0).n_components == 4
+
+
+def test_spectral_model_starts_at_the_fitted_sines():
+    x = np.linspace(-50, 50, 1000)
+    y = np.sin(x) + np.sin(x / 3) + np.sin(3 * x)
+    torch.manual_seed(0)
+    model, fit = spectral_model(x, y, max_freq=20)
+    assert len(fit.freqs) == 3
+    with torch.no_grad():
+        pred = model(torch.as_tensor(x, dtype=torch.float32)[:, None])[:, 0].double().numpy()
+    assert np.abs(pred - y).max() < 1e-4  # float32 features; the untrained model is the fit
+    with pytest.raises(ValueError, match="n_components=0"):
+        spectral_model(x, y, max_freq=20, n_components=0)

@@ -252,6 +252,7 @@ def run(
     else:
         _print_claims([record])
         _err.print(f"run directory: {record.run_dir}")
+    _exit_if_failed([record])
     _exit_if_strict([record], strict)
 
 
@@ -302,6 +303,7 @@ def reproduce(profile, out, only, resume, device, progress, strict) -> None:
     path = build_report(records, Path(out) / "report", _docs())
     _print_claims(records)
     _err.print(f"report: {path}")
+    _exit_if_failed(records)
     _exit_if_strict(records, strict)
 
 
@@ -484,6 +486,15 @@ def _print_claims(records) -> None:
         for c in r.claims:
             mark = _MARKS[claim_status(c)]
             _err.print(f"{r.experiment}: {c['name']}: {mark} — {c['evidence']}", highlight=False)
+
+
+def _exit_if_failed(records) -> None:
+    """Exit 1 when a part of any run failed (its run.json says failed; the rest is written)."""
+    failed = [r for r in records if r.status == "failed"]
+    for r in failed:
+        print(f"roughgrad: error: {r.experiment} failed in part: {r.error}", file=sys.stderr)
+    if failed:
+        sys.exit(1)
 
 
 def _exit_if_strict(records, strict: bool) -> None:

@@ -29,6 +29,7 @@ from roughgrad.experiments.base import (
     Progress,
     counterexample,
     param,
+    part,
 )
 from roughgrad.experiments.digits import ann as digits_ann
 from roughgrad.experiments.digits import bnn as digits_bnn
@@ -81,4 +82,5 @@ __all__ = [
     "Progress",
     "counterexample",
     "param",
+    "part",
 ]

@@ -16,7 +16,8 @@ An experiment is one module holding
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,7 @@ __all__ = [
     "field_help",
     "param",
     "parse_set_options",
+    "part",
 ]
 
 PROFILE_NAMES = ("quick", "default", "full")
@@ -141,11 +143,40 @@ def counterexample(why: str, **overrides: Any) -> Counterexample:
 
 @dataclass
 class Outcome:
-    """What ``run`` returns: scalar/list metrics, claims, and arrays for the figures."""
+    """What ``run`` returns: scalar/list metrics, claims, and arrays for the figures.
+
+    ``errors`` lists the parts of the run that failed (one line each, see :func:`part`): the
+    runner still writes everything else, then marks the run failed.
+    """
 
     metrics: dict[str, Any]
     claims: list[Claim]
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def part(name: str, errors: list[str], log: Callable[[str], None] = print) -> Iterator[None]:
+    """Run one model's part of an experiment; an exception there ends only that part.
+
+    The exception is recorded in ``errors`` as one line (``name: Type: message``) and logged,
+    so the other models' results survive; the caller checks what the part produced.
+    Interrupts (KeyboardInterrupt, a checkpointed stop) still propagate.
+
+    Example:
+        >>> errors = []
+        >>> with part("snake", errors, log=lambda m: None):
+        ...     raise ValueError("diverged")
+        >>> errors
+        ['snake: ValueError: diverged']
+    """
+    try:
+        yield
+    except Exception as exc:
+        if type(exc).__name__ == "RunInterrupted":  # roughgrad.runs' Ctrl-C: stop the run
+            raise
+        errors.append(f"{name}: {type(exc).__name__}: {exc}")
+        log(f"error in {name}: {type(exc).__name__}: {exc} (the run continues without it)")
 
 
 @dataclass

@@ -51,14 +51,18 @@ from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
     ConfigBase,
+    ConfigError,
     Context,
     Experiment,
     Outcome,
     counterexample,
     param,
+    part,
 )
 from roughgrad.nn import mlp, siren
 from roughgrad.periodic import (
+    CLOCK_FIELDS,
+    DEFAULT_FIELDS,
     PeriodicClock,
     check_time_dtype,
     clock_reading,
@@ -66,8 +70,6 @@ from roughgrad.periodic import (
     sample_instants,
 )
 
-FIELDS = ("hours", "minutes", "seconds")
-LEVELS = (24, 60, 60)  # only the baselines' output heads use these; PeriodicClock reads them
 BASELINES = ("siren", "gelu", "snake")
 DAY = 86400
 
@@ -94,6 +96,26 @@ class Config(ConfigBase):
     fourier_scales: int = param(
         48, "GELU baseline: Fourier-feature scales, geometric from 2 s to the span", ge=1
     )
+    fields: tuple[str, ...] = param(
+        DEFAULT_FIELDS,
+        f"the clock's fields, in order; known: {', '.join(CLOCK_FIELDS)} (hours12 reads "
+        "12, 1, ..., 11; weekday 1..7 and yday 1..366 count from 2000-01-01)",
+    )
+    label_noise: float = param(
+        0.0,
+        "fraction of training instants whose reading is replaced by a random one (every field "
+        "uniform over its range); test readings stay clean",
+        ge=0,
+        lt=1,
+    )
+
+    def validate(self) -> None:
+        unknown = [f for f in self.fields if f not in CLOCK_FIELDS]
+        if unknown or not self.fields:
+            raise ConfigError(
+                f"fields={','.join(self.fields)!r} is not allowed: give one or more of "
+                f"{', '.join(CLOCK_FIELDS)}"
+            )
 
 
 PROFILES: dict[str, dict[str, Any]] = {
@@ -131,8 +153,10 @@ def _grid(name: str, half: float, config: Config) -> list[dict[str, float]]:
     return [{**e, "lr": lr} for e, lr in itertools.product(extra, config.baseline_lrs)]
 
 
-def _baseline(name: str, in_dim: int, hyper: dict[str, float], config: Config) -> nn.Module:
-    widths = (in_dim, *(config.baseline_width,) * 3, sum(LEVELS))
+def _baseline(
+    name: str, in_dim: int, hyper: dict[str, float], levels: tuple[int, ...], config: Config
+) -> nn.Module:
+    widths = (in_dim, *(config.baseline_width,) * 3, sum(levels))
     if name == "siren":
         return siren(widths, omega0=hyper["omega0"])
     if name == "gelu":
@@ -140,15 +164,21 @@ def _baseline(name: str, in_dim: int, hyper: dict[str, float], config: Config) -
     return mlp(widths, "snake", a=hyper["a"])
 
 
-def _predict(model: nn.Module, u: torch.Tensor) -> np.ndarray:
+def _predict(model: nn.Module, u: torch.Tensor, levels: tuple[int, ...]) -> np.ndarray:
     with torch.no_grad():
-        logits = torch.cat([model(chunk) for chunk in u.split(65536)])  # (n, 144)
-    heads = logits.split(list(LEVELS), dim=-1)
+        logits = torch.cat([model(chunk) for chunk in u.split(65536)])  # (n, sum(levels))
+    heads = logits.split(list(levels), dim=-1)
     return torch.stack([h.argmax(-1) for h in heads], -1).cpu().numpy()
 
 
 def _train_baseline(
-    model: nn.Module, u: torch.Tensor, readings: np.ndarray, lr: float, config: Config, ctx
+    model: nn.Module,
+    u: torch.Tensor,
+    readings: np.ndarray,
+    lr: float,
+    levels: tuple[int, ...],
+    config: Config,
+    ctx,
 ) -> nn.Module:
     torch.manual_seed(config.seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -156,7 +186,7 @@ def _train_baseline(
     gen = ctx.generator(config.seed + 1)
     for _ in range(config.baseline_steps):
         idx = torch.randint(len(u), (config.baseline_batch,), generator=gen, device=ctx.device)
-        heads = model(u[idx]).split(list(LEVELS), dim=-1)
+        heads = model(u[idx]).split(list(levels), dim=-1)
         losses = [nn.functional.cross_entropy(h, target[idx, j]) for j, h in enumerate(heads)]
         loss = cast(Tensor, sum(losses))
         opt.zero_grad()
@@ -173,65 +203,79 @@ def _search(name: str, t_train, r_train, t_eval, half: float, config: Config, ct
     u_all = _features(np.concatenate([t_train, t_eval]), kind, half, config).to(ctx.device)
     n_fit = len(t_train) - n_val
     u_fit, u_val, u_eval = u_all[:n_fit], u_all[n_fit : len(t_train)], u_all[len(t_train) :]
+    levels = tuple(int(v) + 1 for v in r_train.max(0))  # one logit per reading seen (0..max)
     best, start = None, time.perf_counter()
     grid = _grid(name, half, config)
     for hyper in ctx.progress.track(grid, total=len(grid), description=f"{label} {name}"):
         torch.manual_seed(config.seed)
-        model = _baseline(name, u_all.shape[1], hyper, config).double().to(ctx.device)
-        _train_baseline(model, u_fit, r_train[:-n_val], hyper["lr"], config, ctx)
-        val = float(np.mean(_predict(model, u_val) == r_train[-n_val:]))
+        model = _baseline(name, u_all.shape[1], hyper, levels, config).double().to(ctx.device)
+        _train_baseline(model, u_fit, r_train[:-n_val], hyper["lr"], levels, config, ctx)
+        val = float(np.mean(_predict(model, u_val, levels) == r_train[-n_val:]))
         if best is None or val > best[0]:
             best = (val, hyper, model)
     assert best is not None  # the grid is never empty
     val, hyper, model = best
-    return _predict(model, u_eval), hyper, val, time.perf_counter() - start
+    return _predict(model, u_eval, levels), hyper, val, time.perf_counter() - start
 
 
-def _scores(pred: np.ndarray, truth: np.ndarray) -> dict[str, float]:
-    out = {f: float(np.mean(pred[:, j] == truth[:, j])) for j, f in enumerate(FIELDS)}
+def _scores(pred: np.ndarray, truth: np.ndarray, fields: tuple[str, ...]) -> dict[str, float]:
+    out = {f: float(np.mean(pred[:, j] == truth[:, j])) for j, f in enumerate(fields)}
     out["exact"] = float(np.mean((pred == truth).all(1)))
     return out
 
 
-def _instants(n_train: int, n_test: int, span_years: float, rng: np.random.Generator):
-    t_train = sample_instants(n_train, span_years, rng)
-    t_test = np.concatenate([sample_instants(n_test, span_years, rng), edge_instants(span_years)])
-    return t_train, clock_reading(t_train), t_test, clock_reading(t_test)
+def _instants(span_years: float, config: Config, rng: np.random.Generator):
+    """Training instants with their (possibly corrupted) readings, clean test instants."""
+    t_train = sample_instants(config.n_train, span_years, rng)
+    t_test = np.concatenate(
+        [sample_instants(config.n_test, span_years, rng), edge_instants(span_years)]
+    )
+    r_train = clock_reading(t_train, config.fields).copy()
+    bad = rng.choice(len(t_train), round(config.label_noise * len(t_train)), replace=False)
+    lo, hi = r_train.min(0), r_train.max(0)
+    r_train[bad] = rng.integers(lo, hi + 1, size=(len(bad), len(lo)))
+    return t_train, r_train, t_test, clock_reading(t_test, config.fields)
 
 
 def run(config: Config, ctx: Context) -> Outcome:
     rng = np.random.default_rng(config.seed)
-    t_train, r_train, t_test, r_test = _instants(
-        config.n_train, config.n_test, config.span_years, rng
-    )
+    fields = config.fields
+    t_train, r_train, t_test, r_test = _instants(config.span_years, config, rng)
     edges = edge_instants(config.span_years)
     half = float(np.abs(t_test).max())
-    short = _instants(config.n_train, config.n_test, config.short_span_days / 365.25, rng)
+    short = _instants(config.short_span_days / 365.25, config, rng)
     half_short = float(np.abs(short[2]).max())
+    failed = np.full_like(r_test, -1)  # the prediction of a part that raised
 
+    errors: list[str] = []
     scores, seconds, preds, chosen, short_scores = {}, {}, {}, {}, {}
-    for name in BASELINES:
-        pred, hyper, _, _ = _search(
-            name, short[0], short[1], short[2], half_short, config, ctx, "short span:"
-        )
-        short_scores[name] = {**_scores(pred, short[3]), "hyper": hyper}
-        preds[name], chosen[name], _, seconds[name] = _search(
-            name, t_train, r_train, t_test, half, config, ctx, "full span:"
-        )
-        scores[name] = _scores(preds[name], r_test)
+    for name in BASELINES:  # each model's part may fail alone; the others' results are kept
+        short_scores[name] = {**_scores(np.full_like(short[3], -1), short[3], fields), "hyper": {}}
+        preds[name], chosen[name], seconds[name] = failed, {}, float("nan")
+        with part(f"{name} (short span)", errors, ctx.progress.log):
+            pred, hyper, _, _ = _search(
+                name, short[0], short[1], short[2], half_short, config, ctx, "short span:"
+            )
+            short_scores[name] = {**_scores(pred, short[3], fields), "hyper": hyper}
+        with part(f"{name} (full span)", errors, ctx.progress.log):
+            preds[name], chosen[name], _, seconds[name] = _search(
+                name, t_train, r_train, t_test, half, config, ctx, "full span:"
+            )
+        scores[name] = _scores(preds[name], r_test, fields)
 
     start = time.process_time()
-    try:  # a fit that cannot pin a period is a result (the claim fails), not a crash
-        clock, fit_error = PeriodicClock().fit(t_train, r_train), ""
+    clock = PeriodicClock()
+    preds["periodic"], edge_ok = failed, False
+    with part("PeriodicClock", errors, ctx.progress.log):
+        clock.fit(t_train, r_train)  # a field it cannot pin is reported, not raised
         preds["periodic"] = clock.predict(t_test)
-        edge_ok = bool((clock.predict(edges) == clock_reading(edges)).all())
-        periods = clock.periods
-    except ValueError as exc:
-        fit_error, edge_ok, periods = str(exc), False, []
-        preds["periodic"] = np.full_like(r_test, -1)
-        ctx.progress.log(f"clock: PeriodicClock could not fit: {exc}")
+        edge_ok = bool((clock.predict(edges) == clock_reading(edges, fields)).all())
+    undetermined = {fields[j]: why for j, why in sorted(clock.undetermined.items())}
+    periods = clock.periods
+    for f, why in undetermined.items():
+        ctx.progress.log(f"clock: PeriodicClock could not determine {f}: {why}")
     seconds["periodic"] = time.process_time() - start
-    scores["periodic"] = _scores(preds["periodic"], r_test)
+    scores["periodic"] = _scores(preds["periodic"], r_test, fields)
 
     try:
         check_time_dtype(t_test.astype(np.float32))
@@ -242,7 +286,7 @@ def run(config: Config, ctx: Context) -> Outcome:
     metrics: dict[str, object] = {}
     for name, sc in scores.items():
         metrics[f"exact_match_{name}"] = sc["exact"]
-        for f in FIELDS:
+        for f in fields:
             metrics[f"acc_{f}_{name}"] = sc[f]
         metrics[f"train_seconds_{name}"] = round(seconds[name], 3)
     for name in BASELINES:
@@ -251,6 +295,8 @@ def run(config: Config, ctx: Context) -> Outcome:
         metrics[f"chosen_{name}_short_span"] = short_scores[name]["hyper"]
     metrics["train_seconds"] = round(seconds["periodic"], 3)
     metrics["found_periods_s"] = periods
+    metrics["undetermined_fields"] = undetermined
+    metrics["label_noise"] = config.label_noise
     metrics["float32_spacing_at_max_t"] = float(np.spacing(np.float32(half)))
     metrics["n_test_total"] = len(t_test)
     budget = (
@@ -279,9 +325,9 @@ def run(config: Config, ctx: Context) -> Outcome:
             all(scores[n]["exact"] < 0.5 for n in BASELINES),
             f"exact-match on {len(t_test)} held-out instants of {config.span_years:g} years: "
             + ", ".join(f"{n} {scores[n]['exact']:.2%} ({describe(chosen[n])})" for n in BASELINES)
-            + "; per field (h/m/s): "
+            + f"; per field ({'/'.join(fields)}): "
             + "; ".join(
-                f"{n} " + "/".join(f"{scores[n][f]:.2f}" for f in FIELDS) for n in BASELINES
+                f"{n} " + "/".join(f"{scores[n][f]:.2f}" for f in fields) for n in BASELINES
             )
             + f"; {budget}; PeriodicClock: {scores['periodic']['exact']:.2%}",
         ),
@@ -289,23 +335,22 @@ def run(config: Config, ctx: Context) -> Outcome:
         Claim(
             "clock_solved",
             scores["periodic"]["exact"] == 1.0 and edge_ok,
-            (f"PeriodicClock could not fit from {config.n_train} samples: {fit_error}")
-            if fit_error
-            else (
-                f"PeriodicClock found periods {periods} s from {config.n_train} samples in "
-                f"{seconds['periodic']:.2f} CPU-s; exact-match {scores['periodic']['exact']:.4%}"
-                f" on {len(t_test)} held-out instants; all {len(edges)} edge instants "
-                f"{'correct' if edge_ok else 'NOT all correct'}"
-            ),
+            f"PeriodicClock from {config.n_train} samples"
+            + (f" ({config.label_noise:.2%} of them corrupted)" if config.label_noise else "")
+            + f": cycles {periods} s; exact-match {scores['periodic']['exact']:.4%} on "
+            f"{len(t_test)} clean held-out instants; all {len(edges)} edge instants "
+            f"{'correct' if edge_ok else 'NOT all correct'}; {seconds['periodic']:.2f} CPU-s"
+            + "".join(f"; could not determine {f}: {why}" for f, why in undetermined.items()),
         ),
     ]
     arrays = {
         "models": np.array([*BASELINES, "periodic"]),
+        "fields": np.array(fields),
         "scores": np.array(
-            [[scores[m][f] for f in (*FIELDS, "exact")] for m in (*BASELINES, "periodic")]
+            [[scores[m][f] for f in (*fields, "exact")] for m in (*BASELINES, "periodic")]
         ),
     }
-    return Outcome(metrics, claims, arrays)
+    return Outcome(metrics, claims, arrays, errors)
 
 
 def figures(outcome: Outcome, config: Config) -> dict:
@@ -313,16 +358,18 @@ def figures(outcome: Outcome, config: Config) -> dict:
 
     a = outcome.arrays
     fig, ax = plt.subplots(figsize=(9, 3.6))
-    cols = ("hours", "minutes", "seconds", "exact match")
-    width = 0.2
+    cols = (*[str(f) for f in a.get("fields", DEFAULT_FIELDS)], "exact match")
+    width = 0.8 / len(cols)
     for j, col in enumerate(cols):
-        ax.bar(np.arange(len(a["models"])) + (j - 1.5) * width, a["scores"][:, j], width, label=col)
+        offset = (j - (len(cols) - 1) / 2) * width
+        ax.bar(np.arange(len(a["models"])) + offset, a["scores"][:, j], width, label=col)
     ax.set_xticks(np.arange(len(a["models"])), [str(m) for m in a["models"]])
     ax.axhline(1 / 60, color="gray", ls=":", lw=1)
+    noise = f", {config.label_noise:.2%} labels corrupted" if config.label_noise else ""
     ax.set(
         ylabel="held-out accuracy",
         ylim=(0, 1.05),
-        title=f"Clock Problem over {config.span_years:g} years (dotted: chance for minutes)",
+        title=f"Clock Problem over {config.span_years:g} years{noise} (dotted: 1/60)",
     )
     ax.legend(fontsize=8, ncol=4, loc="upper left")
     fig.tight_layout()

@@ -1,6 +1,9 @@
 """Periodic problems: frequency estimation, spectral initialisation, stability, the clock."""
 
 from roughgrad.periodic.clock import (
+    CLOCK_FIELDS,
+    DEFAULT_FIELDS,
+    FieldUndetermined,
     PeriodicClock,
     check_time_dtype,
     clock_reading,
@@ -8,7 +11,7 @@ from roughgrad.periodic.clock import (
     find_period,
     sample_instants,
 )
-from roughgrad.periodic.estimate import SineFit, fit_sines
+from roughgrad.periodic.estimate import ComponentSelection, SineFit, fit_sines, select_components
 from roughgrad.periodic.init import refine, spectral_init, spectral_model
 from roughgrad.periodic.spectrum import fft_periodogram, gridded_periodogram, ls_periodogram
 from roughgrad.periodic.stability import (
@@ -21,6 +24,10 @@ from roughgrad.periodic.stability import (
 )
 
 __all__ = [
+    "CLOCK_FIELDS",
+    "DEFAULT_FIELDS",
+    "ComponentSelection",
+    "FieldUndetermined",
     "PeriodicClock",
     "SineFit",
     "StabilityWarning",
@@ -38,6 +45,7 @@ __all__ = [
     "ls_periodogram",
     "refine",
     "sample_instants",
+    "select_components",
     "sgd_lr_limit",
     "spectral_init",
     "spectral_model",

@@ -1,9 +1,18 @@
 """The Clock Problem (seed 000): integer seconds since T0 -> the digital clock's reading.
 
-``clock_reading`` is the exact reference (floor division, so t = -1 -> 23:59:59).
-``PeriodicClock`` learns the clock from (t, reading) samples alone: it finds each field's period
-by spectral analysis of the readings, pins it to an exact integer, and fits the reading as a
-step function of the exactly reduced phase (t mod P). No period is written into the code.
+``clock_reading`` is the exact reference (floor division, so t = -1 -> 23:59:59). Its fields
+are named in ``CLOCK_FIELDS``: the 24-hour clock's hours, minutes and seconds, and fields a
+user's clock may show instead or as well -- a 12-hour clock's 12, 1, ..., 11, the ISO weekday
+1..7 and the day of the year 1..366 (calendar fields count from T0 = 2000-01-01 00:00:00,
+a Saturday, in the proleptic Gregorian calendar).
+
+``PeriodicClock`` learns the clock from (t, reading) samples alone. For each field it finds the
+period by spectral analysis of the readings and pins it to an exact integer; it finds the step
+(how long one reading lasts: the period over the number of readings, or, for a calendar field
+whose period is not a whole number of steps, the period of a finer field); and it learns which
+reading each step of the cycle shows by a majority vote over the training samples, so a few
+corrupted labels, 1-based or rotated readings and leap years are all absorbed. No period is
+written into the code.
 
 Why pinning matters: over a 120-year span (3.8e9 s) the hours field needs the period to a
 relative precision of about 1e-10; an estimate off by 0.07% already drops hours to chance.
@@ -12,32 +21,61 @@ Why integers: a float32 t near 3.8e9 can't even represent single seconds (its sp
 
 from __future__ import annotations
 
-import itertools
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 SECONDS_PER_YEAR = 365.25 * 86400
+EPOCH = np.datetime64("2000-01-01T00:00:00", "s")  # T0 of the calendar fields
 
 
-def clock_reading(t: np.ndarray) -> np.ndarray:
-    """(hours, minutes, seconds) of integer seconds ``t`` since 0 days 00:00:00.
+def _days(t: np.ndarray) -> np.ndarray:
+    return (EPOCH + t.astype("timedelta64[s]")).astype("datetime64[D]")
+
+
+def _yday(t: np.ndarray) -> np.ndarray:
+    days = _days(t)
+    return (days - days.astype("datetime64[Y]")).astype(np.int64) + 1
+
+
+# name -> reading of integer seconds t since T0 (int64 in, int64 out)
+CLOCK_FIELDS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "hours": lambda t: (t // 3600) % 24,
+    "minutes": lambda t: (t // 60) % 60,
+    "seconds": lambda t: t % 60,
+    "hours12": lambda t: ((t // 3600) + 11) % 12 + 1,  # 12, 1, 2, ..., 11
+    "weekday": lambda t: (_days(t).astype(np.int64) + 3) % 7 + 1,  # ISO: Monday 1 .. Sunday 7
+    "yday": _yday,  # 1 .. 365 or 366
+}
+DEFAULT_FIELDS = ("hours", "minutes", "seconds")
+
+
+def clock_reading(t: np.ndarray, fields: Sequence[str] = DEFAULT_FIELDS) -> np.ndarray:
+    """The readings of ``fields`` (names in ``CLOCK_FIELDS``) at integer seconds ``t``.
 
     Args:
         t: (...,) integers (any integer dtype; negative allowed).
+        fields: which readings, in order; the default is (hours, minutes, seconds).
 
     Returns:
-        (..., 3) int64: hours in [0, 24), minutes and seconds in [0, 60).
+        (..., len(fields)) int64.
 
     Example:
         >>> clock_reading(np.array([-1, 3599, 86400])).tolist()
         [[23, 59, 59], [0, 59, 59], [0, 0, 0]]
+        >>> clock_reading(np.array([0, 13 * 3600]), ("hours12", "weekday", "yday")).tolist()
+        [[12, 6, 1], [1, 6, 1]]
     """
     t = np.asarray(t)
     if not np.issubdtype(t.dtype, np.integer):
         raise TypeError(f"clock_reading needs integer seconds, got dtype {t.dtype}")
+    unknown = [f for f in fields if f not in CLOCK_FIELDS]
+    if unknown:
+        raise ValueError(f"unknown clock field {unknown[0]!r}; known: {', '.join(CLOCK_FIELDS)}")
     t = t.astype(np.int64)
-    return np.stack([(t // 3600) % 24, (t // 60) % 60, t % 60], axis=-1)
+    return np.stack([CLOCK_FIELDS[f](t) for f in fields], axis=-1)
 
 
 def sample_instants(n: int, span_years: float, rng: np.random.Generator) -> np.ndarray:
@@ -149,40 +187,79 @@ def pin_period(period: float, tol: float = 0.25) -> int:
     return int(p)
 
 
+class FieldUndetermined(ValueError):
+    """The samples do not pin this field (too short a span, no consistent period or step)."""
+
+
 @dataclass
 class FieldModel:
-    """reading = floor(levels * ((t - offset) mod period) / period), with integers throughout.
+    """reading = table[((t - offset) mod period) // step], integers throughout.
 
-    ``allowed`` = (first offset, count): the offsets consistent with every training sample.
+    ``period`` is the whole number of steps after which the readings repeat (for the day of
+    the year, four years of 1461 days); ``table`` holds the reading of each step of a cycle.
+    ``agreement`` is the fraction of training readings the model reproduces.
     """
 
     period: int
-    levels: int
+    step: int
     offset: int
-    allowed: tuple[int, int] = (0, 1)
+    table: np.ndarray
+    agreement: float = 1.0
 
     def predict(self, t: np.ndarray) -> np.ndarray:
-        q = np.mod(t.astype(np.int64) - self.offset, self.period)
-        return (q * self.levels) // self.period
+        q = np.mod(t.astype(np.int64) - self.offset, self.period) // self.step
+        return self.table[q]
 
 
 @dataclass
 class PeriodicClock:
-    """A clock learned from (t, reading) samples: one FieldModel per reading field."""
+    """A clock learned from (t, reading) samples: one FieldModel per reading field.
 
-    fields: list[FieldModel] = field(default_factory=list)
+    Args:
+        min_agreement: a field whose model reproduces fewer of its training readings than this
+            is reported as undetermined (label noise below 1 - min_agreement is tolerated).
+
+    After ``fit``, ``fields`` holds one FieldModel (or None) per column and ``undetermined``
+    maps the index of each column that could not be pinned to the reason; ``predict`` returns
+    -1 for those columns.
+    """
+
+    min_agreement: float = 0.9
+    fields: list[FieldModel | None] = field(default_factory=list)
+    undetermined: dict[int, str] = field(default_factory=dict)
 
     def fit(self, t: np.ndarray, readings: np.ndarray) -> PeriodicClock:
         """Fit every column of ``readings`` (n, F) from integer instants ``t`` (n,)."""
         check_time_dtype(t)
         t = np.asarray(t).astype(np.int64)
-        self.fields = [_fit_field(t, readings[:, j]) for j in range(readings.shape[1])]
-        by_step = sorted(self.fields, key=lambda f: f.period // f.levels)
-        for fine, coarse in itertools.pairwise(by_step):
-            _align(coarse, fine)
+        readings = np.asarray(readings).astype(np.int64).reshape(len(t), -1)
+        n_fields = readings.shape[1]
+        self.fields, self.undetermined = [None] * n_fields, {}
+        periods: dict[int, float] = {}
+        for j in range(n_fields):
+            try:
+                periods[j] = _field_period(t, readings[:, j])
+            except FieldUndetermined as exc:
+                self.undetermined[j] = str(exc)
+        done: list[FieldModel] = []
+        for j in sorted(periods, key=periods.get):  # fine to coarse: steps come from finer fields
+            try:
+                model = _fit_field(t, readings[:, j], periods[j], done)
+            except FieldUndetermined as exc:
+                self.undetermined[j] = str(exc)
+                continue
+            if model.agreement < self.min_agreement:
+                self.undetermined[j] = (
+                    f"period {model.period} s reproduces only {model.agreement:.1%} of the "
+                    f"training readings (< {self.min_agreement:.0%})"
+                )
+                continue
+            self.fields[j] = model
+            done.append(model)
         return self
 
     def predict(self, t: np.ndarray) -> np.ndarray:
+        """(n, F) readings at ``t``; -1 in the columns that were not determined."""
         check_time_dtype(t)
         t = np.asarray(t)
         t = (
@@ -190,44 +267,112 @@ class PeriodicClock:
             if np.issubdtype(t.dtype, np.integer)
             else np.round(t).astype(np.int64)
         )
-        return np.stack([f.predict(t) for f in self.fields], axis=-1)
+        return np.stack(
+            [f.predict(t) if f is not None else np.full(len(t), -1) for f in self.fields], -1
+        )
 
     @property
-    def periods(self) -> list[int]:
-        return [f.period for f in self.fields]
+    def periods(self) -> list[int | None]:
+        """Each field's cycle in seconds (a whole number of steps: 4 years for the day of the
+        year), None where undetermined."""
+        return [None if f is None else f.period for f in self.fields]
 
 
-def _fit_field(t: np.ndarray, reading: np.ndarray) -> FieldModel:
-    levels = int(reading.max()) + 1  # readings seen: 0 .. levels-1
-    period = pin_period(find_period(t, 2 * np.pi * reading / levels))
-    if period % levels:
-        raise ValueError(f"period {period} s is not a whole number of {levels} reading steps")
-    step = period // levels
-    # Each sample allows offsets in [lo, lo + step - 1] (mod P), lo = t - (r + 1) step + 1.
-    # Intersect these equal-length circular intervals exactly (integers) and take the middle.
-    lo = np.mod(t - (reading.astype(np.int64) + 1) * step + 1, period)
-    rel = np.mod(lo - lo[0] + period // 2, period) - period // 2  # circular, relative to lo[0]
-    first, last = int(rel.max()), int(rel.min()) + step - 1
-    if first > last:
-        raise ValueError(f"no offset makes period {period} s fit the readings exactly")
-    base = int(lo[0])
-    return FieldModel(
-        period,
-        levels,
-        (base + (first + last) // 2) % period,
-        ((base + first) % period, last - first + 1),
+def _field_period(t: np.ndarray, reading: np.ndarray) -> float:
+    """The field's period estimated from its readings (seconds, not yet pinned)."""
+    base = int(reading.min())
+    levels = int(reading.max()) - base + 1
+    if levels < 2:
+        raise FieldUndetermined(f"the field shows one reading ({base}) in the whole span")
+    span = int(t.max() - t.min())
+    with np.errstate(all="ignore"):
+        period = find_period(t, 2 * np.pi * (reading - base) / levels)
+    if not np.isfinite(period) or period > span:
+        raise FieldUndetermined(
+            f"the training span ({span} s) is shorter than the period found ({period:.0f} s)"
+        )
+    return period
+
+
+def _fit_field(t: np.ndarray, reading: np.ndarray, estimate: float, finer: list[FieldModel]):
+    base = int(reading.min())
+    levels = int(reading.max()) - base + 1
+    cycle, step, under = _pin(estimate, levels, finer)
+    if under is not None:  # readings change where the finer field's cycles start
+        starts = [
+            under.offset % under.period + k * under.period for k in range(step // under.period)
+        ]
+    else:
+        starts = [_robust_offset(t, reading - base, cycle, step)]
+    best = max(
+        (_tabulate(t, reading, base, levels, cycle, step, o) for o in starts),
+        key=lambda f: f.agreement,
     )
+    return best
 
 
-def _align(coarse: FieldModel, fine: FieldModel) -> None:
-    """Within the offsets the data allow, prefer one on a boundary of the finer field.
+def _tabulate(t, reading, base: int, levels: int, cycle: int, step: int, offset: int) -> FieldModel:
+    """The FieldModel with this cycle, step and offset whose table is the majority reading."""
+    slots = cycle // step
+    idx = np.mod(t - offset, cycle) // step
+    votes = np.bincount(idx * levels + (reading - base), minlength=slots * levels)
+    votes = votes.reshape(slots, levels)
+    unseen = int((votes.sum(1) == 0).sum())
+    if unseen:
+        raise FieldUndetermined(
+            f"{unseen} of the {slots} steps of its {cycle} s cycle have no training sample"
+        )
+    table = votes.argmax(1) + base
+    agreement = float(np.mean(table[idx] == reading))
+    return FieldModel(cycle, step, offset, table, agreement)
 
-    Readings of nested fields roll over together (hours change when minutes wrap), so when a
-    few training samples leave a coarse field's offset ambiguous by a few seconds, the offset
-    that puts its boundaries on the finer field's boundaries is the consistent choice.
+
+def _pin(
+    estimate: float, levels: int, finer: list[FieldModel]
+) -> tuple[int, int, FieldModel | None]:
+    """(cycle, step, finer field): a whole number of steps the readings repeat after, one step,
+    and the finer field whose cycles the steps are made of (None without one).
+
+    A reading lasts a whole number m <= 4 of cycles of a finer field (an hour is one cycle of
+    minutes, a day one of hours or two of a 12-hour clock), so the period is pinned first as a
+    ratio a / b of such a step that gives one step per reading (levels - 1 to levels steps per
+    period; b <= 12: the day of the year repeats after 1461 days, 4 years of 1461/4 days);
+    then, without a finer field, to whole seconds divisible into ``levels`` steps. The cycle
+    is a * step, a whole number of steps and of periods.
     """
-    start, width = coarse.allowed
-    step = fine.period // fine.levels
-    shift = (fine.offset - start) % step
-    if shift < width:
-        coarse.offset = (start + shift) % coarse.period
+    for f in sorted(finer, key=lambda f: -f.period):
+        for m in range(1, 5):
+            ratio = estimate / (m * f.period)
+            if not levels - 1.1 <= ratio <= levels + 0.1:  # one step per reading
+                continue
+            for b in range(1, 13):
+                a = round(ratio * b)
+                if abs(ratio * b - a) <= 0.05 * b and math.gcd(a, b) == 1:
+                    return a * m * f.period, m * f.period, f
+    try:
+        period = pin_period(estimate)
+    except ValueError as exc:
+        raise FieldUndetermined(str(exc)) from None
+    if period % levels:
+        raise FieldUndetermined(
+            f"its period {period} s is not a whole number of its {levels} readings and no "
+            "finer field gives the length of one reading"
+        )
+    return period, period // levels, None
+
+
+def _robust_offset(t: np.ndarray, r: np.ndarray, period: int, step: int) -> int:
+    """The offset o that the most samples allow, in the middle of the range they allow.
+
+    Sample (t, r) allows o in [lo, lo + step - 1] (mod period), lo = t - (r + 1) step + 1, if
+    reading = ((t - o) mod period) // step. Every clean sample allows the true offset, so the
+    most-covered point is it whatever a few corrupted labels say.
+    """
+    lo = np.sort(np.mod(t - (r + 1) * step + 1, period))
+    ext = np.concatenate([lo - period, lo])  # circular: intervals starting up to step earlier
+    # coverage at each start point lo_i: intervals with lo_j in (lo_i - step, lo_i]
+    cover = np.searchsorted(ext, lo, side="right") - np.searchsorted(ext, lo - step, side="right")
+    i = int(np.argmax(cover))
+    first_start = int(ext[np.searchsorted(ext, lo[i] - step, side="right")])
+    end = first_start + step - 1  # the earliest-starting covering interval ends first
+    return int((lo[i] + end) // 2 % period)

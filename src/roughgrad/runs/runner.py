@@ -51,10 +51,14 @@ class RunRecord:
     metrics: dict[str, Any]
     claims: list[dict[str, Any]]
     run_dir: Path
+    status: str = "complete"  # or "failed": a part of the run raised (``error`` says which)
+    error: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "experiment": self.experiment,
+            "status": self.status,
+            **({"error": self.error} if self.error else {}),
             "config": self.config,
             "metrics": self.metrics,
             "claims": self.claims,
@@ -226,9 +230,22 @@ def _execute(
     write_figures(path / "figures", experiment.figures(outcome, config))
     atomic_write_json(path / "metrics.json", metrics)
     atomic_write_json(path / "claims.json", claims)
-    info.update(status="complete", finished=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
+    finished = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    if outcome.errors:  # everything the other parts produced is written above
+        info.update(status="failed", error="; ".join(outcome.errors), finished=finished)
+    else:
+        info.update(status="complete", finished=finished)
     atomic_write_json(path / "run.json", info)
-    return RunRecord(experiment.name, info["profile"], config.to_dict(), metrics, claims, path)
+    return RunRecord(
+        experiment.name,
+        info["profile"],
+        config.to_dict(),
+        metrics,
+        claims,
+        path,
+        info["status"],
+        info.get("error", ""),
+    )
 
 
 def write_figures(folder: Path, figures: dict[str, Any]) -> None:
@@ -259,4 +276,6 @@ def load_run(path: Path) -> RunRecord:
         read_json(path / "metrics.json"),
         read_json(path / "claims.json"),
         path,
+        "failed" if info.get("status") == "failed" else "complete",
+        info.get("error", ""),
     )
