@@ -271,3 +271,30 @@ def test_installed_entry_point_runs():
         [sys.executable, "-m", "roughgrad.cli", "list"], capture_output=True, text=True, check=True
     )
     assert "sin-frequency" in out.stdout
+
+
+@pytest.mark.slow
+def test_a_failing_part_keeps_the_other_results_and_exits_1(tmp_path, capsys, monkeypatch):
+    from roughgrad.experiments import clock
+
+    search = clock._search
+
+    def broken(name, *args, **kw):
+        if name == "gelu":
+            raise RuntimeError("out of memory (simulated)")
+        return search(name, *args, **kw)
+
+    monkeypatch.setattr(clock, "_search", broken)
+    small = ["--set", "n_train=2000", "--set", "n_test=1000", "--set", "baseline_steps=5"]
+    code, _, err = call(
+        ["run", "clock", *QUICK, *small, "--run-dir", str(tmp_path / "r")], capsys
+    )
+    assert code == 1
+    assert "Traceback" not in err
+    assert "clock failed in part: gelu (short span): RuntimeError: out of memory" in err
+    info = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert info["status"] == "failed" and "gelu (full span)" in info["error"]
+    metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert metrics["exact_match_periodic"] == 1.0  # the other parts' results are all there
+    assert metrics["exact_match_gelu"] == 0.0 and "exact_match_siren" in metrics
+    assert (tmp_path / "r" / "figures" / "clock_accuracy.png").is_file()

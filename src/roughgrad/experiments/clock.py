@@ -15,11 +15,31 @@ instants; mean field accuracy):
          geometric from 2 s to the span (fine enough to resolve seconds; no clock period given);
 every one over ``baseline_lrs``. The same search also runs on a span of ``short_span_days``, to
 show whether the baselines can learn a clock at all before the span grows.
-Solution: PeriodicClock (roughgrad.periodic), which learns from the same (t, reading) samples
-alone: for each field it finds the period by spectral analysis of exp(2 pi i reading / levels)
-(lag-pair periodogram, then coarse-to-fine least squares up to the whole span), pins it to an
-exact integer, and fits the reading as an integer step function of t mod P -- all in int64, so
-nothing is lost to float rounding. No period is written into the code.
+A network that learns it (the seed's question): ClockNet (roughgrad.periodic), two layers --
+sawtooth phase units u_k = (t mod P_k) / P_k, then a linear layer whose output j is
+reading_j / levels_j, rounded. Its periods are read off the spectrum of the training readings
+(``spectral_periods``: the lag-pair periodogram below, one pinned period per field; nothing is
+given) and kept fixed; the linear layer is trained by full-batch Adam on the MSE (cosine decay,
+``net_lrs`` searched on validation). For the aligned 24-hour clock every reading is a linear
+function of the phases (minutes = 60 u_3600 - u_60), so gradient descent can reach it exactly.
+The same network with periods drawn log-uniformly in [2 s, the span] is the control.
+Measured range (quick profile): exact with 0.1% and 1% corrupted labels; not on a 12-hour
+clock's readings 12, 1, ..., 11 (17% exact: the wrap from 12 to 1 is not linear in the phases).
+
+Solution for any clock: PeriodicClock (roughgrad.periodic), which learns from the same
+(t, reading) samples alone: for each field it finds the period by spectral analysis of
+exp(2 pi i reading / levels) (lag-pair periodogram, then coarse-to-fine least squares up to the
+whole span), pins it to an exact integer (or, for the day of the year, to 1461/4 of a finer
+field's day), and learns the reading of each step of the cycle by majority vote -- all in int64,
+so nothing is lost to float rounding, and a few corrupted labels are outvoted. No period is
+written into the code. A field the samples cannot pin (a span shorter than its period) is
+reported as undetermined, not raised.
+
+Config: ``fields`` chooses the clock's fields (hours, minutes, seconds, hours12, weekday,
+yday; see roughgrad.periodic.CLOCK_FIELDS); ``label_noise`` replaces that fraction of the
+training readings with random ones (test readings stay clean). Each model's part of the run is
+guarded: if one raises, the others' results are still written, run.json says ``failed`` with
+the message, and the CLI exits 1.
 
 Claims checked:
   baselines_learn_short_span  on the short span the best baseline (chosen on validation)
@@ -29,6 +49,8 @@ Claims checked:
   baselines_fail   on the full span every baseline's exact-match accuracy on held-out
                    instants (its best grid point on validation) is below 50%;
   float32_refused  a float32 t is refused: its spacing at the span's end exceeds half a second;
+  spectral_net_solves_clock  ClockNet with spectral periods reads 100% of held-out instants
+                   exactly, edges included, and with random periods under 50%;
   clock_solved     PeriodicClock reads 100% of held-out instants exactly, including both span
                    ends, negative t, and the roll-over instants 59/60, 3599/3600, 86399/86400 s.
 
@@ -63,14 +85,17 @@ from roughgrad.nn import mlp, siren
 from roughgrad.periodic import (
     CLOCK_FIELDS,
     DEFAULT_FIELDS,
+    ClockNet,
     PeriodicClock,
     check_time_dtype,
     clock_reading,
     edge_instants,
     sample_instants,
+    spectral_periods,
 )
 
 BASELINES = ("siren", "gelu", "snake")
+NETS = ("spectral_net", "random_net")  # ClockNet with periods from the spectrum / at random
 DAY = 86400
 
 
@@ -101,6 +126,10 @@ class Config(ConfigBase):
         f"the clock's fields, in order; known: {', '.join(CLOCK_FIELDS)} (hours12 reads "
         "12, 1, ..., 11; weekday 1..7 and yday 1..366 count from 2000-01-01)",
     )
+    net_steps: int = param(1000, "full-batch Adam steps of the clock networks", ge=1)
+    net_lrs: tuple[float, ...] = param(
+        (0.003, 0.01, 0.03), "Adam learning rates searched for the clock networks", gt=0
+    )
     label_noise: float = param(
         0.0,
         "fraction of training instants whose reading is replaced by a random one (every field "
@@ -126,6 +155,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "baseline_width": 64,
         "baseline_lrs": (1e-2,),
         "siren_omega0s": (30.0,),
+        "net_lrs": (0.03,),
     },
     "default": {},
     "full": {"baseline_steps": 20_000},
@@ -218,6 +248,38 @@ def _search(name: str, t_train, r_train, t_eval, half: float, config: Config, ct
     return _predict(model, u_eval, levels), hyper, val, time.perf_counter() - start
 
 
+def _train_net(
+    periods: list[int], t_train, r_train, t_eval, config: Config, ctx, label: str
+) -> tuple[np.ndarray, float]:
+    """Train ClockNet(periods) at every rate of ``net_lrs`` on 90% of the training instants
+    (full-batch Adam on the MSE of reading / levels, cosine decay); keep the best on the other
+    10% (exact match); return its prediction of ``t_eval`` and the rate."""
+    n_val = max(1, len(t_train) // 10)
+    levels = [int(v) + 1 for v in r_train.max(0)]
+    dev = ctx.device
+    t_fit = torch.as_tensor(t_train[:-n_val], device=dev)
+    t_val = torch.as_tensor(t_train[-n_val:], device=dev)
+    target = torch.as_tensor(r_train[:-n_val] / np.array(levels), dtype=torch.float32, device=dev)
+    best: tuple[float, float, ClockNet] | None = None
+    for lr in ctx.progress.track(config.net_lrs, total=len(config.net_lrs), description=label):
+        torch.manual_seed(config.seed)
+        net = ClockNet(periods, levels).to(dev)
+        opt = torch.optim.Adam(net.parameters(), lr=lr)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, config.net_steps)
+        for _ in range(config.net_steps):
+            loss = ((net(t_fit) - target) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+        val = float((net.readings(t_val).cpu().numpy() == r_train[-n_val:]).all(1).mean())
+        if best is None or val > best[0]:
+            best = (val, lr, net)
+    assert best is not None
+    _, lr, net = best
+    return net.readings(torch.as_tensor(t_eval, device=dev)).cpu().numpy(), lr
+
+
 def _scores(pred: np.ndarray, truth: np.ndarray, fields: tuple[str, ...]) -> dict[str, float]:
     out = {f: float(np.mean(pred[:, j] == truth[:, j])) for j, f in enumerate(fields)}
     out["exact"] = float(np.mean((pred == truth).all(1)))
@@ -263,6 +325,28 @@ def run(config: Config, ctx: Context) -> Outcome:
             )
         scores[name] = _scores(preds[name], r_test, fields)
 
+    # the same two-layer network, its periods read off the data's spectrum or drawn at random
+    span = int(t_train.max() - t_train.min())
+    random_periods = [
+        int(p) for p in np.exp(rng.uniform(np.log(2), np.log(span), size=len(fields)))
+    ]
+    net_periods: dict[str, list[int]] = {"spectral_net": [], "random_net": random_periods}
+    for name in NETS:
+        start = time.process_time()
+        preds[name], chosen[name] = failed, {}
+        with part(name, errors, ctx.progress.log):
+            if name == "spectral_net":
+                net_periods[name] = spectral_periods(t_train, r_train)
+            preds[name], lr = _train_net(
+                net_periods[name], t_train, r_train, t_test, config, ctx, name
+            )
+            chosen[name] = {"lr": lr}
+        seconds[name] = time.process_time() - start
+        scores[name] = _scores(preds[name], r_test, fields)
+    net_edges_ok = bool(
+        (preds["spectral_net"][-len(edges) :] == clock_reading(edges, fields)).all()
+    )
+
     start = time.process_time()
     clock = PeriodicClock()
     preds["periodic"], edge_ok = failed, False
@@ -289,6 +373,9 @@ def run(config: Config, ctx: Context) -> Outcome:
         for f in fields:
             metrics[f"acc_{f}_{name}"] = sc[f]
         metrics[f"train_seconds_{name}"] = round(seconds[name], 3)
+    for name in NETS:
+        metrics[f"chosen_{name}"] = chosen[name]
+        metrics[f"periods_{name}"] = net_periods[name]
     for name in BASELINES:
         metrics[f"chosen_{name}"] = chosen[name]
         metrics[f"exact_match_{name}_short_span"] = short_scores[name]["exact"]
@@ -333,6 +420,18 @@ def run(config: Config, ctx: Context) -> Outcome:
         ),
         Claim("float32_refused", refusal.startswith("t of dtype float32"), refusal),
         Claim(
+            "spectral_net_solves_clock",
+            scores["spectral_net"]["exact"] == 1.0
+            and net_edges_ok
+            and scores["random_net"]["exact"] < 0.5,
+            f"ClockNet (sawtooth phase units, then a linear layer; {config.net_steps} full-batch "
+            f"Adam steps, lr over {list(config.net_lrs)} on validation): periods from the "
+            f"spectrum {net_periods['spectral_net']} s: exact-match "
+            f"{scores['spectral_net']['exact']:.4%} on {len(t_test)} held-out instants, edge "
+            f"instants {'all correct' if net_edges_ok else 'NOT all correct'}; random periods "
+            f"{net_periods['random_net']} s: {scores['random_net']['exact']:.2%}",
+        ),
+        Claim(
             "clock_solved",
             scores["periodic"]["exact"] == 1.0 and edge_ok,
             f"PeriodicClock from {config.n_train} samples"
@@ -343,12 +442,11 @@ def run(config: Config, ctx: Context) -> Outcome:
             + "".join(f"; could not determine {f}: {why}" for f, why in undetermined.items()),
         ),
     ]
+    models = (*BASELINES, *NETS, "periodic")
     arrays = {
-        "models": np.array([*BASELINES, "periodic"]),
+        "models": np.array(models),
         "fields": np.array(fields),
-        "scores": np.array(
-            [[scores[m][f] for f in (*fields, "exact")] for m in (*BASELINES, "periodic")]
-        ),
+        "scores": np.array([[scores[m][f] for f in (*fields, "exact")] for m in models]),
     }
     return Outcome(metrics, claims, arrays, errors)
 
@@ -408,6 +506,13 @@ CLAIMS = (
                 n_test=2000,
             ),
         ),
+    ),
+    ClaimSpec(
+        "spectral_net_solves_clock",
+        "a network whose sawtooth units take their periods from the data's spectrum, trained by "
+        "gradient descent, reads 100% of held-out instants exactly (edges included); the same "
+        "network with random periods reads under 50%",
+        (counterexample("20 Adam steps do not reach the exact weights (measured)", net_steps=20),),
     ),
     ClaimSpec(
         "clock_solved",

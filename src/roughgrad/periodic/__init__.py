@@ -3,13 +3,16 @@
 from roughgrad.periodic.clock import (
     CLOCK_FIELDS,
     DEFAULT_FIELDS,
+    ClockNet,
     FieldUndetermined,
     PeriodicClock,
+    PhaseLayer,
     check_time_dtype,
     clock_reading,
     edge_instants,
     find_period,
     sample_instants,
+    spectral_periods,
 )
 from roughgrad.periodic.estimate import ComponentSelection, SineFit, fit_sines, select_components
 from roughgrad.periodic.init import refine, spectral_init, spectral_model
@@ -26,9 +29,11 @@ from roughgrad.periodic.stability import (
 __all__ = [
     "CLOCK_FIELDS",
     "DEFAULT_FIELDS",
+    "ClockNet",
     "ComponentSelection",
     "FieldUndetermined",
     "PeriodicClock",
+    "PhaseLayer",
     "SineFit",
     "StabilityWarning",
     "basin_half_width",
@@ -49,4 +54,5 @@ __all__ = [
     "sgd_lr_limit",
     "spectral_init",
     "spectral_model",
+    "spectral_periods",
 ]

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 
 SECONDS_PER_YEAR = 365.25 * 86400
 EPOCH = np.datetime64("2000-01-01T00:00:00", "s")  # T0 of the calendar fields
@@ -376,3 +377,60 @@ def _robust_offset(t: np.ndarray, r: np.ndarray, period: int, step: int) -> int:
     first_start = int(ext[np.searchsorted(ext, lo[i] - step, side="right")])
     end = first_start + step - 1  # the earliest-starting covering interval ends first
     return int((lo[i] + end) // 2 % period)
+
+
+class PhaseLayer(torch.nn.Module):
+    """Sawtooth units of integer periods: t -> ((t - offset_k) mod P_k) / P_k in [0, 1).
+
+    The reduction is done on int64 seconds, so the phase is exact at any |t| (a float phase
+    f t at t ~ 1.9e9 would need f to 1e-10). Periods are buffers, not parameters: a gradient
+    step on a period is the seed-000 problem (its basin is ~1 / span wide).
+    """
+
+    def __init__(self, periods: Sequence[int], offsets: Sequence[int] | None = None) -> None:
+        super().__init__()
+        if not periods or min(periods) < 1:
+            raise ValueError(f"PhaseLayer needs periods >= 1 s, got {list(periods)}")
+        self.register_buffer("periods", torch.as_tensor(list(periods), dtype=torch.int64))
+        offs = [0] * len(periods) if offsets is None else list(offsets)
+        self.register_buffer("offsets", torch.as_tensor(offs, dtype=torch.int64))
+
+    def forward(self, t: torch.Tensor) -> torch.Tensor:
+        if t.dtype != torch.int64:
+            raise TypeError(f"PhaseLayer needs int64 seconds, got {t.dtype}")
+        q = torch.remainder(t[..., None] - self.offsets, self.periods)
+        return (q.double() / self.periods.double()).float()
+
+
+class ClockNet(torch.nn.Module):
+    """A two-layer network for the clock: sawtooth phase units, then a linear layer.
+
+    Output j is reading_j / levels_j; ``readings`` rounds it and wraps it into
+    [0, levels_j). With the periods of the fields (one per field, from ``spectral_periods``)
+    every reading of an aligned clock is a linear function of the phases (minutes = 60 u_3600
+    - u_60, hours = 24 u_86400 - u_3600), so gradient descent on the MSE can reach it exactly.
+    """
+
+    def __init__(self, periods: Sequence[int], levels: Sequence[int]) -> None:
+        super().__init__()
+        self.phase = PhaseLayer(periods)
+        self.linear = torch.nn.Linear(len(periods), len(levels))
+        self.register_buffer("levels", torch.as_tensor(list(levels), dtype=torch.float32))
+
+    def forward(self, t: torch.Tensor) -> torch.Tensor:
+        return self.linear(self.phase(t))
+
+    def readings(self, t: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            z = torch.round(self(t) * self.levels).long()
+        return torch.remainder(z, self.levels.long())
+
+
+def spectral_periods(t: np.ndarray, readings: np.ndarray) -> list[int]:
+    """One pinned period per field, from the spectrum of its readings (nothing given)."""
+    t = np.asarray(t).astype(np.int64)
+    out = []
+    for r in np.asarray(readings).T:
+        base, levels = int(r.min()), int(r.max() - r.min()) + 1
+        out.append(pin_period(find_period(t, 2 * np.pi * (r - base) / levels)))
+    return out
