@@ -35,6 +35,7 @@ from roughgrad.experiments.digits import ann as digits_ann
 from roughgrad.experiments.digits import bnn as digits_bnn
 from roughgrad.experiments.digits import linear as digits_linear
 from roughgrad.experiments.snake import coefficients as snake_coefficients
+from roughgrad.experiments.snake import cycles as snake_cycles
 from roughgrad.experiments.snake import decay as snake_decay
 from roughgrad.experiments.snake import fit as snake_fit
 from roughgrad.experiments.snake import tsne as snake_tsne
@@ -46,6 +47,7 @@ EXPERIMENTS: dict[str, Experiment] = {
         sin_frequency.EXPERIMENT,
         sin_gradient_field.EXPERIMENT,
         clock.EXPERIMENT,
+        snake_cycles.EXPERIMENT,
         gradient_fidelity.EXPERIMENT,
         mc_vs_quadrature.EXPERIMENT,
         hh_fi_curve.EXPERIMENT,
