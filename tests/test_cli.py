@@ -286,9 +286,7 @@ def test_a_failing_part_keeps_the_other_results_and_exits_1(tmp_path, capsys, mo
 
     monkeypatch.setattr(clock, "_search", broken)
     small = ["--set", "n_train=2000", "--set", "n_test=1000", "--set", "baseline_steps=5"]
-    code, _, err = call(
-        ["run", "clock", *QUICK, *small, "--run-dir", str(tmp_path / "r")], capsys
-    )
+    code, _, err = call(["run", "clock", *QUICK, *small, "--run-dir", str(tmp_path / "r")], capsys)
     assert code == 1
     assert "Traceback" not in err
     assert "clock failed in part: gelu (short span): RuntimeError: out of memory" in err

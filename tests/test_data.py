@@ -181,3 +181,37 @@ def test_fashion_mnist_reads_the_debian_directory_or_data_dir(tmp_path, monkeypa
         assert "\n" not in message
     with pytest.raises(DataError, match="known: digits, mnist, fashion-mnist"):
         load_dataset("cifar")
+
+
+def test_forecast_split_detrends_and_scales_on_the_training_part_only():
+    import numpy as np
+
+    from roughgrad.data.series import forecast_split
+
+    x = np.arange(100.0)
+    y = 3.0 + 0.5 * x + np.sin(x)
+    s = forecast_split(x, y, trend_degree=1)
+    assert s.train.tolist() == list(range(80)) and s.test.tolist() == list(range(80, 100))
+    assert abs(s.y[s.train].std() - 1.0) < 1e-12  # unit variance on the training part
+    # the trend fitted on the first 80% carries over: what is left is the sine, scaled
+    np.testing.assert_allclose(s.y[s.test] * np.sin(x[:80]).std(), np.sin(x[80:]), atol=0.05)
+    with pytest.raises(ValueError, match=r"test_fraction=1\.5"):
+        forecast_split(x, y, test_fraction=1.5)
+
+
+def test_noisy_signal_keeps_the_noise_free_truth():
+    import numpy as np
+
+    from roughgrad.data import sine_split
+
+    s = sine_split(400, signal="noisy", noise=0.3, seed=1)
+    np.testing.assert_allclose(s.target, np.sin(s.x))
+    assert 0.25 < (s.y - s.target).std() < 0.35
+    assert sine_split(400, signal="mixture").truth is None  # noise-free targets are their own
+
+
+def test_unknown_series_is_one_line():
+    from roughgrad.data.series import load_series
+
+    with pytest.raises(DataError, match="unknown series 'sunspot'; known: sunspots, co2"):
+        load_series("sunspot")

@@ -37,8 +37,21 @@ QUICK_EXPECT: dict[str, dict] = {
         "figures": ["gradient_field.png", "smoothed_loss.png"],
     },
     "clock": {
-        "claims": ["baselines_fail", "float32_refused", "clock_solved"],
+        "claims": [
+            "baselines_fail",
+            "float32_refused",
+            "spectral_net_solves_clock",
+            "clock_solved",
+        ],
         "figures": ["clock_accuracy.png"],
+    },
+    "snake-cycles": {
+        "claims": ["snake_fails_below_params"],
+        "figures": ["cycles_vs_params.png"],
+    },
+    "periodic-targets": {
+        "claims": ["auto_fits_mixture", "auto_ignores_noise"],
+        "figures": ["mse_by_target.png", "forecasts.png"],
     },
     "gradient-fidelity": {  # the quality bars need the default profile's repeats
         "claims": ["regression_needs_s_near_params", "node_beats_weight_perturbation"],

@@ -240,8 +240,9 @@ def test_periodic_clock_reports_what_a_short_span_cannot_pin():
     t = sample_instants(5000, 2 / 365.25, rng)  # two days
     clock = PeriodicClock().fit(t, clock_reading(t, ("hours", "minutes", "yday")))
     assert set(clock.undetermined) == {2}
-    assert "shorter than the period" in clock.undetermined[2] or "one reading" in (
-        clock.undetermined[2]
+    assert (
+        "shorter than the period" in clock.undetermined[2]
+        or "one reading" in (clock.undetermined[2])
     )
     pred = clock.predict(t)
     assert np.array_equal(pred[:, :2], clock_reading(t, ("hours", "minutes")))
