@@ -14,7 +14,7 @@ import torch
 
 from roughgrad.cli import main
 from roughgrad.experiments import EXPERIMENTS
-from roughgrad.runs import build_report
+from roughgrad.runs import build_report, load_run
 from roughgrad.runs.report import claim_tally
 from test_data import _npz, _write_idx
 
@@ -296,3 +296,5 @@ def test_a_failing_part_keeps_the_other_results_and_exits_1(tmp_path, capsys, mo
     assert metrics["exact_match_periodic"] == 1.0  # the other parts' results are all there
     assert metrics["exact_match_gelu"] == 0.0 and "exact_match_siren" in metrics
     assert (tmp_path / "r" / "figures" / "clock_accuracy.png").is_file()
+    page = build_report([load_run(tmp_path / "r")], tmp_path / "report").read_text()
+    assert "This run failed in part: gelu (short span): RuntimeError" in page

@@ -97,12 +97,18 @@ def _section(record: RunRecord, index: int, docs: dict[str, tuple[str, str]]) ->
         f"{claim_status(c)}</span> — {html.escape(c['evidence'])}</li>"
         for c in record.claims
     )
+    failed = (
+        f"<p class='fails'>This run failed in part: {html.escape(record.error)}. "
+        "What the other parts produced is below.</p>"
+        if record.status == "failed"
+        else ""
+    )
     return f"""
 <section id="{_anchor(record, index)}">
 <h2>{html.escape(record.experiment)}</h2>
 <p class="meta">source: {html.escape(source)} · profile: {html.escape(record.profile)} ·
 run directory: <code>{html.escape(str(record.run_dir))}</code></p>
-<div class="doc">{html.escape(doc)}</div>
+{failed}<div class="doc">{html.escape(doc)}</div>
 <h3>Claims</h3><ul>{claims}</ul>
 <h3>Figures</h3>{_figures(record)}
 <h3>Metrics</h3>{_table(record.metrics, ("metric", "value"))}
