@@ -303,3 +303,16 @@ def test_a_resumed_snake_run_retrains_only_what_it_had_not_trained(tmp_path, mon
     fresh = exp.run(config, Context(checkpoints=FileCheckpoints(tmp_path / "b", **kw)))
     same = {k: v for k, v in fresh.metrics.items() if "seconds" not in k}
     assert {k: resumed.metrics[k] for k in same} == same
+
+
+def test_a_part_records_its_error_but_lets_an_interrupt_through():
+    from roughgrad.experiments import part
+    from roughgrad.runs.checkpoint import RunInterrupted
+
+    errors: list[str] = []
+    with part("gp", errors, log=lambda m: None):
+        raise ArithmeticError("not positive definite")
+    assert errors == ["gp: ArithmeticError: not positive definite"]
+    with pytest.raises(RunInterrupted), part("gp", errors, log=lambda m: None):
+        raise RunInterrupted("key", 3, Path("."), "clock")
+    assert len(errors) == 1
