@@ -142,7 +142,8 @@ MODELS: dict[str, Builder] = {
     "siren": lambda c, s: siren((1, c.hidden, c.hidden, 1), omega0=c.siren_omega0),
     "spectral": _spectral(envelope=False),
     # one carrier: BIC on a sum of sines is the wrong criterion for a modulated signal (on
-    # exp(-|x|/20) sin x it picks 8 sines, and the enveloped model then does 600x worse)
+    # exp(-|x|/20) sin x it picks 8 sines; enveloped, they gave held-out MSE 0.057 in a
+    # periodic-targets run, against 8.8e-5 for one carrier in snake-decay's default run)
     "spectral_envelope": _spectral(envelope=True, components=1),
     "spectral_k1": _spectral(envelope=False, components=1),
 }
