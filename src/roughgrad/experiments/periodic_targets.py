@@ -283,10 +283,10 @@ def figures(outcome: Outcome, config: Config) -> dict:
     fig2, axes = plt.subplots(len(targets), 1, figsize=(11, 1.9 * len(targets)))
     for ax2, t in zip(np.atleast_1d(axes), targets, strict=True):
         x, y, train = a[f"{t}_x"], a[f"{t}_y"], a[f"{t}_train"]
-        ax2.plot(x, y, c="0.75", lw=1, label="truth")
-        ax2.scatter(x[train], y[train], s=1, c="tab:blue", label="train")
-        for m in shown:
-            ax2.plot(x, a[f"{t}_pred_{m}"], lw=1, label=LABELS.get(m, m))
+        ax2.scatter(x[train], y[train], s=2, c="0.6", label="training points")
+        ax2.plot(x, y, c="k", lw=0.8, ls="--", label="truth")
+        for m, colour in zip(shown, ("tab:red", "tab:blue", "tab:green"), strict=False):
+            ax2.plot(x, a[f"{t}_pred_{m}"], c=colour, lw=1, label=LABELS.get(m, m))
         lim = 1.6 * float(np.abs(y).max() or 1)
         ax2.set_ylim(-lim, lim)
         j = targets.index(t)
