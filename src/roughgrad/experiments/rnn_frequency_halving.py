@@ -447,9 +447,19 @@ def _rollout_figure(arrays: dict, config: Config):
     modes = [m for m in config.modes if any(f"rollout_{c}_{m}" in arrays for c in config.cells)]
     fig, axs = plt.subplots(len(modes), 1, figsize=(13, 2.4 * len(modes)), squeeze=False)
     t = np.arange(len(arrays["rollout_target"]))
+    # the control's target, sin(w t + phase), from the input's phase at the first two steps
+    x = arrays["rollout_input"]
+    w = 2 * math.pi / config.points_per_period
+    theta0 = math.atan2(x[0], (x[1] - x[0] * math.cos(w)) / math.sin(w))
+    control = np.sin(theta0 + w * t + config.control_phase)
     for ax, mode in zip(axs[:, 0], modes, strict=True):
-        ax.plot(t, arrays["rollout_input"], c="0.8", lw=1, label="input sin(t)")
-        ax.plot(t, arrays["rollout_target"], c="k", lw=2, label=f"target sin({config.ratio:g} t)")
+        ax.plot(t, x, c="0.8", lw=1, label="input sin(t)")
+        if mode == "control":
+            ax.plot(t, control, c="k", lw=2, label=f"target sin(t + {config.control_phase:g})")
+            ax.legend(fontsize=7, ncol=5, loc="upper right")
+        else:
+            label = f"target sin({config.ratio:g} t)"
+            ax.plot(t, arrays["rollout_target"], c="k", lw=2, label=label)
         for cell in config.cells:
             if f"rollout_{cell}_{mode}" in arrays:
                 ax.plot(t, arrays[f"rollout_{cell}_{mode}"], lw=1, label=f"{cell} (seed 0)")
