@@ -66,7 +66,7 @@ from roughgrad.experiments.base import (
 )
 from roughgrad.experiments.snake.common import MODEL_LABELS, FitConfig, fit_models, make_split
 from roughgrad.periodic import fit_sines
-from roughgrad.periodic.estimate import select_components
+from roughgrad.periodic.estimate import ComponentSelection, select_components
 
 SYNTHETIC = ("sin", "mixture", "decay", "sawtooth", "noisy", "quasiperiodic")
 TARGETS = (*SYNTHETIC, *SERIES)
@@ -156,17 +156,12 @@ def _gp(split: SignalSplit, config: Config) -> np.ndarray:
     return gp.predict(split.x[:, None])
 
 
-def _anchor(name: str, split: SignalSplit, max_freq: float, config: Config) -> np.ndarray:
+def _anchor(
+    name: str, split: SignalSplit, max_freq: float, sel: ComponentSelection, config: Config
+) -> np.ndarray:
     """(n_points,) prediction of an untrained model on the whole grid."""
     x, y = split.x[split.train], split.y[split.train]
     if name == "sines":
-        sel = select_components(
-            x,
-            y,
-            max_freq=max_freq,
-            max_components=config.max_components,
-            penalty=config.bic_penalty,
-        )
         return sel.fit.predict(split.x)
     if name == "lomb_scargle":
         return fit_sines(x, y, 1, max_freq=max_freq).predict(split.x)
@@ -191,12 +186,6 @@ def run(config: Config, ctx: Context) -> Outcome:
             arrays[f"{target}_pred_{m}"] = f.pred[0]
             metrics[f"{target}_test_mse_{m}_per_seed"] = [float(v) for v in f.test_mse]
             metrics[f"{target}_lr_{m}"] = f.lr
-        for m in anchors:
-            start = time.perf_counter()
-            pred = _anchor(m, split, max_freq, config)
-            mse[target][m] = float(np.mean((pred[split.test] - truth[split.test]) ** 2))
-            arrays[f"{target}_pred_{m}"] = pred
-            metrics[f"{target}_seconds_{m}"] = round(time.perf_counter() - start, 2)
         sel = select_components(
             split.x[split.train],
             split.y[split.train],
@@ -204,6 +193,12 @@ def run(config: Config, ctx: Context) -> Outcome:
             max_components=config.max_components,
             penalty=config.bic_penalty,
         )
+        for m in anchors:
+            start = time.perf_counter()
+            pred = _anchor(m, split, max_freq, sel, config)
+            mse[target][m] = float(np.mean((pred[split.test] - truth[split.test]) ** 2))
+            arrays[f"{target}_pred_{m}"] = pred
+            metrics[f"{target}_seconds_{m}"] = round(time.perf_counter() - start, 2)
         metrics[f"{target}_components"] = sel.n_components
         metrics[f"{target}_freqs"] = [round(float(w), 6) for w in sel.fit.freqs]
         metrics[f"{target}_zero_predictor_mse"] = float(np.mean(truth[split.test] ** 2))
