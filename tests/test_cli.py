@@ -80,7 +80,8 @@ def test_run_json_schema_and_overrides(tmp_path, capsys):
     )
     assert code == 0
     obj = json.loads(out)  # stdout is exactly one JSON object
-    assert set(obj) == {"experiment", "config", "metrics", "claims", "run_dir"}
+    assert set(obj) == {"experiment", "status", "config", "metrics", "claims", "run_dir"}
+    assert obj["status"] == "complete"
     assert obj["experiment"] == "sin-frequency"
     assert (obj["config"]["steps"], obj["config"]["n_inits"], obj["config"]["seed"]) == (500, 3, 5)
     assert "sgd_recovery_rate" in obj["metrics"]
