@@ -310,7 +310,11 @@ def run(config: Config, ctx: Context) -> Outcome:
     failed = np.full_like(r_test, -1)  # the prediction of a part that raised
 
     errors: list[str] = []
-    scores, seconds, preds, chosen, short_scores = {}, {}, {}, {}, {}
+    scores: dict[str, dict[str, float]] = {}
+    seconds: dict[str, float] = {}
+    preds: dict[str, np.ndarray] = {}
+    chosen: dict[str, dict[str, float]] = {}
+    short_scores: dict[str, dict[str, Any]] = {}
     for name in BASELINES:  # each model's part may fail alone; the others' results are kept
         short_scores[name] = {**_scores(np.full_like(short[3], -1), short[3], fields), "hyper": {}}
         preds[name], chosen[name], seconds[name] = failed, {}, float("nan")

@@ -243,7 +243,8 @@ class PeriodicClock:
             except FieldUndetermined as exc:
                 self.undetermined[j] = str(exc)
         done: list[FieldModel] = []
-        for j in sorted(periods, key=periods.get):  # fine to coarse: steps come from finer fields
+        # fine to coarse: a field's step comes from a finer field
+        for j in sorted(periods, key=lambda k: periods[k]):
             try:
                 model = _fit_field(t, readings[:, j], periods[j], done)
             except FieldUndetermined as exc:
@@ -387,6 +388,9 @@ class PhaseLayer(torch.nn.Module):
     step on a period is the seed-000 problem (its basin is ~1 / span wide).
     """
 
+    periods: torch.Tensor
+    offsets: torch.Tensor
+
     def __init__(self, periods: Sequence[int], offsets: Sequence[int] | None = None) -> None:
         super().__init__()
         if not periods or min(periods) < 1:
@@ -410,6 +414,8 @@ class ClockNet(torch.nn.Module):
     every reading of an aligned clock is a linear function of the phases (minutes = 60 u_3600
     - u_60, hours = 24 u_86400 - u_3600), so gradient descent on the MSE can reach it exactly.
     """
+
+    levels: torch.Tensor
 
     def __init__(self, periods: Sequence[int], levels: Sequence[int]) -> None:
         super().__init__()
