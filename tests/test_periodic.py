@@ -269,6 +269,8 @@ def test_select_components_counts_sines_and_ignores_noise():
     assert select_components(x, noisy, max_freq=20).n_components == 1
     # without BIC's penalty nothing stops it: every K fits some noise
     assert select_components(x, noisy, max_freq=20, max_components=4, penalty=0).n_components == 4
+    with pytest.raises(ValueError, match="must be finite"):  # its own message, not a KeyError
+        select_components(np.where(x > 0, np.nan, x), mixture, max_freq=20)
 
 
 def test_spectral_model_starts_at_the_fitted_sines():

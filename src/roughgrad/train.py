@@ -40,6 +40,11 @@ class Progress:
         print(message, file=sys.stderr)
 
 
+class StopRun(Exception):
+    """An interruption that must end the whole run, never just one part of it (the runner's
+    Ctrl-C, ``roughgrad.runs.RunInterrupted``): ``roughgrad.experiments.part`` lets it through."""
+
+
 class NumericalError(ArithmeticError):
     """A run's numbers blew up (NaN or infinite); the message names the step, the quantity and a
     remedy, in one line."""

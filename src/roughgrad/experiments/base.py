@@ -32,7 +32,7 @@ from roughgrad.config import (  # re-exported: one import for experiment modules
     param,
     parse_set_options,
 )
-from roughgrad.train import Checkpoints, NumericalError, Progress
+from roughgrad.train import Checkpoints, NumericalError, Progress, StopRun
 
 __all__ = [
     "PROFILE_NAMES",
@@ -161,7 +161,7 @@ def part(name: str, errors: list[str], log: Callable[[str], None] = print) -> It
 
     The exception is recorded in ``errors`` as one line (``name: Type: message``) and logged,
     so the other models' results survive; the caller checks what the part produced.
-    Interrupts (KeyboardInterrupt, a checkpointed stop) still propagate.
+    Interrupts (KeyboardInterrupt, a checkpointed stop: ``StopRun``) still propagate.
 
     Example:
         >>> errors = []
@@ -172,9 +172,9 @@ def part(name: str, errors: list[str], log: Callable[[str], None] = print) -> It
     """
     try:
         yield
+    except StopRun:
+        raise
     except Exception as exc:
-        if type(exc).__name__ == "RunInterrupted":  # roughgrad.runs' Ctrl-C: stop the run
-            raise
         errors.append(f"{name}: {type(exc).__name__}: {exc}")
         log(f"error in {name}: {type(exc).__name__}: {exc} (the run continues without it)")
 

@@ -231,8 +231,7 @@ class PeriodicClock:
 
     def fit(self, t: np.ndarray, readings: np.ndarray) -> PeriodicClock:
         """Fit every column of ``readings`` (n, F) from integer instants ``t`` (n,)."""
-        check_time_dtype(t)
-        t = np.asarray(t).astype(np.int64)
+        t = _seconds(t)
         readings = np.asarray(readings).astype(np.int64).reshape(len(t), -1)
         n_fields = readings.shape[1]
         self.fields, self.undetermined = [None] * n_fields, {}
@@ -262,13 +261,7 @@ class PeriodicClock:
 
     def predict(self, t: np.ndarray) -> np.ndarray:
         """(n, F) readings at ``t``; -1 in the columns that were not determined."""
-        check_time_dtype(t)
-        t = np.asarray(t)
-        t = (
-            t.astype(np.int64)
-            if np.issubdtype(t.dtype, np.integer)
-            else np.round(t).astype(np.int64)
-        )
+        t = _seconds(t)
         return np.stack(
             [f.predict(t) if f is not None else np.full(len(t), -1) for f in self.fields], -1
         )
@@ -280,10 +273,24 @@ class PeriodicClock:
         return [None if f is None else f.period for f in self.fields]
 
 
+def _seconds(t: np.ndarray) -> np.ndarray:
+    """``t`` as int64 seconds: integers as they are, fine enough floats rounded."""
+    check_time_dtype(t)
+    t = np.asarray(t)
+    return (
+        t.astype(np.int64) if np.issubdtype(t.dtype, np.integer) else np.round(t).astype(np.int64)
+    )
+
+
+def _levels(reading: np.ndarray) -> tuple[int, int]:
+    """(base, levels): the smallest reading and how many values from it to the largest."""
+    base = int(reading.min())
+    return base, int(reading.max()) - base + 1
+
+
 def _field_period(t: np.ndarray, reading: np.ndarray) -> float:
     """The field's period estimated from its readings (seconds, not yet pinned)."""
-    base = int(reading.min())
-    levels = int(reading.max()) - base + 1
+    base, levels = _levels(reading)
     if levels < 2:
         raise FieldUndetermined(f"the field shows one reading ({base}) in the whole span")
     span = int(t.max() - t.min())
@@ -297,8 +304,7 @@ def _field_period(t: np.ndarray, reading: np.ndarray) -> float:
 
 
 def _fit_field(t: np.ndarray, reading: np.ndarray, estimate: float, finer: list[FieldModel]):
-    base = int(reading.min())
-    levels = int(reading.max()) - base + 1
+    base, levels = _levels(reading)
     cycle, step, under = _pin(estimate, levels, finer)
     if under is not None:  # readings change where the finer field's cycles start
         starts = [
@@ -306,11 +312,10 @@ def _fit_field(t: np.ndarray, reading: np.ndarray, estimate: float, finer: list[
         ]
     else:
         starts = [_robust_offset(t, reading - base, cycle, step)]
-    best = max(
+    return max(
         (_tabulate(t, reading, base, levels, cycle, step, o) for o in starts),
         key=lambda f: f.agreement,
     )
-    return best
 
 
 def _tabulate(t, reading, base: int, levels: int, cycle: int, step: int, offset: int) -> FieldModel:
@@ -433,10 +438,7 @@ class ClockNet(torch.nn.Module):
 
 
 def spectral_periods(t: np.ndarray, readings: np.ndarray) -> list[int]:
-    """One pinned period per field, from the spectrum of its readings (nothing given)."""
-    t = np.asarray(t).astype(np.int64)
-    out = []
-    for r in np.asarray(readings).T:
-        base, levels = int(r.min()), int(r.max() - r.min()) + 1
-        out.append(pin_period(find_period(t, 2 * np.pi * (r - base) / levels)))
-    return out
+    """One period per field, from the spectrum of its readings (nothing given), pinned to
+    whole seconds; a field the samples cannot pin raises FieldUndetermined."""
+    t = _seconds(t)
+    return [pin_period(_field_period(t, r)) for r in np.asarray(readings).T]

@@ -223,14 +223,15 @@ def select_components(
     noise would, and a fit whose residual variance is below ``EXACT_FIT`` of the data's is
     exact (nothing is added to fit rounding error): on sin(x) plus white noise the BIC stays at
     K = 1, on a mixture of three sines it reaches 3, on a sawtooth it keeps adding harmonics up
-    to ``max_components``. The search
-    stops after ``patience`` values of K in a row that do not improve on the best.
+    to ``max_components``. The search stops after ``patience`` values of K in a row that do not
+    improve on the best.
 
     Args:
         x, y: (n,) samples, as for ``fit_sines``.
         max_freq, min_freq: the frequency range searched (rad per unit x).
         max_components: the largest K tried.
-        penalty: multiplies BIC's parameter cost; 0 always picks ``max_components``.
+        penalty: multiplies BIC's parameter cost; 0 keeps adding sines while the residual
+            falls at all (up to an exact fit or ``max_components``).
         patience: K values without improvement before the search stops.
 
     Returns:
@@ -252,12 +253,14 @@ def select_components(
     scores: dict[int, float] = {}
     best = 1
     for k in range(1, max_components + 1):
-        if n < 3 * k + 2:
+        if k > 1 and n < 3 * k + 2:
             break
         try:
             fits[k] = fit_sines(x, y, k, max_freq=max_freq, min_freq=min_freq)
-        except ValueError:  # fewer spectral peaks than k: nothing more to add
-            break
+        except ValueError:
+            if k == 1:  # bad input (lengths, NaN, frequency range): fit_sines says what
+                raise
+            break  # fewer spectral peaks than k: nothing more to add
         scores[k] = bic(fits[k].rms_residual ** 2 * n, n, k, penalty, floor)
         if scores[k] < scores[best]:
             best = k

@@ -33,6 +33,7 @@ import torch
 from roughgrad._atomic import atomic_torch_save
 from roughgrad.experiments.base import Checkpoints
 from roughgrad.runs.rundir import RunDirError
+from roughgrad.train import StopRun
 
 FORMAT = 1
 FOLDER = "checkpoints"
@@ -42,7 +43,7 @@ class CheckpointError(RunDirError):
     """A checkpoint that is corrupt, foreign or unreadable; the message is one line."""
 
 
-class RunInterrupted(Exception):
+class RunInterrupted(StopRun):
     """The user pressed Ctrl-C; the last checkpoint is at ``step`` of loop ``key`` (if any)."""
 
     def __init__(

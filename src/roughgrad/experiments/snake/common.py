@@ -75,7 +75,7 @@ class FitConfig(SplitConfig):
     )
     max_components: int = param(8, "largest count components=auto tries", ge=1)
     bic_penalty: float = param(
-        1.0, "components=auto: multiplies BIC's cost per parameter (0: always the largest)", ge=0
+        1.0, "components=auto: multiplies BIC's cost per parameter (0: no cost)", ge=0
     )
 
     def known_models(self) -> tuple[str, ...]:

@@ -19,7 +19,11 @@ Claims checked:
                             its parameter count (the largest C that works, times 2, is < N),
                             i.e. the limit the seed saw is reached before cycles = parameters;
                             it needs at least one width whose N the cycles tried reach.
-The crossover per width (largest C that works) is the metric ``crossover_w<width>``.
+The crossover per width (largest C that works) is the metric ``crossover_w<width>``. Its
+counterexample is one of coverage (cycles that reach no parameter count): the settings tried
+to make Snake fit more cycles than half its parameters -- raw x, where Snake's own period
+matches sin x (width 2: 1 cycle, width 4: 4), and a = 8 pi matched to 16 cycles on the unit
+scale (width 2: MSE 0.48) -- did not.
 
 Source: seed 000, "Simulating a clock" (the remark on x + sin(x)^2).
 """
