@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from html import escape
@@ -33,15 +34,19 @@ def call(args, capsys):
 
 
 def test_list_groups_every_experiment_under_its_write_up(capsys):
+    from roughgrad._catalog import SOURCES
+
     code, out, _ = call(["list"], capsys)
     assert code == 0
     lines = out.splitlines()
-    headers = [i for i, line in enumerate(lines) if line.startswith("seed ")]
-    assert [lines[i][5:8] for i in headers] == ["000", "001", "002", "003"]
+    titles = {title: key for key, (title, _) in SOURCES.items()}
+    headers = {i: titles[t] for i, line in enumerate(lines) for t in titles if line.startswith(t)}
+    assert list(headers.values()) == ["000", "001", "002", "003"]
+    assert "seed 0" not in out  # readers have the write-ups' titles, not our numbering
     for name, exp in EXPERIMENTS.items():
         row = next(i for i, line in enumerate(lines) if line.startswith(f"  {name} "))
         group = max(i for i in headers if i < row)
-        assert lines[group].startswith(f"seed {exp.seed}:"), name
+        assert headers[group] == exp.seed, name
 
 
 def test_an_experiment_must_name_its_write_up():
@@ -57,6 +62,51 @@ def test_describe_lists_config_keys(capsys):
     assert code == 0
     for key in ("target_freq", "x_range", "batch_size", "lr", "steps", "n_inits"):
         assert f"  {key} " in out
+    assert "[a number > 0" in out  # ranges, as --set checks them
+    code, out, _ = call(["describe", "digits-bnn"], capsys)
+    assert "[one of 'voltage', 'membrane', 'spikes'; default membrane]" in out
+    quick = next(line for line in out.splitlines() if line.startswith("  quick "))
+    assert "steps=60" in quick and "{" not in quick  # profiles as --set takes them
+
+
+def test_run_without_a_name_prints_its_usage(capsys):
+    code, _, err = call(["run"], capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "Missing argument 'NAME'. Usage: roughgrad run [OPTIONS] NAME" in err
+    assert "roughgrad list" in err
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("roughgrad run digits-b", ["digits-bnn"]),
+        ("roughgrad describe snake-c", ["snake-cycles", "snake-coefficients"]),
+        ("roughgrad run digits-bnn --set dt_", ["dt_short=", "dt_long="]),
+        ("roughgrad landscape mollify --set see", ["seed="]),
+    ],
+)
+def test_shell_completion_completes_names_and_config_keys(words, expected):
+    env = {**os.environ, "_ROUGHGRAD_COMPLETE": "bash_complete", "COMP_WORDS": words}
+    env["COMP_CWORD"] = str(len(words.split()) - 1)
+    out = subprocess.run(
+        [sys.executable, "-m", "roughgrad.cli"], env=env, capture_output=True, text=True
+    )
+    assert sorted(line.split(",", 1)[1] for line in out.stdout.split()) == sorted(expected)
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["list"], ["describe", "clock"]])
+def test_the_cli_starts_without_importing_experiments_or_plotting(args):
+    """--help, --version, list and describe read the catalog only (they start in well under
+    the time of `import torch`)."""
+    code = (
+        "import sys\nfrom roughgrad.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit as e:\n    assert not e.code\n"
+        "heavy = ('torch', 'matplotlib', 'scipy', 'sklearn', 'roughgrad.experiments')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
 @pytest.mark.slow

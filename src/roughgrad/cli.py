@@ -1,84 +1,37 @@
-"""The `roughgrad` command: list / describe / run / reproduce / report. Thin over the library."""
+"""The `roughgrad` command: list / describe / run / reproduce / sweep / landscape / report.
+
+Thin over the library. ``--help``, ``--version``, ``list``, ``describe`` and shell completion
+read the experiment catalog (:mod:`roughgrad._catalog`) and import no experiment, torch or
+matplotlib; the commands that run something import what they need when they start.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
 import warnings
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as RichProgressBar
 
-from roughgrad.data import DataError
-from roughgrad.experiments import EXPERIMENTS, ConfigError, Context, NumericalError, Progress
-from roughgrad.experiments.base import (
-    PROFILE_NAMES,
-    SEEDS,
-    claim_status,
-    field_help,
-    parse_set_options,
-)
-from roughgrad.runs import (
-    CheckpointPolicy,
-    RunDirError,
-    RunInterrupted,
-    build_report,
-    load_run,
-    resume_experiment,
-    run_experiment,
-    run_or_resume,
-)
-from roughgrad.runs.sweep import BACKENDS
+from roughgrad import __version__, _catalog
 
-_err = Console(stderr=True, soft_wrap=True)
+PROFILE_NAMES = ("quick", "default", "full")  # roughgrad.experiments.base checks they agree
+SWEEP_BACKENDS = ("local", "ray")  # roughgrad.runs.sweep.BACKENDS (tested equal)
 
 
-class RichProgress(Progress):
-    """Progress bars and log lines on stderr, so stdout stays clean for --json."""
+def _err(message: str) -> None:
+    from roughgrad.runs.console import ERR
 
-    def __init__(self, bar: RichProgressBar | None) -> None:
-        self.bar = bar
-
-    def track(
-        self, iterable: Iterable[Any], total: int | None = None, description: str = ""
-    ) -> Iterator[Any]:
-        if self.bar is None:
-            yield from iterable
-            return
-        task = self.bar.add_task(description or "working", total=total)
-        for item in iterable:
-            yield item
-            self.bar.advance(task)
-        self.bar.remove_task(task)
-
-    def log(self, message: str) -> None:
-        (self.bar.console if self.bar is not None else _err).print(
-            message, markup=False, highlight=False
-        )
-
-
-def _bar(enabled: bool) -> contextlib.AbstractContextManager[RichProgressBar | None]:
-    if not enabled:
-        return contextlib.nullcontext()
-    return RichProgressBar(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=_err,
-        transient=True,
-    )
+    ERR.print(message, highlight=False)
 
 
 def _device(name: str):
     import torch
+
+    from roughgrad.config import ConfigError
 
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError(
@@ -91,17 +44,16 @@ def _device(name: str):
 
 
 def _experiment(name: str):
-    if name not in EXPERIMENTS:
-        raise ConfigError(f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}")
-    return EXPERIMENTS[name]
+    return _catalog.load(name)
 
 
 def _docs() -> dict[str, tuple[str, str]]:
-    docs = {name: (e.source, e.doc.strip()) for name, e in EXPERIMENTS.items()}
-    for name, e in EXPERIMENTS.items():
-        if e.objective is not None:
+    docs = {}
+    for name, e in _catalog.catalog().items():
+        docs[name] = (e["source"], e["doc"])
+        if e["landscape"]:
             docs[f"{name}-landscape"] = (
-                e.source,
+                e["source"],
                 f"Loss landscape of {name}'s objective "
                 "(roughgrad landscape): losses along random "
                 "filter-normalised directions through its point.",
@@ -109,10 +61,63 @@ def _docs() -> dict[str, tuple[str, str]]:
     return docs
 
 
+def _complete_names(ctx, param, incomplete: str) -> list[str]:
+    return [n for n in _catalog.MODULES if n.startswith(incomplete)]
+
+
+def _complete_sets(ctx, param, incomplete: str) -> list[str]:
+    """--set completes ``key=`` with the config keys of the experiment named before it."""
+    # a trailing "--set" stops click's parse before NAME: then read the words being completed
+    words = [ctx.params.get("name"), *os.environ.get("COMP_WORDS", "").split()]
+    name = next((w for w in words if w in _catalog.MODULES), None)
+    if name is not None:
+        keys = [k["key"] for k in _catalog.catalog()[name]["keys"]]
+    else:  # reproduce: the keys every experiment has
+        keys = sorted(
+            set.intersection(*({k["key"] for k in e["keys"]} for e in _catalog.catalog().values()))
+        )
+    return [f"{k}=" for k in keys if f"{k}=".startswith(incomplete)]
+
+
+def _run_options(f):
+    """--set, --seed, --json, --progress: the same on every command that runs something."""
+    f = click.option(
+        "--progress/--no-progress",
+        default=True,
+        help="progress on stderr: bars on a terminal, a line every 30 s otherwise",
+    )(f)
+    f = click.option(
+        "--json", "as_json", is_flag=True, help="print exactly one JSON object on stdout"
+    )(f)
+    f = click.option(
+        "--seed", type=click.IntRange(min=0), default=None, help="shorthand for --set seed=N"
+    )(f)
+    return click.option(
+        "--set",
+        "sets",
+        multiple=True,
+        metavar="KEY=VALUE",
+        shell_complete=_complete_sets,
+        help="override a config key (repeatable; `roughgrad describe NAME` lists them)",
+    )(f)
+
+
+def _overrides(sets, seed) -> dict[str, str]:
+    from roughgrad.config import parse_set_options
+
+    overrides = parse_set_options(sets)
+    if seed is not None:
+        overrides["seed"] = str(seed)
+    return overrides
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="roughgrad")
+@click.version_option(__version__, prog_name="roughgrad")
 def cli() -> None:
-    """roughgrad: see why training fails, fix it, and reproduce every experiment."""
+    """roughgrad: see why training fails, fix it, and reproduce every experiment.
+
+    Start with `roughgrad list`, then `roughgrad describe NAME` and `roughgrad run NAME`.
+    """
     warnings.showwarning = _show_warning
 
 
@@ -124,26 +129,43 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 @cli.command("list")
 def list_cmd() -> None:
     """Every experiment, one line each, grouped by the write-up it reproduces."""
-    width = max(len(n) for n in EXPERIMENTS)
-    for seed, title in SEEDS.items():
-        click.echo(f"seed {seed}: {title}")
-        for name, exp in EXPERIMENTS.items():
-            if exp.seed == seed:
-                section = exp.source.removeprefix(f"seed {seed}").lstrip(", ")
-                click.echo(f"  {name:<{width}}  {exp.summary}  [{section}]")
+    entries = _catalog.catalog()
+    width = max(len(n) for n in entries)
+    for seed, (title, topic) in _catalog.SOURCES.items():
+        click.echo(f"{title} ({topic})")
+        for name, e in entries.items():
+            if e["seed"] == seed:
+                section = e["source"].removeprefix(f"seed {seed}").lstrip(", ")
+                click.echo(f"  {name:<{width}}  {e['summary']}  [{section}]")
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 def describe(name: str) -> None:
-    """An experiment's question, config keys (type, default) and profiles."""
-    exp = _experiment(name)
-    click.echo(exp.doc.strip() + "\n\nConfig keys (override with --set key=value):")
-    for key, kind, default, text in field_help(exp.config_cls):
-        click.echo(f"  {key:<16} {text} [{kind}; default {default!r}]")
-    click.echo("\nProfiles:")
+    """An experiment's question, config keys (allowed values, default) and profiles."""
+    e = _catalog.entry(name)
+    click.echo(f"{name}: {_catalog.cite(e['source'])}\n")
+    click.echo(e["doc"] + "\n\nConfig keys (override with --set key=value):")
+    for k in e["keys"]:
+        allowed = f"{k['allowed']}; default {_show(k['default'])}"
+        click.echo(f"  {k['key']:<16} {k['help']}\n  {'':<16} [{allowed}]")
+    click.echo("\nProfiles (--profile NAME; each overrides the defaults):")
     for profile in PROFILE_NAMES:
-        click.echo(f"  {profile:<8} {dict(exp.profiles[profile]) or '(the defaults)'}")
+        sets = " ".join(f"{k}={_show(v)}" for k, v in e["profiles"][profile].items())
+        click.echo(f"  {profile:<8} {sets or '(the defaults)'}")
+
+
+def _show(value: Any) -> str:
+    """A value as --set takes it: lists comma-separated, None as none, numbers as %g."""
+    if isinstance(value, list):
+        return ",".join(_show(v) for v in value)
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def _checkpoint_options(f):
@@ -164,12 +186,11 @@ def _checkpoint_options(f):
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 @click.option(
     "--profile", type=click.Choice(PROFILE_NAMES), default=None, help="[default: default]"
 )
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="override a config key")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="shorthand for --set seed=N")
+@_run_options
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -191,8 +212,6 @@ def _checkpoint_options(f):
 )
 @_checkpoint_options
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N")
-@click.option("--json", "as_json", is_flag=True, help="print exactly one JSON object on stdout")
-@click.option("--progress/--no-progress", default=True, help="progress bars on stderr")
 @click.option(
     "--strict",
     is_flag=True,
@@ -203,17 +222,22 @@ def run(
     profile,
     sets,
     seed,
+    as_json,
+    progress,
     out,
     run_dir,
     resume,
     checkpoint_every,
     checkpoint_seconds,
     device,
-    as_json,
-    progress,
     strict,
 ) -> None:
     """Run one experiment and write its run directory (or resume an unfinished one)."""
+    from roughgrad.config import ConfigError
+    from roughgrad.experiments import Context
+    from roughgrad.runs import CheckpointPolicy, resume_experiment, run_experiment
+    from roughgrad.runs.console import progress as console
+
     exp = _experiment(name)
     policy = CheckpointPolicy(checkpoint_every, checkpoint_seconds)
     if resume is not None:
@@ -225,13 +249,10 @@ def run(
             )
     else:
         profile = profile or "default"
-        overrides = parse_set_options(sets)
-        if seed is not None:
-            overrides["seed"] = str(seed)
-        config = exp.config(profile, overrides)
+        config = exp.config(profile, _overrides(sets, seed))
     dev = _device(device)
-    with _bar(progress) as bar:
-        ctx = Context(device=dev, progress=RichProgress(bar))
+    with console(progress) as bar:
+        ctx = Context(device=dev, progress=bar)
         if resume is not None:
             record = resume_experiment(
                 resume, ctx=ctx, argv=sys.argv, policy=policy, experiment_name=name
@@ -251,13 +272,14 @@ def run(
         click.echo(json.dumps(record.to_json()))
     else:
         _print_claims([record])
-        _err.print(f"run directory: {record.run_dir}")
+        _err(f"run directory: {record.run_dir}")
     _exit_if_failed([record])
     _exit_if_strict([record], strict)
 
 
 @cli.command()
 @click.option("--profile", type=click.Choice(PROFILE_NAMES), default="default", show_default=True)
+@_run_options
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -265,28 +287,55 @@ def run(
     show_default=True,
     help="output root: runs in OUT/NAME/..., the report in OUT/report/index.html",
 )
-@click.option("--only", default=None, help="comma-separated experiment names (default: all)")
+@click.option(
+    "--only",
+    default=None,
+    shell_complete=_complete_names,
+    help="comma-separated experiment names (default: all)",
+)
 @click.option(
     "--resume",
     is_flag=True,
     help="keep finished runs of the same config under OUT, resume unfinished ones, run the rest",
 )
 @click.option("--device", default="cpu", show_default=True)
-@click.option("--progress/--no-progress", default=True)
 @click.option(
     "--strict",
     is_flag=True,
     help="exit with code 1 when any claim does not hold (a claim not checked does not count)",
 )
-def reproduce(profile, out, only, resume, device, progress, strict) -> None:
-    """Run every experiment and write the HTML report."""
-    names = list(EXPERIMENTS) if not only else [n.strip() for n in only.split(",") if n.strip()]
+def reproduce(profile, sets, seed, as_json, progress, out, only, resume, device, strict) -> None:
+    """Run every experiment (or --only some) and write the HTML report.
+
+    --set KEY=VALUE applies to every selected experiment that has KEY; a key none of them has
+    is an error.
+    """
+    from roughgrad.config import ConfigError
+    from roughgrad.experiments import Context
+    from roughgrad.runs import build_report, run_experiment, run_or_resume
+    from roughgrad.runs.console import progress as console
+
+    names = (
+        list(_catalog.MODULES) if not only else [n.strip() for n in only.split(",") if n.strip()]
+    )
+    for n in names:
+        _catalog.entry(n)  # an unknown name fails before anything runs
+    overrides = _overrides(sets, seed)
+    keys = {n: {k["key"] for k in _catalog.entry(n)["keys"]} for n in names}
+    unused = [k for k in overrides if not any(k in ks for ks in keys.values())]
+    if unused:
+        raise ConfigError(
+            f"--set {', '.join(unused)}: no selected experiment has this key "
+            "(`roughgrad describe NAME` lists an experiment's keys)"
+        )
     exps = [_experiment(n) for n in names]
-    configs = [e.config(profile) for e in exps]
+    configs = [
+        e.config(profile, {k: v for k, v in overrides.items() if k in keys[e.name]}) for e in exps
+    ]
     dev = _device(device)
     records = []
-    with _bar(progress) as bar:
-        ctx = Context(device=dev, progress=RichProgress(bar))
+    with console(progress) as bar:
+        ctx = Context(device=dev, progress=bar)
         steps = zip(exps, configs, strict=True)
         for exp, config in ctx.progress.track(steps, total=len(exps), description="experiments"):
             if resume:
@@ -301,14 +350,18 @@ def reproduce(profile, out, only, resume, device, progress, strict) -> None:
                 )
             records.append(record)
     path = build_report(records, Path(out) / "report", _docs())
-    _print_claims(records)
-    _err.print(f"report: {path}")
+    if as_json:
+        runs = [r.to_json() for r in records]
+        click.echo(json.dumps({"report": str(path), "runs": runs}))
+    else:
+        _print_claims(records)
+        _err(f"report: {path}")
     _exit_if_failed(records)
     _exit_if_strict(records, strict)
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 @click.option(
     "--grid",
     "grids",
@@ -317,9 +370,16 @@ def reproduce(profile, out, only, resume, device, progress, strict) -> None:
     help="a config key and its values (list-valued keys: separate values with ';'); repeatable",
 )
 @click.option("--seeds", default="0", show_default=True, help="e.g. 0-99, 0,3,7 or 0-4,10")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="fixed override")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    shell_complete=_complete_sets,
+    help="fixed override",
+)
 @click.option("--profile", type=click.Choice(PROFILE_NAMES), default="default", show_default=True)
-@click.option("--backend", type=click.Choice(BACKENDS), default="local", show_default=True)
+@click.option("--backend", type=click.Choice(SWEEP_BACKENDS), default="local", show_default=True)
 @click.option("--address", default=None, help="ray: address of an existing cluster")
 @click.option(
     "--jobs",
@@ -364,13 +424,15 @@ def sweep(
     progress,
 ) -> None:
     """Run a grid of configs over seeds (process pool or Ray) and aggregate the results."""
+    from roughgrad.config import ConfigError
+    from roughgrad.runs.console import progress as console
     from roughgrad.runs.sweep_output import execute_sweep
 
-    _experiment(name)
+    _catalog.entry(name)
     if address is not None and backend != "ray":
         raise ConfigError("--address is for --backend ray")
     jobs = jobs or max(1, (os.cpu_count() or 1) // threads)
-    with _bar(progress) as bar:
+    with console(progress) as bar:
         result = execute_sweep(
             name,
             grids,
@@ -384,18 +446,18 @@ def sweep(
             metrics=metrics,
             out=out,
             argv=sys.argv,
-            progress=RichProgress(bar),
+            progress=bar,
         )
     if as_json:
         click.echo(json.dumps(result["aggregate"]))
-    _err.print(result["table"])
-    _err.print(f"sweep directory: {result['sweep_dir']}\nreport: {result['report']}")
+    _err(result["table"])
+    _err(f"sweep directory: {result['sweep_dir']}\nreport: {result['report']}")
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=_complete_names)
 @click.option("--profile", type=click.Choice(PROFILE_NAMES), default="default", show_default=True)
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="override a config key")
+@_run_options
 @click.option("--dims", type=click.IntRange(1, 2), default=1, show_default=True)
 @click.option(
     "--points", type=click.IntRange(min=3), default=201, show_default=True, help="points per axis"
@@ -422,18 +484,26 @@ def sweep(
 )
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
 @click.option("--device", default="cpu", show_default=True)
-def landscape(name, profile, sets, dims, points, span, trials, normalize, out, device) -> None:
+def landscape(
+    name, profile, sets, seed, as_json, progress, dims, points, span, trials, normalize, out, device
+) -> None:
     """Sample the loss landscape of an experiment's objective around its point."""
+    from roughgrad.experiments import Context
+    from roughgrad.runs.console import progress as console
     from roughgrad.runs.landscape import LandscapeSpec, run_landscape
 
     exp = _experiment(name)
-    config = exp.config(profile, parse_set_options(sets))
+    config = exp.config(profile, _overrides(sets, seed))
     spec = LandscapeSpec(dims, points, span, trials, normalize)
-    ctx = Context(device=_device(device))
-    record = run_landscape(exp, config, spec, ctx=ctx, root=out, argv=sys.argv)
+    with console(progress) as bar:
+        ctx = Context(device=_device(device), progress=bar)
+        record = run_landscape(exp, config, spec, ctx=ctx, root=out, argv=sys.argv)
+    if as_json:
+        click.echo(json.dumps(record.to_json()))
+        return
     for key, value in record.metrics.items():
-        _err.print(f"{key}: {value:.6g}", highlight=False)
-    _err.print(f"run directory: {record.run_dir}")
+        _err(f"{key}: {value:.6g}")
+    _err(f"run directory: {record.run_dir}")
 
 
 @cli.command()
@@ -447,9 +517,11 @@ def landscape(name, profile, sets, dims, points, span, trials, normalize, out, d
 )
 def report(run_dirs, out) -> None:
     """Rebuild the HTML report from existing run directories."""
+    from roughgrad.runs import build_report, load_run
+
     records = [load_run(p) for p in run_dirs]
     path = build_report(records, out, _docs())
-    _err.print(f"report: {path}")
+    _err(f"report: {path}")
 
 
 @cli.command()
@@ -471,7 +543,7 @@ def claims(runs, docs) -> None:
     from roughgrad.runs.claims_doc import write_claims_doc
 
     docs.mkdir(parents=True, exist_ok=True)
-    _err.print(f"claims: {write_claims_doc(runs, docs)}")
+    _err(f"claims: {write_claims_doc(runs, docs)}")
 
 
 _MARKS = {
@@ -482,10 +554,13 @@ _MARKS = {
 
 
 def _print_claims(records) -> None:
+    from roughgrad.experiments.base import claim_status
+    from roughgrad.runs.console import ERR
+
     for r in records:
         for c in r.claims:
             mark = _MARKS[claim_status(c)]
-            _err.print(f"{r.experiment}: {c['name']}: {mark} — {c['evidence']}", highlight=False)
+            ERR.print(f"{r.experiment}: {c['name']}: {mark} — {c['evidence']}", highlight=False)
 
 
 def _exit_if_failed(records) -> None:
@@ -499,6 +574,8 @@ def _exit_if_failed(records) -> None:
 
 def _exit_if_strict(records, strict: bool) -> None:
     """With --strict, exit 1 when any claim does not hold (the run's files are all written)."""
+    from roughgrad.experiments.base import claim_status
+
     failed = [
         f"{r.experiment}:{c['name']}"
         for r in records
@@ -521,23 +598,47 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
-        _err.print("roughgrad: interrupted")
+        print("roughgrad: interrupted", file=sys.stderr)
         sys.exit(130)
+    except click.MissingParameter as exc:  # e.g. `roughgrad run`: one line with the usage
+        usage = exc.ctx.get_usage() if exc.ctx is not None else "Usage: roughgrad COMMAND"
+        print(
+            f"roughgrad: error: {exc.format_message()} {usage} "
+            "(`roughgrad list` shows the experiments)",
+            file=sys.stderr,
+        )
+        sys.exit(2)
     except click.ClickException as exc:
         print(f"roughgrad: error: {exc.format_message()}", file=sys.stderr)
         sys.exit(2)
-    except (ConfigError, RunDirError, DataError) as exc:
-        print(f"roughgrad: error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except NumericalError as exc:
-        print(f"roughgrad: error: {exc}", file=sys.stderr)
-        sys.exit(1)
-    except RunInterrupted as exc:
-        print(f"roughgrad: {exc}", file=sys.stderr)
-        sys.exit(130)
     except KeyboardInterrupt:
         print("roughgrad: interrupted", file=sys.stderr)
         sys.exit(130)
+    except Exception as exc:
+        prefix, code = _known_error(exc)
+        if code is None:
+            raise
+        print(f"roughgrad: {prefix}{exc}", file=sys.stderr)
+        sys.exit(code)
+
+
+def _known_error(exc: Exception) -> tuple[str, int | None]:
+    """(message prefix, exit code) of an error the user can act on; (_, None): a bug."""
+    from roughgrad.config import ConfigError
+
+    if isinstance(exc, ConfigError):  # the common case, without importing torch
+        return "error: ", 2
+    from roughgrad.data import DataError
+    from roughgrad.runs import RunDirError, RunInterrupted
+    from roughgrad.train import NumericalError
+
+    if isinstance(exc, RunDirError | DataError):
+        return "error: ", 2
+    if isinstance(exc, NumericalError):
+        return "error: ", 1
+    if isinstance(exc, RunInterrupted):
+        return "", 130
+    return "", None
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from roughgrad._catalog import SOURCES
 from roughgrad.config import (  # re-exported: one import for experiment modules
     ConfigBase,
     ConfigError,
@@ -59,16 +60,8 @@ __all__ = [
 
 PROFILE_NAMES = ("quick", "default", "full")
 
-# The four write-ups the experiments come from, by number, with their titles.
-SEEDS = {
-    "000": "Nevermind XOR - Deep Learning has an issue with Sin (the frequency of sin(f x), the "
-    "Clock Problem)",
-    "001": "Experiments on Snake Activation (extrapolation, interpolation, decay, coefficients, "
-    "t-SNE)",
-    "002": "Predicting sin(t/2) from sin(t) with an RNN (a question and its answer)",
-    "003": "Loss Landscapes Emerging from BNNs (Hodgkin-Huxley networks, mollification, "
-    "smoothed gradients, digits)",
-}
+# The four write-ups the experiments come from, by key: "title (topic)".
+SEEDS = {key: f"{title} ({topic})" for key, (title, topic) in SOURCES.items()}
 
 CLAIM_STATUSES = ("holds", "does not hold", "not checked")
 

@@ -1,0 +1,158 @@
+"""The experiments' catalog: names, sources, config keys and profiles, without importing them.
+
+The registry (:data:`MODULES`) names where each experiment lives; ``catalog.json``, generated
+from it by ``python -m roughgrad._catalog``, holds what the command line shows before it runs
+anything: summaries, docstrings, config keys with their types, ranges and defaults, profiles
+and claims. ``roughgrad --help``, ``--version``, ``list``, ``describe`` and shell completion
+read only this file, so they start without importing torch's heavy neighbours (matplotlib,
+scipy, scikit-learn) or any experiment module. A test regenerates the catalog and fails when the
+committed file is stale.
+
+This module imports nothing from roughgrad but :mod:`roughgrad.config`'s error type, lazily.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+# The four write-ups the experiments come from: key, title, topic.
+SOURCES: dict[str, tuple[str, str]] = {
+    "000": (
+        "Nevermind XOR - Deep Learning has an issue with Sin",
+        "the frequency of sin(f x), the Clock Problem",
+    ),
+    "001": (
+        "Experiments on Snake Activation",
+        "extrapolation, interpolation, a decaying signal, coefficients, t-SNE",
+    ),
+    "002": ("Predicting sin(t/2) from sin(t) with an RNN", "a question and its answer"),
+    "003": (
+        "Loss Landscapes Emerging from BNNs",
+        "Hodgkin-Huxley networks, mollification, smoothed gradients, digits",
+    ),
+}
+
+# name -> "module:attribute", in the order of the write-ups and the report. Adding an
+# experiment is one module, one line here, and `python -m roughgrad._catalog`.
+MODULES: dict[str, str] = {
+    "sin-frequency": "roughgrad.experiments.sin_frequency:EXPERIMENT",
+    "sin-gradient-field": "roughgrad.experiments.sin_gradient_field:EXPERIMENT",
+    "clock": "roughgrad.experiments.clock:EXPERIMENT",
+    "snake-cycles": "roughgrad.experiments.snake.cycles:EXPERIMENT",
+    "gradient-fidelity": "roughgrad.experiments.gradient_fidelity:EXPERIMENT",
+    "mc-vs-quadrature": "roughgrad.experiments.mc_vs_quadrature:EXPERIMENT",
+    "hh-fi-curve": "roughgrad.experiments.hh_fi_curve:EXPERIMENT",
+    "hh-silence": "roughgrad.experiments.hh_silence:EXPERIMENT",
+    "hh-descent-1d": "roughgrad.experiments.hh_descent_1d:EXPERIMENT",
+    "mollify": "roughgrad.experiments.mollify:EXPERIMENT",
+    "hh-complete-graph": "roughgrad.experiments.hh_complete_graph:EXPERIMENT",
+    "cross-correlation-loss": "roughgrad.experiments.cross_correlation_loss:EXPERIMENT",
+    "rnn-frequency-halving": "roughgrad.experiments.rnn_frequency_halving:EXPERIMENT",
+    "snake-extrapolation": "roughgrad.experiments.snake.fit:EXTRAPOLATION",
+    "snake-interpolation": "roughgrad.experiments.snake.fit:INTERPOLATION",
+    "snake-decay": "roughgrad.experiments.snake.decay:EXPERIMENT",
+    "snake-coefficients": "roughgrad.experiments.snake.coefficients:EXPERIMENT",
+    "snake-tsne": "roughgrad.experiments.snake.tsne:EXPERIMENT",
+    "periodic-targets": "roughgrad.experiments.periodic_targets:EXPERIMENT",
+    "digits-linear": "roughgrad.experiments.digits.linear:EXPERIMENT",
+    "digits-ann": "roughgrad.experiments.digits.ann:EXPERIMENT",
+    "digits-bnn": "roughgrad.experiments.digits.bnn:EXPERIMENT",
+}
+
+_FILE = "catalog.json"
+
+
+def cite(source: str) -> str:
+    """``"seed 003, 'Training Complete Graph'"`` -> the write-up's title and the section."""
+    key, _, section = source.removeprefix("seed ").partition(",")
+    title = SOURCES[key][0] if key in SOURCES else f"seed {key}"
+    return f"{title}: {section.strip()}" if section.strip() else title
+
+
+@functools.cache
+def catalog() -> dict[str, dict[str, Any]]:
+    """name -> the experiment's entry (see :func:`build`), in registry order."""
+    text = resources.files("roughgrad").joinpath(_FILE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def entry(name: str) -> dict[str, Any]:
+    """The catalog entry of ``name``; an unknown name is a one-line ConfigError."""
+    _check(name)
+    return catalog()[name]
+
+
+def _check(name: str) -> None:
+    if name not in MODULES:
+        from roughgrad.config import ConfigError
+
+        raise ConfigError(f"unknown experiment {name!r}; known: {', '.join(MODULES)}")
+
+
+def load(name: str) -> Any:
+    """Import the experiment ``name`` (its module only) and return its Experiment."""
+    _check(name)
+    module, _, attr = MODULES[name].partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _allowed(kind: str, meta: Any) -> str:
+    """A field's type with its bounds: "a number > 0, <= 10"."""
+    syms = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    bounds = [f"{syms[k]} {meta[k]:g}" for k in syms if meta.get(k) is not None]
+    if meta.get("interval"):
+        bounds.append("two values lo,hi with lo < hi")
+    return kind + (" " + ", ".join(bounds) if bounds else "")
+
+
+def _describe(exp: Any) -> dict[str, Any]:
+    import dataclasses
+
+    from roughgrad.config import field_help
+
+    metas = {f.name: f.metadata for f in dataclasses.fields(exp.config_cls)}
+    keys = [
+        {"key": key, "allowed": _allowed(kind, metas[key]), "default": default, "help": text}
+        for key, kind, default, text in field_help(exp.config_cls)
+    ]
+    profiles = {p: {k: _plain(v) for k, v in o.items()} for p, o in exp.profiles.items()}
+    return {
+        "seed": exp.seed,
+        "source": exp.source,
+        "summary": exp.summary,
+        "doc": exp.doc.strip(),
+        "landscape": exp.objective is not None,
+        "keys": keys,
+        "profiles": profiles,
+        "claims": [c.name for c in exp.claims],
+    }
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def build() -> dict[str, dict[str, Any]]:
+    """The catalog computed from the experiments themselves (imports every one)."""
+    return {name: _describe(load(name)) for name in MODULES}
+
+
+def render(data: dict[str, dict[str, Any]]) -> str:
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+
+
+def main() -> None:
+    """Write ``src/roughgrad/catalog.json`` beside this module."""
+    path = Path(__file__).with_name(_FILE)
+    path.write_text(render(build()), encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

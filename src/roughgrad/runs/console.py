@@ -1,0 +1,83 @@
+"""Progress on stderr for the command line: bars on a terminal, periodic lines elsewhere.
+
+stdout stays clean for ``--json``. With stderr a terminal, every tracked loop is a rich
+progress bar; without one (a log file, CI, ``nohup``), a tracked loop prints one line once it
+runs for ``every`` seconds, then one every ``every`` seconds and one when it ends, so a long
+run is never silent and a short loop adds no noise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgressBar
+
+from roughgrad.train import Progress
+
+ERR = Console(stderr=True, soft_wrap=True)
+LINE_SECONDS = 30.0  # without a terminal: one progress line per loop this often
+
+
+class RichProgress(Progress):
+    """Rich bars (``bar``), periodic lines (``bar`` None, ``every`` > 0) or nothing."""
+
+    def __init__(self, bar: RichProgressBar | None, every: float = 0.0) -> None:
+        self.bar, self.every = bar, every
+
+    def track(
+        self, iterable: Iterable[Any], total: int | None = None, description: str = ""
+    ) -> Iterator[Any]:
+        if self.bar is not None:
+            task = self.bar.add_task(description or "working", total=total)
+            for item in iterable:
+                yield item
+                self.bar.advance(task)
+            self.bar.remove_task(task)
+        elif self.every > 0:
+            yield from self._lines(iterable, total, description or "working")
+        else:
+            yield from iterable
+
+    def _lines(self, iterable: Iterable[Any], total: int | None, what: str) -> Iterator[Any]:
+        start = last = time.monotonic()
+        of = f"/{total}" if total is not None else ""
+        done = 0
+        for item in iterable:
+            yield item
+            done += 1
+            now = time.monotonic()
+            if now - last >= self.every:
+                last = now
+                self.log(f"{what}: {done}{of} ({now - start:.0f} s)")
+        if last > start:  # a loop that printed progress says when it ends; short ones stay quiet
+            self.log(f"{what}: {done}{of} done ({time.monotonic() - start:.0f} s)")
+
+    def log(self, message: str) -> None:
+        (self.bar.console if self.bar is not None else ERR).print(
+            message, markup=False, highlight=False
+        )
+
+
+@contextlib.contextmanager
+def progress(enabled: bool, every: float = LINE_SECONDS) -> Iterator[RichProgress]:
+    """A :class:`RichProgress` for one command: bars on a terminal, lines without one."""
+    if not enabled:
+        yield RichProgress(None)
+    elif not ERR.is_terminal:
+        yield RichProgress(None, every)
+    else:
+        bar = RichProgressBar(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=ERR,
+            transient=True,
+        )
+        with bar:
+            yield RichProgress(bar)
