@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from roughgrad._catalog import cite
 from roughgrad.cli import main
 from roughgrad.experiments import EXPERIMENTS
 from roughgrad.runs import build_report, load_run
@@ -276,7 +277,7 @@ def test_report_has_every_experiment_and_claim(tmp_path, quick_runs):
     html = page.read_text()
     for record in records:
         assert f"<h2>{record.experiment}</h2>" in html
-        assert escape(EXPERIMENTS[record.experiment].source) in html
+        assert escape(cite(EXPERIMENTS[record.experiment].source)) in html
         for claim in record.claims:
             assert f"<code>{claim['name']}</code>" in html
     tally = claim_tally(records)

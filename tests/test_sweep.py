@@ -107,8 +107,8 @@ def test_ray_backend_without_ray_says_how_to_install(tmp_path, capsys, monkeypat
 def test_a_failed_run_is_reported_and_the_others_kept(tmp_path):
     """A run that raises (here: a fake executor's second run) is listed with its error; the
     sweep still aggregates, writes and reports the runs that finished."""
-    from roughgrad.runs.report import build_sweep_report
     from roughgrad.runs.sweep import run_sweep, run_task
+    from roughgrad.runs.sweep_report import build_sweep_report
 
     spec = SweepSpec(NAME, "quick", {"target_freq": ("31",)}, (0, 1))
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import re
 import sys
 from importlib import resources
 from pathlib import Path
@@ -75,6 +76,21 @@ def cite(source: str) -> str:
     return f"{title}: {section.strip()}" if section.strip() else title
 
 
+_SHORT = {
+    "000": "Nevermind XOR",
+    "001": "Experiments on Snake Activation",
+    "002": "Predicting sin(t/2)",
+    "003": "Loss Landscapes Emerging from BNNs",
+}
+
+
+def cite_text(text: str) -> str:
+    """Prose for readers, who have the write-ups' titles, not our numbering: "seed 003" ->
+    "*Loss Landscapes Emerging from BNNs*", "the seed's" -> "the write-up's"."""
+    text = re.sub(r"\bseeds? (00[0-3])\b", lambda m: f"*{_SHORT[m.group(1)]}*", text)
+    return re.sub(r"\b([Tt])he seed's\b", r"\1he write-up's", text)
+
+
 @functools.cache
 def catalog() -> dict[str, dict[str, Any]]:
     """name -> the experiment's entry (see :func:`build`), in registry order."""
@@ -125,8 +141,8 @@ def _describe(exp: Any) -> dict[str, Any]:
     return {
         "seed": exp.seed,
         "source": exp.source,
-        "summary": exp.summary,
-        "doc": exp.doc.strip(),
+        "summary": cite_text(exp.summary),
+        "doc": cite_text(exp.doc.strip()),
         "landscape": exp.objective is not None,
         "keys": keys,
         "profiles": profiles,

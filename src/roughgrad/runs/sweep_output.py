@@ -18,7 +18,6 @@ from rich.table import Table
 from roughgrad import plot
 from roughgrad.experiments import Progress
 from roughgrad.experiments.base import parse_set_options
-from roughgrad.runs.report import build_sweep_report, point_label
 from roughgrad.runs.rundir import environment, save_figure
 from roughgrad.runs.sweep import (
     SweepSpec,
@@ -28,6 +27,7 @@ from roughgrad.runs.sweep import (
     ray_executor,
     run_sweep,
 )
+from roughgrad.runs.sweep_report import build_sweep_report, point_label
 
 
 def execute_sweep(
