@@ -102,6 +102,24 @@ def test_docs_claims_page_is_current():
     assert (docs / "claims.md").read_text() == expected, "run `roughgrad claims` to regenerate"
 
 
+def test_docs_experiment_pages_are_current():
+    """docs/experiments/NAME.md are generated from the catalog, the saved statuses and the
+    figures in docs/experiments/figures: regenerate them with `roughgrad claims`."""
+    from pathlib import Path
+
+    from roughgrad import _catalog
+    from roughgrad.runs.claims_doc import load_status
+    from roughgrad.runs.experiment_pages import index_page, page
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    status = load_status(docs / "claims_status.json")
+    for name, entry in _catalog.catalog().items():
+        expected = page(name, entry, status.get(name, {}), docs)
+        committed = (docs / "experiments" / f"{name}.md").read_text()
+        assert committed == expected, f"{name}: run `roughgrad claims` to regenerate"
+    assert (docs / "experiments" / "index.md").read_text() == index_page(status)
+
+
 def test_strict_exits_1_when_a_claim_does_not_hold(tmp_path, capsys):
     from roughgrad.cli import main
 

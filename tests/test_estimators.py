@@ -438,3 +438,15 @@ def test_local_regression_below_d_samples_is_shrunk_and_rescale_undoes_it(sample
     assert abs(shrunk - (samples - 1) / 8) < 0.05, shrunk
     restored = float(mean_estimate(rescale=True) @ g / (g @ g))
     assert abs(restored - 1.0) < 0.1, restored
+
+
+@pytest.mark.parametrize("name", [n for n, row in CONTRACT.items() if row[0] == "quadratic"])
+def test_scalar_parameters_are_estimated(name):
+    """0-d parameters (one number each, like the frequency f of sin(f x)) keep their shape."""
+    obj = FunctionObjective(lambda p: (p["a"] - 1) ** 2 + (p["b"] + 2) ** 2)
+    params = {k: torch.tensor(0.0, dtype=torch.float64) for k in ("a", "b")}
+    _, kwargs, _, _ = CONTRACT[name]
+    est = ESTIMATORS[name](**kwargs)(obj, params, generator=torch.Generator().manual_seed(0))
+    assert est.grad["a"].shape == () and est.grad["b"].shape == ()
+    got = torch.stack([est.grad["a"], est.grad["b"]])
+    assert torch.nn.functional.cosine_similarity(got, torch.tensor([-2.0, 4.0]).double(), 0) > 0.9

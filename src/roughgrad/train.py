@@ -185,7 +185,8 @@ def fit(
         data: (x (N, ...), y (N, ...)) training examples.
         estimator: a registered name (``roughgrad.estimators.ESTIMATORS``) or an instance.
         optimizer: params -> a torch optimizer (default: Adam, lr 1e-3).
-        batch_size, epochs: updates = round(epochs * N / batch_size).
+        batch_size: examples per update; updates = round(epochs * N / batch_size).
+        epochs: passes over the training set (see batch_size).
         validation: params -> a score, higher is better, measured at ``evaluations`` evenly
             spaced updates (the first before training, the last after it); the parameters of
             the best evaluation are returned. None: the last parameters are returned.

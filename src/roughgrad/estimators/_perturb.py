@@ -27,7 +27,7 @@ def unflatten(flat: Tensor, like: Params) -> Params:
     lead = flat.shape[:-1]
     for k, v in like.items():
         n = v.numel()
-        out[k] = flat[..., start : start + n].reshape(*lead, *v.shape)
+        out[k] = flat[..., start : start + n].reshape((*lead, *v.shape))  # a tuple: 0-d params too
         start += n
     return out
 

@@ -31,7 +31,9 @@ class GaussianSmoothing(Estimator):
         sigma: smoothing width (parameter units).
         num_samples: S forward evaluations (S/2 antithetic pairs; + 1 for a baseline when not
             antithetic).
-        antithetic, baseline, rank_shaping: variance reductions (see the module docstring).
+        antithetic: a variance reduction (see the module docstring).
+        baseline: a variance reduction (see the module docstring).
+        rank_shaping: a variance reduction (see the module docstring).
         chunk_size: members per vmap call.
     """
 

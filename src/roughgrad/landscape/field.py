@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from roughgrad._types import Params
 from roughgrad.estimators.base import Estimator
@@ -14,7 +15,7 @@ def gradient_field(
     objective: Objective,
     params: Params,
     direction: Params,
-    alphas,
+    alphas: ArrayLike,
     estimator: Estimator,
     *,
     generator: torch.Generator,
@@ -29,9 +30,10 @@ def gradient_field(
     Returns:
         (mean, std), each (K,).
     """
-    out = np.zeros((repeats, len(alphas)))
+    steps = np.asarray(alphas, dtype=float).reshape(-1)
+    out = np.zeros((repeats, len(steps)))
     d_flat = torch.cat([direction[k].reshape(-1) for k in params])
-    for i, alpha in enumerate(alphas):  # one estimate per point; each is itself vectorised
+    for i, alpha in enumerate(steps):  # one estimate per point; each is itself vectorised
         point = {k: v.detach() + float(alpha) * direction[k] for k, v in params.items()}
         for r in range(repeats):
             g = estimator(objective, point, generator=generator).grad

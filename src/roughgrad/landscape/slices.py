@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from roughgrad._types import Params
 from roughgrad.objectives.base import Objective, Stochastic
@@ -54,7 +55,7 @@ def loss_line(
     objective: Objective,
     params: Params,
     direction: Params,
-    alphas,
+    alphas: ArrayLike,
     *,
     trials: int = 1,
     generator: torch.Generator | None = None,
@@ -63,7 +64,8 @@ def loss_line(
     """L(theta + alpha d) for each alpha, averaged over ``trials`` noise draws.
 
     Args:
-        objective, params: the problem and the point theta.
+        objective: the problem.
+        params: the point theta.
         direction: d, shaped like params (e.g. from random_direction).
         alphas: (K,) step sizes along d.
 
@@ -84,8 +86,8 @@ def loss_plane(
     params: Params,
     d1: Params,
     d2: Params,
-    alphas,
-    betas,
+    alphas: ArrayLike,
+    betas: ArrayLike,
     *,
     trials: int = 1,
     generator: torch.Generator | None = None,

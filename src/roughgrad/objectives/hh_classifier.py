@@ -35,7 +35,8 @@ class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable, Batched):
     Args:
         x: (B, I) inputs in [0, 1]; y: (B,) int64 labels; net: the simulation settings;
         criterion: (o (B, O), y (B,)) -> scalar mean over the batch (vmappable);
-        hidden, classes: H and O (for node perturbation's layer table).
+        hidden: H (for node perturbation's layer table).
+        classes: O (for node perturbation's layer table).
     Parameters: w1 (H, I), b1 (H,), w2 (O, H), b2 (O,).
     """
 

@@ -56,7 +56,9 @@ class RNNObjective(Objective, RecurrentPerturbable):
     """MSE of the seed 002 RNN on sequences x (B, T, I) -> y (B, T, O).
 
     Args:
-        x, y: inputs and targets; h0: optional initial hidden state (B, H) (zeros by default).
+        x: inputs.
+        y: targets.
+        h0: optional initial hidden state (B, H) (zeros by default).
     Parameters (names): w_in (H, I), w_rec (H, H), b (H,), w_out (O, H), c (O,).
     """
 

@@ -227,8 +227,10 @@ def select_components(
     improve on the best.
 
     Args:
-        x, y: (n,) samples, as for ``fit_sines``.
-        max_freq, min_freq: the frequency range searched (rad per unit x).
+        x: (n,) sample positions, as for ``fit_sines``.
+        y: (n,) sample values.
+        max_freq: the highest frequency searched (rad per unit x).
+        min_freq: the lowest frequency searched.
         max_components: the largest K tried.
         penalty: multiplies BIC's parameter cost; 0 keeps adding sines while the residual
             falls at all (up to an exact fit or ``max_components``).

@@ -47,7 +47,8 @@ def gridded_periodogram(
     float32: this periodogram only locates peaks, the refinement is float64.
 
     Args:
-        x, y: (n,) sample positions and values.
+        x: (n,) sample positions.
+        y: (n,) sample values.
         max_freq: highest angular frequency to resolve.
         oversample: zero padding factor (frequency grid spacing = 2 pi / (oversample * span)).
         max_size: cap on the FFT length.
@@ -109,7 +110,9 @@ def ls_periodogram(
     in chunks of ``chunk`` so memory stays at O(chunk * n) (a full grid at once does not fit).
 
     Args:
-        x, y: (n,) samples; omegas: (m,) angular frequencies.
+        x: (n,) sample positions.
+        y: (n,) sample values.
+        omegas: (m,) angular frequencies.
 
     Returns:
         (m,) explained-variance fraction.

@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from roughgrad._catalog import cite
 from roughgrad.experiments import EXPERIMENTS, Experiment
 from roughgrad.experiments.base import claim_status
+from roughgrad.runs.experiment_pages import copy_figures, write_experiment_pages
 from roughgrad.runs.rundir import read_json
 
 Status = dict[str, dict[str, str]]  # experiment -> claim -> "status: evidence"
@@ -74,7 +76,7 @@ def claims_markdown(
         "",
     ]
     for name, exp in experiments.items():
-        lines += [f"## {name}", "", f"{exp.summary} ({exp.source})", ""]
+        lines += [f"## {name}", "", f"{exp.summary} (*{cite(exp.source)}*)", ""]
         lines += ["| claim | checks | counterexample | status |", "|---|---|---|---|"]
         for spec in exp.claims:
             ces = "; ".join(
@@ -99,17 +101,24 @@ def _value(v: Any) -> str:
 
 
 def write_claims_doc(root: Path | None, docs: Path) -> Path:
-    """Write ``docs/claims.md`` (and, given runs under ``root``, ``docs/claims_status.json``)."""
+    """Write ``docs/claims.md`` and the experiment pages; given runs under ``root``, first
+    update ``docs/claims_status.json`` and the pages' figures from them (an experiment without
+    a run there keeps its saved status and figures)."""
     docs = Path(docs)
     status_file = docs / "claims_status.json"
     if root is not None:
+        saved = json.loads(status_file.read_text()) if status_file.is_file() else {}
         status, sources = collect_status(Path(root))
-        status_file.write_text(
-            json.dumps({"status": status, "runs": sources}, indent=1, sort_keys=True) + "\n"
-        )
+        merged = {
+            "status": {**saved.get("status", {}), **status},
+            "runs": {**saved.get("runs", {}), **sources},
+        }
+        status_file.write_text(json.dumps(merged, indent=1, sort_keys=True) + "\n")
+        copy_figures(Path(root), docs, sources)
     status = load_status(status_file)
     path = docs / "claims.md"
     path.write_text(claims_markdown(status))
+    write_experiment_pages(docs, status)
     return path
 
 

@@ -32,8 +32,9 @@ class HHNet:
         backend: "torch" (one step at a time) or "compile" (the time loop in torch.compile'd
             chunks of ``chunk`` steps: 5-10x faster on a CPU once compiled; the first call of
             each shape compiles for ~10-30 s). Per-step noise and recording run eagerly.
-        midpoint, r0: the activity sigmoid((V - midpoint) / 2 mV) / r0 of hidden and output
-            neurons.
+        midpoint: mV; the activity of hidden and output neurons is
+            sigmoid((V - midpoint) / 2 mV) / r0.
+        r0: the activity's scale (see midpoint).
     """
 
     steps: int = 1000
