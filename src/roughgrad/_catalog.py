@@ -87,8 +87,9 @@ _SHORT = {
 def cite_text(text: str) -> str:
     """Prose for readers, who have the write-ups' titles, not our numbering: "seed 003" ->
     "*Loss Landscapes Emerging from BNNs*", "the seed's" -> "the write-up's"."""
-    text = re.sub(r"\bseeds? (00[0-3])\b", lambda m: f"*{_SHORT[m.group(1)]}*", text)
-    return re.sub(r"\b([Tt])he seed's\b", r"\1he write-up's", text)
+    text = re.sub(r"\bseeds?[ -](00[0-3])\b", lambda m: f"*{_SHORT[m.group(1)]}*", text)
+    text = re.sub(r"\b([Tt])he seed's\b", r"\1he write-up's", text)
+    return re.sub(r"\b([Tt])he seed\b(?=[\s:),.;])", r"\1he write-up", text)
 
 
 @functools.cache
@@ -134,7 +135,12 @@ def _describe(exp: Any) -> dict[str, Any]:
 
     metas = {f.name: f.metadata for f in dataclasses.fields(exp.config_cls)}
     keys = [
-        {"key": key, "allowed": _allowed(kind, metas[key]), "default": default, "help": text}
+        {
+            "key": key,
+            "allowed": _allowed(kind, metas[key]),
+            "default": default,
+            "help": cite_text(text),
+        }
         for key, kind, default, text in field_help(exp.config_cls)
     ]
     profiles = {p: {k: _plain(v) for k, v in o.items()} for p, o in exp.profiles.items()}

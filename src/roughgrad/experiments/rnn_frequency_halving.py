@@ -32,7 +32,7 @@ Claims checked:
                             predictor's MSE). With a target an input window determines (ratio
                             1: the same frequency) reset training learns and this fails;
   stateful_training_learns  with carried state, every cell reaches rollout MSE < 0.01 in
-                            >= 80% of seeds (issue #5's goal: 4 of 5);
+                            >= 80% of seeds (4 of the default 5);
   burn_in_learns            the same for burn_in (the seed's "more forwards than backwards");
   curriculum_learns         the same for the curriculum mode;
   control_learns            positive control: the same frequency with a phase shift,

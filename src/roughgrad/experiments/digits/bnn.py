@@ -36,7 +36,7 @@ Claims checked:
                                 points below the best estimator's;
   long_estimators_train         on the long timeframe every estimator reaches >= 50%;
   long_reaches_90               the best no-backprop result on the long timeframe is >= 90%
-                                (the issue's target);
+                                (the target set for it);
   larger_sigma_helps            on the long timeframe the largest sigma beats the smallest.
 
 Source: seed 003, "Real Application: MNIST" > "BNN" (Case 1: Short Timeframe; Case 2: Long

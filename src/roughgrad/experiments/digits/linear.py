@@ -141,7 +141,7 @@ def run(config: Config, ctx: Context) -> Outcome:
 
 def figures(outcome: Outcome, config: Config) -> dict:
     a = outcome.arrays
-    title = "Linear classifier: regression needs S >= D (seed 003, FIT S)"
+    title = "Linear classifier: regression needs S >= D (the write-up's FIT S)"
     return {
         "fit_s": _digits.fit_figure(a["fit_s"], a["fit_error"], 10 * config.hidden, title),
         "training": _digits.accuracy_figure(a, config.methods, "Linear classifier on digits"),

@@ -9,7 +9,7 @@ reversed ("interpolation": train on the outer pieces, predict the inner blocks),
 fill the gaps?
 
 Settings (the seed's): two hidden layers of 512, Xavier-normal init, Adam lr 1e-4, a = 30,
-full batch; the issue's budget of 3000 steps. Ours: ``spectral`` reads the fundamental
+full batch; 3000 steps (the write-up states no budget). Ours: ``spectral`` reads the fundamental
 frequency off a periodogram of the training points (``roughgrad.periodic.spectral_model``) and
 feeds sin/cos of it to a small tanh MLP (Adam lr 1e-3), so it is periodic by construction;
 ``spectral_envelope`` multiplies that carrier by exp(ReLU-MLP(x)).
