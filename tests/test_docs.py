@@ -15,9 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted(
-    p
-    for p in (ROOT / "docs").rglob("*.md")
-    if "```python" in p.read_text(encoding="utf-8")
+    p for p in (ROOT / "docs").rglob("*.md") if "```python" in p.read_text(encoding="utf-8")
 )
 _BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
@@ -38,7 +36,9 @@ def test_every_code_block_runs(page, tmp_path, monkeypatch):
         try:
             exec(compile(code, f"{page.name}:{line}", "exec"), namespace)
         except Exception as exc:
-            raise AssertionError(f"{page.relative_to(ROOT)}, block at line {line}: {exc!r}") from exc
+            raise AssertionError(
+                f"{page.relative_to(ROOT)}, block at line {line}: {exc!r}"
+            ) from exc
 
 
 def test_the_docs_have_code_to_run():
