@@ -54,7 +54,8 @@ class Config(ConfigBase):
     w_points: int = param(300, "points in the sweep (300 on (0.7, 1.3) skips w* = 1)", ge=10)
     teacher_noise: float = param(
         0.0,
-        "per-step current noise of the teacher neuron (uA/cm^2); the student is noise-free",
+        "current noise of the teacher neuron (uA/cm^2 per step at dt 0.01 ms, scaled by "
+        "sqrt(0.01 / dt)); the student is noise-free",
         ge=0,
     )
     tau_ms: float = param(500.0, "timeframe (ms)", gt=0)

@@ -57,7 +57,12 @@ class Config(ConfigBase):
     w_points: int = param(3601, "grid points", ge=50)
     tau_ms: float = param(1000.0, "loss window (ms)", gt=0)
     dt: float = param(0.01, "time step (ms); stable up to 0.1", gt=0, le=MAX_DT["exponential"])
-    noise_std: float = param(0.0, "per-step current noise (uA/cm^2): one noisy trial per w", ge=0)
+    noise_std: float = param(
+        0.0,
+        "current noise (uA/cm^2 per step at dt 0.01 ms, scaled by sqrt(0.01 / dt)): one noisy "
+        "trial per w",
+        ge=0,
+    )
     w_start: float = param(1.5, "initial w", ge=0)
     etas: tuple[float, ...] = param(
         (0.1, 0.2), "fixed learning rates for centred differences", gt=0
@@ -186,7 +191,11 @@ CLAIMS = (
             counterexample(
                 "the quick profile: every arm reaches the silent region (measured)",
             ),
-            counterexample("a noisy trial per point, as in hh-silence", noise_std=10.0),
+            counterexample(
+                "a noisy trial per point (noise_std 22.4: a per-step std of 10 at the quick "
+                "profile's dt 0.05)",
+                noise_std=22.4,
+            ),
         ),
     ),
     ClaimSpec(

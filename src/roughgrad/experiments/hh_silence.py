@@ -58,7 +58,12 @@ class Config(ConfigBase):
     zoom: tuple[float, ...] = param((0.5, 0.75), "zoomed w interval (lo, hi)", ge=0, interval=True)
     zoom_points: int = param(400, "points in the zoom", ge=20)
     trials: int = param(10, "noisy trials averaged per point", ge=2)
-    noise_std: float = param(10.0, "per-step current noise of the noisy trials (uA/cm^2)", ge=0)
+    noise_std: float = param(
+        10.0,
+        "current noise of the noisy trials (uA/cm^2 per step at dt 0.01 ms; scaled by "
+        "sqrt(0.01 / dt))",
+        ge=0,
+    )
     tau_ms: float = param(1000.0, "loss window tau (ms)", gt=0)
     dt: float = param(0.01, "time step (ms); stable up to 0.1", gt=0, le=MAX_DT["exponential"])
     output: Literal["sigmoid", "trace"] = param(

@@ -53,7 +53,11 @@ class Config(ConfigBase):
     dt: float = param(0.01, "time step (ms); stable up to 0.1", gt=0, le=MAX_DT["exponential"])
     w: float = param(1.0, "the shared input weight (I = w * i0)", gt=0)
     i0: float = param(10.0, "input current per unit weight (uA/cm^2)", gt=0)
-    noise_std: float = param(10.0, "per-step current noise (uA/cm^2)", ge=0)
+    noise_std: float = param(
+        10.0,
+        "current noise (uA/cm^2: its per-step std at dt 0.01 ms; scaled by sqrt(0.01 / dt))",
+        ge=0,
+    )
     c_steps: int = param(10, "voltage mollifier radius (time steps)", ge=1)
     repeats: int = param(3, "repeated applications of the voltage mollifier", ge=1)
     curve_points: int = param(400, "points of the zoomed loss curve (w in [0.5, 0.75])", ge=20)

@@ -3,9 +3,13 @@
 Every tensor has leading batch dimensions (trials x population x ...) and a last dimension of
 N neurons; nothing loops over neurons or trials. Each neuron receives
 
-    I(t) = w_in * i_input + W_rec @ s(t) + noise_std * xi(t),   xi ~ N(0, 1) per step,
+    I(t) = w_in * i_input + W_rec @ s(t) + noise_std * sqrt(NOISE_REF_DT / dt) * xi(t),
 
-where s(t) is the synaptic trace of the presynaptic neurons. Synapse model (exponentially
+with xi ~ N(0, 1) drawn every step and s(t) the synaptic trace of the presynaptic neurons.
+The noise is white current noise of fixed intensity: ``noise_std`` is its per-step std at the
+reference step NOISE_REF_DT = 0.01 ms (the write-up's dt), and the sqrt(dt) factor keeps the
+variance it adds to V over a fixed time independent of dt (a per-step std that ignored dt
+would give 5x the variance at dt = 0.05 as at 0.01). Synapse model (exponentially
 decaying synaptic current driven by presynaptic activity, time constant tau_syn):
   * "graded" (default): ds/dt = (a(t) - s) / tau_syn with a(t) = sigmoid((V - v_th) / width),
     a smooth activity that autodiff can differentiate;
@@ -23,6 +27,7 @@ driven neurons until depolarisation block (about 97 uA/cm^2), where firing stops
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -36,6 +41,8 @@ from roughgrad.neurons.models import LIF, NEURONS, HodgkinHuxley, NeuronModel
 LIFParams = LIF  # the LIF model's parameters are the model (kept under its old name)
 DEFAULT_HH, DEFAULT_LIF = HHParams(), LIFParams()
 
+
+NOISE_REF_DT = 0.01  # ms: the step at which noise_std is the per-step std of the current noise
 
 @dataclass
 class SimResult:
@@ -83,7 +90,9 @@ def simulate(
             broadcastable to w_in.
         w_rec: (N, N) or (..., N, N) recurrent weights (row: postsynaptic), uA/cm^2 per unit
             of synaptic trace; None for no coupling.
-        noise_std: std of the per-step current noise (uA/cm^2); needs ``generator``.
+        noise_std: current noise (uA/cm^2): the per-step std at dt = NOISE_REF_DT (0.01 ms),
+            scaled by sqrt(NOISE_REF_DT / dt) at other steps so that its intensity does not
+            depend on dt; needs ``generator``.
         model: a ``NeuronModel`` or a key of ``roughgrad.neurons.models.NEURONS``: "hh"
             (with ``params``, ``method`` and ``v_th``), "lif" (with ``lif``: the threshold is
             lif.v_th and a spike resets V), "izhikevich" (the regular-spiking defaults).
@@ -109,6 +118,7 @@ def simulate(
     if noise_std and generator is None:
         raise SimulationError("noise_std > 0 needs an explicit generator=torch.Generator()")
     _backend(backend, "recurrent", _key(neuron))
+    noise_std = noise_std * math.sqrt(NOISE_REF_DT / dt)  # per step: fixed intensity
     # the integrator named in errors: the model's own (an instance may differ from ``method``)
     method = neuron.method if isinstance(neuron, HodgkinHuxley) else method
     if backend == "fused":  # the registry runs only HodgkinHuxley here: its settings apply
