@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -12,7 +14,10 @@ import torch
 from roughgrad.experiments import EXPERIMENTS, Context
 from roughgrad.runs import run_experiment
 
-torch.set_num_threads(2)
+# Under pytest-xdist (two workers, one per core: see pyproject's addopts) each worker gets one
+# torch thread; two workers with two threads each oversubscribe the cores and OpenMP's
+# spin-waits then slow everything many times over.
+torch.set_num_threads(1 if os.environ.get("PYTEST_XDIST_WORKER") else 2)
 
 
 @pytest.fixture(scope="session")
