@@ -81,3 +81,19 @@ def test_the_curriculum_schedule_comes_from_the_prior_range_and_budget_never_fro
     assert exp.config("default", {"target_freq": "700"}).curriculum() == (start, every)
     assert exp.config("default", {"max_freq": "5000"}).curriculum()[0] == 1 / 5000
     assert exp.config("default", {"curriculum_start": "0.01"}).curriculum()[0] == 0.01
+
+
+def test_set_text_is_what_set_parses_back():
+    from roughgrad.config import parse_value, set_text
+
+    cases = [
+        (0.004, float),
+        (True, bool),
+        (None, int | None),
+        ((0.003, 0.03), tuple[float, ...]),
+        ("membrane", Literal["voltage", "membrane"]),
+        (1000, int),
+    ]
+    for value, tp in cases:
+        assert parse_value(set_text(value), tp) == value, (value, set_text(value))
+    assert set_text([1e-5, 2.5]) == "1e-05,2.5"

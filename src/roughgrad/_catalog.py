@@ -131,7 +131,7 @@ def _allowed(kind: str, meta: Any) -> str:
 def _describe(exp: Any) -> dict[str, Any]:
     import dataclasses
 
-    from roughgrad.config import field_help
+    from roughgrad.config import _jsonable, field_help
 
     metas = {f.name: f.metadata for f in dataclasses.fields(exp.config_cls)}
     keys = [
@@ -143,7 +143,7 @@ def _describe(exp: Any) -> dict[str, Any]:
         }
         for key, kind, default, text in field_help(exp.config_cls)
     ]
-    profiles = {p: {k: _plain(v) for k, v in o.items()} for p, o in exp.profiles.items()}
+    profiles = {p: {k: _jsonable(v) for k, v in o.items()} for p, o in exp.profiles.items()}
     return {
         "seed": exp.seed,
         "source": exp.source,
@@ -154,10 +154,6 @@ def _describe(exp: Any) -> dict[str, Any]:
         "profiles": profiles,
         "claims": [c.name for c in exp.claims],
     }
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
 
 
 def build() -> dict[str, dict[str, Any]]:

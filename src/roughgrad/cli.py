@@ -12,7 +12,6 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -72,10 +71,8 @@ def _complete_sets(ctx, param, incomplete: str) -> list[str]:
     name = next((w for w in words if w in _catalog.MODULES), None)
     if name is not None:
         keys = [k["key"] for k in _catalog.catalog()[name]["keys"]]
-    else:  # reproduce: the keys every experiment has
-        keys = sorted(
-            set.intersection(*({k["key"] for k in e["keys"]} for e in _catalog.catalog().values()))
-        )
+    else:  # reproduce: --set applies to every experiment that has the key, so any key will do
+        keys = sorted({k["key"] for e in _catalog.catalog().values() for k in e["keys"]})
     return [f"{k}=" for k in keys if f"{k}=".startswith(incomplete)]
 
 
@@ -143,29 +140,18 @@ def list_cmd() -> None:
 @click.argument("name", shell_complete=_complete_names)
 def describe(name: str) -> None:
     """An experiment's question, config keys (allowed values, default) and profiles."""
+    from roughgrad.config import set_text
+
     e = _catalog.entry(name)
     click.echo(f"{name}: {_catalog.cite(e['source'])}\n")
     click.echo(e["doc"] + "\n\nConfig keys (override with --set key=value):")
     for k in e["keys"]:
-        allowed = f"{k['allowed']}; default {_show(k['default'])}"
+        allowed = f"{k['allowed']}; default {set_text(k['default'])}"
         click.echo(f"  {k['key']:<16} {k['help']}\n  {'':<16} [{allowed}]")
     click.echo("\nProfiles (--profile NAME; each overrides the defaults):")
     for profile in PROFILE_NAMES:
-        sets = " ".join(f"{k}={_show(v)}" for k, v in e["profiles"][profile].items())
+        sets = " ".join(f"{k}={set_text(v)}" for k, v in e["profiles"][profile].items())
         click.echo(f"  {profile:<8} {sets or '(the defaults)'}")
-
-
-def _show(value: Any) -> str:
-    """A value as --set takes it: lists comma-separated, None as none, numbers as %g."""
-    if isinstance(value, list):
-        return ",".join(_show(v) for v in value)
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def _checkpoint_options(f):

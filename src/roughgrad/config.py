@@ -64,6 +64,18 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def set_text(value: Any) -> str:
+    """A config value written as ``--set key=value`` takes it (the inverse of parse_value):
+    lists comma-separated, None as none, booleans as true/false, floats as %g."""
+    if isinstance(value, list | tuple):
+        return ",".join(set_text(v) for v in value)
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def describe_type(tp: Any) -> str:
     if typing.get_origin(tp) is Literal:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))

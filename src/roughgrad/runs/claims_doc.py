@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from roughgrad._catalog import cite
+from roughgrad.config import set_text
 from roughgrad.experiments import EXPERIMENTS, Experiment
 from roughgrad.experiments.base import claim_status
 from roughgrad.runs.experiment_pages import copy_figures, write_experiment_pages
@@ -81,7 +81,7 @@ def claims_markdown(
         for spec in exp.claims:
             ces = "; ".join(
                 (
-                    "`" + " ".join(f"{k}={_value(v)}" for k, v in ce.overrides.items()) + "`: "
+                    "`" + " ".join(f"{k}={set_text(v)}" for k, v in ce.overrides.items()) + "`: "
                     if ce.overrides
                     else "the quick profile: "
                 )
@@ -92,12 +92,6 @@ def claims_markdown(
             lines.append(f"| `{spec.name}` | {_cell(spec.checks)} | {_cell(ces)} | {word} |")
         lines.append("")
     return "\n".join(lines)
-
-
-def _value(v: Any) -> str:
-    if isinstance(v, (tuple, list)):
-        return ",".join(_value(x) for x in v)
-    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def write_claims_doc(root: Path | None, docs: Path) -> Path:

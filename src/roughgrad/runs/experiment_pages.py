@@ -9,44 +9,33 @@ and the figures already there. A test rebuilds them and fails when a committed p
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 from roughgrad import _catalog
+from roughgrad.config import set_text
+from roughgrad.runs.html import ROLE, doc_blocks
 from roughgrad.runs.rundir import read_json
-
-_ROLE = re.compile(r":(?:func|class|mod|meth|data|attr):`~?([^`]+)`")
 
 
 def doc_markdown(text: str) -> str:
-    """An experiment docstring as Markdown: ``code`` and roles as `code`, the indented block
-    under a line ending in ':' (the claims table) fenced as text, lists kept."""
+    """An experiment docstring as Markdown (blocks: :func:`roughgrad.runs.html.doc_blocks`):
+    ``code`` and roles as `code`, preformatted blocks (the claims table) fenced as text."""
     out = []
-    for block in re.split(r"\n\s*\n", text.strip()):
-        lines = block.splitlines()
-        if not lines:
-            continue
-        if len(lines) > 1 and lines[0].rstrip().endswith(":") and lines[1].startswith("  "):
-            body = "\n".join(line[2:] if line.startswith("  ") else line for line in lines[1:])
-            out.append(f"{_inline(lines[0])}\n\n```text\n{body}\n```")
-        elif lines[0].lstrip().startswith(("* ", "- ")):
-            out.append(
-                "\n".join(
-                    _inline(line.strip())
-                    if line.lstrip()[:2] in ("* ", "- ")
-                    else "  " + _inline(line.strip())
-                    for line in lines
-                )
-            )
+    for kind, lead, body in doc_blocks(text):
+        if kind == "list":
+            out.append("\n".join(f"* {_inline(item)}" for item in body.split("\n")))
+        elif kind == "pre":
+            fence = f"```text\n{body}\n```"
+            out.append(f"{_inline(lead)}\n\n{fence}" if lead else fence)
         else:
-            out.append(_inline(" ".join(line.strip() for line in lines)))
+            out.append(_inline(body))
     return "\n\n".join(out) + "\n"
 
 
 def _inline(text: str) -> str:
-    return _ROLE.sub(r"`\1`", text).replace("``", "`")
+    return ROLE.sub(r"`\1`", text).replace("``", "`")
 
 
 def copy_figures(root: Path, docs: Path, runs: dict[str, str]) -> None:
@@ -109,21 +98,9 @@ def page(name: str, entry: dict[str, Any], status: dict[str, str], docs: Path) -
     profiles = entry["profiles"]
     lines += ["## Profiles", "", "| profile | overrides |", "|---|---|"]
     for p in ("quick", "default", "full"):
-        sets = " ".join(f"{k}={_plain(v)}" for k, v in profiles[p].items()) or "(the defaults)"
+        sets = " ".join(f"{k}={set_text(v)}" for k, v in profiles[p].items()) or "(the defaults)"
         lines.append(f"| `{p}` | `{sets}` |" if profiles[p] else f"| `{p}` | {sets} |")
     return "\n".join(lines) + "\n"
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, list):
-        return ",".join(_plain(v) for v in value)
-    return (
-        f"{value:g}"
-        if isinstance(value, float)
-        else str(value).lower()
-        if isinstance(value, bool)
-        else str(value)
-    )
 
 
 def index_page(status: dict[str, dict[str, str]]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from typing import Any
 
 SIGNIFICANT = 4  # digits of a float in the report; metrics.json keeps every digit
@@ -28,29 +29,22 @@ def value_text(value: Any, limit: int = 160) -> str:
     return str(value)
 
 
-_ROLE = re.compile(r":(?:func|class|mod|meth|data|attr):`~?([^`]+)`")
+ROLE = re.compile(r":(?:func|class|mod|meth|data|attr):`~?([^`]+)`")  # :func:`x` -> x
 _LITERAL = re.compile(r"``([^`]+)``")
 _EMPHASIS = re.compile(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])")
 
-
-def _inline(text: str) -> str:
-    """Escape, then ``code`` and :role:`target` as <code>."""
-    out = html.escape(text, quote=False)
-    out = _ROLE.sub(lambda m: f"<code>{m.group(1)}</code>", out)
-    out = _LITERAL.sub(lambda m: f"<code>{m.group(1)}</code>", out)
-    return _EMPHASIS.sub(lambda m: f"<em>{m.group(1)}</em>", out)
+Block = tuple[str, str, str]  # (kind, lead, body): "para", "list" (items joined by \n), "pre"
 
 
-def render_doc(text: str) -> str:
-    """An experiment's docstring (reST-like plain text) as HTML.
+def doc_blocks(text: str) -> Iterator[Block]:
+    """An experiment docstring (reST-like plain text) as blocks, for any output format.
 
-    The first line is a lead paragraph; blank lines separate paragraphs; ``* item`` / ``- item``
-    lines make a list (continuation lines indented); a block indented under a line ending in
-    ``:`` (the claims table) is kept as preformatted text; ``code`` and :func:`x` become
-    ``<code>``; *title* becomes ``<em>``.
+    Blank lines separate blocks. ``* item`` / ``- item`` lines make a "list" (continuation
+    lines join their item; body: one item per line); a block indented under a line ending in
+    ``:`` (the claims table) is "pre" with that line as its lead; a block indented by 4 is
+    "pre" without one; anything else is a "para" (lines joined).
     """
-    blocks, out = re.split(r"\n\s*\n", text.strip()), []
-    for block in blocks:
+    for block in re.split(r"\n\s*\n", text.strip()):
         lines = block.splitlines()
         if not lines:
             continue
@@ -61,12 +55,35 @@ def render_doc(text: str) -> str:
                     items.append(line.lstrip()[2:])
                 else:
                     items[-1] += " " + line.strip()
-            out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
+            yield "list", "", "\n".join(items)
         elif len(lines) > 1 and lines[0].rstrip().endswith(":") and lines[1].startswith("  "):
             body = "\n".join(line[2:] if line.startswith("  ") else line for line in lines[1:])
-            out.append(f"<p>{_inline(lines[0])}</p><pre>{html.escape(body)}</pre>")
+            yield "pre", lines[0], body
         elif all(line.startswith("    ") for line in lines):
-            out.append(f"<pre>{html.escape(chr(10).join(line[4:] for line in lines))}</pre>")
+            yield "pre", "", "\n".join(line[4:] for line in lines)
         else:
-            out.append(f"<p>{_inline(' '.join(line.strip() for line in lines))}</p>")
+            yield "para", "", " ".join(line.strip() for line in lines)
+
+
+def _inline(text: str) -> str:
+    """Escape, then ``code`` and :role:`target` as <code>, *title* as <em>."""
+    out = html.escape(text, quote=False)
+    out = ROLE.sub(lambda m: f"<code>{m.group(1)}</code>", out)
+    out = _LITERAL.sub(lambda m: f"<code>{m.group(1)}</code>", out)
+    return _EMPHASIS.sub(lambda m: f"<em>{m.group(1)}</em>", out)
+
+
+def render_doc(text: str) -> str:
+    """An experiment's docstring as HTML (blocks: :func:`doc_blocks`)."""
+    out = []
+    for kind, lead, body in doc_blocks(text):
+        if kind == "list":
+            out.append(
+                "<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in body.split("\n")) + "</ul>"
+            )
+        elif kind == "pre":
+            head = f"<p>{_inline(lead)}</p>" if lead else ""
+            out.append(f"{head}<pre>{html.escape(body)}</pre>")
+        else:
+            out.append(f"<p>{_inline(body)}</p>")
     return "\n".join(out)

@@ -60,14 +60,15 @@ def _anchor(record: RunRecord, index: int) -> str:
     return f"run-{index}-{record.experiment}"
 
 
-def _claim_links(record: RunRecord, index: int) -> str:
+def _claim_links(record: RunRecord, index: int, figures: bool) -> str:
     """Where a claim's numbers come from: the run's figures and its metrics table."""
     a = _anchor(record, index)
-    fig = f"<a href='#{a}-figures'>figures</a> · " if _figure_paths(record) else ""
+    fig = f"<a href='#{a}-figures'>figures</a> · " if figures else ""
     return f"<span class='meta'>{fig}<a href='#{a}-metrics'>metrics</a></span>"
 
 
 def _claims_rows(record: RunRecord, index: int) -> str:
+    links = _claim_links(record, index, bool(_figure_paths(record)))  # one listing per run
     rows = []
     for claim in record.claims:
         word = claim_status(claim)
@@ -75,7 +76,7 @@ def _claims_rows(record: RunRecord, index: int) -> str:
         rows.append(
             f"<tr><td><a href='#{_anchor(record, index)}'>{html.escape(record.experiment)}</a></td>"
             f"<td><code>{_breakable(claim['name'])}</code></td><td class='{cls}'>{word}</td>"
-            f"<td>{html.escape(claim['evidence'])} {_claim_links(record, index)}</td></tr>"
+            f"<td>{html.escape(claim['evidence'])} {links}</td></tr>"
         )
     return "\n".join(rows)
 
@@ -135,11 +136,12 @@ def _timing(record: RunRecord) -> str:
 def _section(record: RunRecord, index: int, docs: dict[str, tuple[str, str]], out: Path) -> str:
     source, doc = docs.get(record.experiment, ("", ""))
     a = _anchor(record, index)
+    figures = figures_html(record, a)
+    links = _claim_links(record, index, bool(figures))
     claims = "".join(
         f"<li><code>{html.escape(c['name'])}</code>: "
         f"<span class='{_STATUS_CLASS[claim_status(c)]}'>"
-        f"{claim_status(c)}</span> — {html.escape(c['evidence'])} {_claim_links(record, index)}"
-        "</li>"
+        f"{claim_status(c)}</span> — {html.escape(c['evidence'])} {links}</li>"
         for c in record.claims
     )
     failed = (
@@ -149,7 +151,7 @@ def _section(record: RunRecord, index: int, docs: dict[str, tuple[str, str]], ou
         else ""
     )
     rel = html.escape(_relative(record.run_dir, out))
-    figures = figures_html(record, a) or "<p class='meta'>(this run has no figures)</p>"
+    figures = figures or "<p class='meta'>(this run has no figures)</p>"
     return f"""
 <section id="{a}">
 <h2>{html.escape(record.experiment)}</h2>
