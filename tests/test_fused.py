@@ -10,6 +10,7 @@ import torch
 
 from roughgrad.neurons import BACKENDS, NEURONS, HHNet, LIFNet, SimulationError, simulate
 from roughgrad.neurons import fused as fused_mod
+from roughgrad.neurons.layered import hh_forward, hh_forward_units
 
 needs_cc = pytest.mark.skipif(
     not fused_mod.available(), reason="the fused kernels do not build here (compiler or OpenMP)"
@@ -108,7 +109,10 @@ def test_a_model_instance_brings_its_own_settings_to_the_fused_backend():
 @pytest.mark.parametrize(
     ("net", "message"),
     [
-        (lambda: HHNet(backend="fused"), r"'fused' does not run layered networks of 'hh' neurons"),
+        (
+            lambda: HHNet(backend="fused", autograd_backend="fused"),
+            "autograd_backend='fused' is not differentiable",
+        ),
         (lambda: LIFNet(backend="compile"), r"networks of 'lif' neurons \(it runs: hh\); use"),
         (lambda: HHNet(backend="gpu"), "unknown backend 'gpu'; known: torch, compile, fused"),
     ],
@@ -134,11 +138,16 @@ def test_missing_compiler_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
     monkeypatch.setenv("ROUGHGRAD_CACHE", str(tmp_path))
     fused_mod.library.cache_clear()
+    fused_mod.layered_library.cache_clear()
     try:
         with pytest.raises(fused_mod.FusedUnavailable, match="needs a C compiler"):
             simulate(torch.ones(4), 10, 0.01, backend="fused")
+        with pytest.raises(fused_mod.FusedUnavailable, match="needs a C compiler"):
+            params = _classifier(torch.float32, ())
+            hh_forward(params, torch.ones(2, 6), HHNet(steps=5, backend="fused"))
     finally:
         fused_mod.library.cache_clear()
+        fused_mod.layered_library.cache_clear()
     assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
@@ -178,9 +187,94 @@ def test_failed_build_is_fused_unavailable(monkeypatch, tmp_path):
         assert not fused_mod.available()
     finally:
         fused_mod.library.cache_clear()
+        fused_mod.layered_library.cache_clear()
         fused_mod.lif_library.cache_clear()
     assert list((tmp_path / "cache").iterdir()) == []  # nothing half-written
 
 
 def test_cache_key_names_the_architecture():
     assert fused_mod._cpu().splitlines()[0] == __import__("platform").machine()
+
+
+# ---- layered HH classifiers (HHNet(backend="fused")) ----------------------------------------
+
+
+def _classifier(dtype, lead: tuple[int, ...], hidden: int = 12, inputs: int = 6, seed: int = 0):
+    gen = torch.Generator().manual_seed(seed)
+
+    def r(*shape, scale=1.0):
+        return torch.randn(*lead, *shape, generator=gen, dtype=dtype) * scale
+
+    return {"w1": r(hidden, inputs), "b1": r(hidden, scale=0.1), "w2": r(10, hidden, scale=0.7),
+            "b2": r(10, scale=0.1)}  # fmt: skip
+
+
+@needs_cc
+@pytest.mark.parametrize("readout", ["membrane", "voltage", "spikes"])
+def test_layered_fused_matches_torch_for_a_population_with_static_noise(readout):
+    params = _classifier(torch.float64, (3,))
+    gen = torch.Generator().manual_seed(1)
+    x = torch.rand(4, 6, generator=gen, dtype=torch.float64)
+    noise = {
+        "hidden": 0.2 * torch.randn(3, 4, 12, generator=gen, dtype=torch.float64),
+        "out": 0.2 * torch.randn(3, 4, 10, generator=gen, dtype=torch.float64),
+    }
+    net = HHNet(steps=400, dt=0.1, readout=readout)
+    o_ref, s_ref, _ = hh_forward(params, x, net, noise)
+    o, s, _ = hh_forward(params, x, HHNet(steps=400, dt=0.1, readout=readout, backend="fused"),
+                         noise)  # fmt: skip
+    assert o_ref.std() > 0.05  # the outputs differ between members and examples
+    torch.testing.assert_close(o, o_ref, rtol=0, atol=1e-9)
+    torch.testing.assert_close(s, s_ref, rtol=0, atol=1e-9)
+
+
+@needs_cc
+@pytest.mark.parametrize("readout", ["membrane", "spikes"])
+def test_layered_fused_one_unit_populations_match_torch(readout):
+    params = _classifier(torch.float64, ())
+    gen = torch.Generator().manual_seed(2)
+    x = torch.rand(3, 6, generator=gen, dtype=torch.float64)
+    units = {
+        "hidden": (1, torch.randint(0, 12, (12, 3), generator=gen),
+                   0.5 * torch.randn(12, 3, generator=gen, dtype=torch.float64)),
+        "out": (13, torch.randint(0, 10, (10, 3), generator=gen),
+                0.5 * torch.randn(10, 3, generator=gen, dtype=torch.float64)),
+    }  # fmt: skip
+    members = 24  # member 0 and the last are clean
+    o_ref, s_ref = hh_forward_units(params, x, HHNet(steps=400, dt=0.1, readout=readout), units,
+                                    members)  # fmt: skip
+    net = HHNet(steps=400, dt=0.1, readout=readout, backend="fused")
+    o, s = hh_forward_units(params, x, net, units, members)
+    assert (o_ref[1:-1] != o_ref[0]).any()  # perturbations change the readout
+    torch.testing.assert_close(o, o_ref, rtol=0, atol=1e-9)
+    torch.testing.assert_close(s, s_ref, rtol=0, atol=1e-9)
+
+
+@needs_cc
+def test_layered_fused_float32_stays_finite_under_strong_inhibition():
+    """Outputs driven to hundreds of mV below rest: the C exponentials must not overflow."""
+    params = _classifier(torch.float32, (2,))
+    params["w2"] = params["w2"] * 2
+    x = torch.rand(3, 6, generator=torch.Generator().manual_seed(3))
+    ref = hh_forward(params, x, HHNet(steps=300, dt=0.1, readout="membrane"))[0]
+    got = hh_forward(params, x, HHNet(steps=300, dt=0.1, readout="membrane", backend="fused"))[0]
+    assert ref.min() < -5  # mean potential below -165 mV somewhere
+    assert torch.isfinite(got).all()
+    torch.testing.assert_close(got, ref, rtol=1e-3, atol=1e-3)
+
+
+@needs_cc
+def test_layered_fused_runs_gradients_on_its_autograd_backend():
+    params = {k: v.requires_grad_() for k, v in _classifier(torch.float64, ()).items()}
+    x = torch.rand(2, 6, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    grads = []
+    for backend in ("torch", "fused"):
+        net = HHNet(steps=100, dt=0.05, readout="membrane", backend=backend,
+                    autograd_backend="torch")  # fmt: skip
+        o = hh_forward(params, x, net)[0]
+        grads.append(torch.autograd.grad(o.sum(), params["w1"])[0])
+    assert grads[0].abs().max() > 0
+    torch.testing.assert_close(grads[1], grads[0])
+    with torch.no_grad():  # the same call without autograd runs in C
+        with pytest.raises(fused_mod.SimulationError, match="float32/float64 tensors on the CPU"):
+            hh_forward({k: v.half() for k, v in params.items()}, x.half(), net)

@@ -34,10 +34,50 @@ typedef struct {
     double g_na, g_k, g_l, e_na, e_k, e_l, c_m;
 } hh_params;
 
+/* One staggered exponential-Euler step of one neuron (roughgrad.neurons.hh.exponential_step):
+   the gates mi, hi, ni (lvalues) relax with the rates at vi, then V relaxes towards V_inf with
+   the new gates into vn. A macro on local variables, so that omp simd loops vectorise it. */
+#define VR 800
+/* A relaxation's exponent, floored at -80: exp(-80) ~ 2e-35 is 0 for every purpose, and
+   arguments beyond the vectorised exp's fast range (a hyperpolarised neuron's -dt * k reaches
+   -1e17) would send whole vectors down its scalar slow path (measured: 10-100x slower). */
+#define DECAY_ARG(x) ((x) < -80 ? -80 : (x))
+#define HH1(REAL, SUFFIX, EXP, vi, mi, hi, ni, cur, dt, k, vn)                                  \
+    do {                                                                                        \
+        /* rates at V held within [-VR, VR] mV: no exponential overflows (-ffast-math assumes  \
+           finite values), and no neuron gets there unless driven by thousands of uA/cm^2 */  \
+        REAL vr_ = vi < -VR ? -VR : (vi > VR ? VR : vi);                                        \
+        REAL am_ = linexp_##SUFFIX((vr_ + 40) * (REAL)0.1);                                     \
+        REAL bm_ = 4 * EXP(-(vr_ + 65) * (REAL)(1.0 / 18));                                     \
+        REAL ah_ = (REAL)0.07 * EXP(-(vr_ + 65) * (REAL)0.05);                                  \
+        REAL bh_ = 1 / (1 + EXP(-(vr_ + 35) * (REAL)0.1));                                      \
+        REAL an_ = (REAL)0.1 * linexp_##SUFFIX((vr_ + 55) * (REAL)0.1);                         \
+        REAL bn_ = (REAL)0.125 * EXP(-(vr_ + 65) * (REAL)(1.0 / 80));                           \
+        REAL km_ = am_ + bm_, kh_ = ah_ + bh_, kn_ = an_ + bn_;                                 \
+        mi = am_ / km_ + (mi - am_ / km_) * EXP(DECAY_ARG(-(dt) * km_));                                     \
+        hi = ah_ / kh_ + (hi - ah_ / kh_) * EXP(DECAY_ARG(-(dt) * kh_));                                     \
+        ni = an_ / kn_ + (ni - an_ / kn_) * EXP(DECAY_ARG(-(dt) * kn_));                                     \
+        REAL g1_ = (k).gna * mi * mi * mi * hi, n2_ = ni * ni, g2_ = (k).gk * n2_ * n2_;        \
+        REAL gt_ = g1_ + g2_ + (k).gl;                                                          \
+        REAL vinf_ = (g1_ * (k).ena + g2_ * (k).ek + (k).glel + (cur)) / gt_;                   \
+        vn = vinf_ + (vi - vinf_) * EXP(-(k).dtc * gt_);                                        \
+    } while (0)
+
 #define DEFINE_KERNELS(REAL, SUFFIX, EXP, LOG, SQRT, COS, SIN, FABS)                            \
     static inline REAL linexp_##SUFFIX(REAL u) {                                                \
         REAL big = u / (1 - EXP(-u));                                                           \
         return FABS(u) < (REAL)1e-3 ? 1 + u * (REAL)0.5 + u * u * (REAL)(1.0 / 12) : big;       \
+    }                                                                                           \
+                                                                                                \
+    /* The HH constants in the kernel's precision. */                                           \
+    typedef struct {                                                                            \
+        REAL gna, gk, gl, ena, ek, glel, dtc;                                                   \
+    } hh_consts_##SUFFIX;                                                                       \
+    static inline hh_consts_##SUFFIX hh_consts_of_##SUFFIX(const hh_params *p, REAL dt) {       \
+        hh_consts_##SUFFIX k = {(REAL)p->g_na, (REAL)p->g_k,  (REAL)p->g_l,                     \
+                                (REAL)p->e_na, (REAL)p->e_k,  (REAL)(p->g_l * p->e_l),          \
+                                dt / (REAL)p->c_m};                                             \
+        return k;                                                                               \
     }                                                                                           \
                                                                                                 \
     /* One step for n neurons: gates first (rates at V_n), then V towards V_inf; noise added    \
@@ -48,27 +88,14 @@ typedef struct {
         REAL noise_std, REAL *restrict spk, REAL *restrict trace, REAL *restrict counts,        \
         REAL *restrict out_sum, int count, REAL decay, REAL dt, REAL v_th,                      \
         const hh_params *p) {                                                                   \
-        const REAL gna = (REAL)p->g_na, gk = (REAL)p->g_k, gl = (REAL)p->g_l;                   \
-        const REAL ena = (REAL)p->e_na, ek = (REAL)p->e_k, glel = (REAL)(p->g_l * p->e_l);      \
-        const REAL dtc = dt / (REAL)p->c_m;                                                     \
+        const hh_consts_##SUFFIX k = hh_consts_of_##SUFFIX(p, dt);                              \
         _Pragma("omp simd") for (int i = 0; i < n; i++) {                                       \
             REAL vi = v[i];                                                                     \
             REAL cur = drive[i] + isyn[i] + noise_std * z[i];                                   \
             isyn[i] *= decay;                                                                   \
-            REAL am = linexp_##SUFFIX((vi + 40) * (REAL)0.1);                                   \
-            REAL bm = 4 * EXP(-(vi + 65) * (REAL)(1.0 / 18));                                   \
-            REAL ah = (REAL)0.07 * EXP(-(vi + 65) * (REAL)0.05);                                \
-            REAL bh = 1 / (1 + EXP(-(vi + 35) * (REAL)0.1));                                    \
-            REAL an = (REAL)0.1 * linexp_##SUFFIX((vi + 55) * (REAL)0.1);                       \
-            REAL bn = (REAL)0.125 * EXP(-(vi + 65) * (REAL)(1.0 / 80));                         \
-            REAL km = am + bm, kh = ah + bh, kn = an + bn;                                      \
-            REAL mi = am / km + (m[i] - am / km) * EXP(-dt * km);                               \
-            REAL hi = ah / kh + (h[i] - ah / kh) * EXP(-dt * kh);                               \
-            REAL ni = an / kn + (nn[i] - an / kn) * EXP(-dt * kn);                              \
-            REAL g1 = gna * mi * mi * mi * hi, n2 = ni * ni, g2 = gk * n2 * n2;                 \
-            REAL gt = g1 + g2 + gl;                                                             \
-            REAL vinf = (g1 * ena + g2 * ek + glel + cur) / gt;                                 \
-            REAL vn = vinf + (vi - vinf) * EXP(-dtc * gt);                                      \
+            REAL mi = m[i], hi = h[i], ni = nn[i];                                              \
+            REAL vn;                                                                            \
+            HH1(REAL, SUFFIX, EXP, vi, mi, hi, ni, cur, dt, k, vn);                             \
             REAL si = (vi < v_th) & (vn >= v_th) ? (REAL)1 : (REAL)0;                           \
             REAL tr = trace[i] * decay + si;                                                    \
             spk[i] = si;                                                                        \
@@ -167,5 +194,176 @@ typedef struct {
         }                                                                                       \
     }
 
+/* Layered classifiers (roughgrad.neurons.layered.hh with backend="fused"): input -> hidden ->
+   output HH neurons, graded sigmoid synapses, readout "voltage" (0), "membrane" (1) or
+   "spikes" (2), as roughgrad.neurons.layered.hh._advance. Each (member, example) network is
+   independent; one network is H hidden neurons (static current scale * zh) and O outputs
+   (current scale * (zo + s(t) W2^T), s the hidden layer's synaptic trace). */
+/* The body of layer_step: step neuron i, then ACC (which may read vp and vn). */
+#define LAYER_LOOP(REAL, SUFFIX, EXP, ACC)                                                      \
+    do {                                                                                        \
+        _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                   \
+            REAL mi = m[i], hi = h[i], ni = nn[i], vp = v[i], vn;                               \
+            HH1(REAL, SUFFIX, EXP, vp, mi, hi, ni, scale * cur[i], dt, kk, vn);                 \
+            v[i] = vn;                                                                          \
+            m[i] = mi;                                                                          \
+            h[i] = hi;                                                                          \
+            nn[i] = ni;                                                                         \
+            ACC;                                                                                \
+        }                                                                                       \
+    } while (0)
+
+#define CHUNK 16 /* examples per work item of the dense layered kernel */
+#define DEFINE_LAYERED(REAL, SUFFIX, EXP)                                                       \
+    /* sigmoid((v - mid) / 2); the exponent is capped, so that -ffast-math's reciprocal never   \
+       sees an infinity (1 / (1 + inf) would be NaN there, not 0). */                           \
+    static inline REAL sigmoid2_##SUFFIX(REAL v, REAL mid) {                                    \
+        REAL u = (mid - v) * (REAL)0.5;                                                         \
+        return 1 / (1 + EXP(u < 80 ? u : (REAL)80));                                            \
+    }                                                                                           \
+    static inline REAL act_##SUFFIX(REAL v, REAL mid, REAL inv_r0) {                            \
+        return inv_r0 * sigmoid2_##SUFFIX(v, mid);                                              \
+    }                                                                                           \
+    /* Step n neurons at v..n with currents scale * cur; outputs (acc non-NULL) add their      \
+       readout to acc. One loop per readout, so that each vectorises without branches. */      \
+    static inline void layer_step_##SUFFIX(int64_t n, REAL *restrict v, REAL *restrict m,       \
+                                           REAL *restrict h, REAL *restrict nn,                 \
+                                           const REAL *restrict cur, REAL scale, REAL dt,       \
+                                           const hh_consts_##SUFFIX *k, REAL *restrict acc,     \
+                                           int readout, REAL mid, REAL sth) {                   \
+        const hh_consts_##SUFFIX kk = *k;                                                       \
+        if (!acc)                                                                               \
+            LAYER_LOOP(REAL, SUFFIX, EXP, (void)0);                                             \
+        else if (readout == 0)                                                                  \
+            LAYER_LOOP(REAL, SUFFIX, EXP, acc[i] += sigmoid2_##SUFFIX(vn, mid));                \
+        else if (readout == 1)                                                                  \
+            LAYER_LOOP(REAL, SUFFIX, EXP, acc[i] += vn);                                        \
+        else                                                                                    \
+            LAYER_LOOP(REAL, SUFFIX, EXP, acc[i] += (vp < sth) & (vn >= sth) ? 1 : 0);          \
+    }                                                                                           \
+    /* The synaptic traces of n hidden neurons: s_sum += s, then s relaxes towards the         \
+       activity of the new V. */                                                                \
+    static inline void trace_step_##SUFFIX(int64_t n, const REAL *restrict v,                   \
+                                           REAL *restrict syn, REAL *restrict s_sum,            \
+                                           REAL rise, REAL mid, REAL inv_r0) {                  \
+        _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                   \
+            if (s_sum) s_sum[i] += syn[i];                                                      \
+            syn[i] += rise * (act_##SUFFIX(v[i], mid, inv_r0) - syn[i]);                        \
+        }                                                                                       \
+    }                                                                                           \
+    /* zo[o] = off[o] + sum_j w2[o, j] syn[j]: O dot products of length H. */                  \
+    static inline void output_current_##SUFFIX(int64_t H, int64_t O, const REAL *restrict syn,  \
+                                               const REAL *restrict w2,                         \
+                                               const REAL *restrict off, REAL *restrict zo) {   \
+        for (int64_t o = 0; o < O; o++) {                                                       \
+            const REAL *row = w2 + o * H;                                                       \
+            REAL acc = 0;                                                                       \
+            _Pragma("omp simd reduction(+ : acc)") for (int64_t j = 0; j < H; j++)              \
+                acc += row[j] * syn[j];                                                         \
+            zo[o] = off[o] + acc;                                                               \
+        }                                                                                       \
+    }                                                                                           \
+    /* Dense: N = M x B networks; zh (N, H), zo (N, O) static output offsets (b2 + noise),     \
+       w2 (M or 1, O, H). Outputs: out_sum (N, O) the readout summed over steps, s_sum (N, H)   \
+       the trace summed over steps. A work item is up to CHUNK examples of one member, whose   \
+       hidden (c H) and output (c O) neurons are stepped as two long vectors. */                \
+    void hhl_run_##SUFFIX(int64_t N, int64_t B, int64_t H, int64_t O, const REAL *zh,           \
+                          const REAL *zo, const REAL *w2, int w_batched, int64_t steps,         \
+                          REAL dt, REAL scale, REAL rise, REAL mid, REAL r0, REAL sth,          \
+                          int readout, REAL *out_sum, REAL *s_sum, const hh_params *p,          \
+                          REAL v0, REAL m0, REAL h0, REAL n0, int threads) {                    \
+        const hh_consts_##SUFFIX k = hh_consts_of_##SUFFIX(p, dt);                              \
+        const int64_t per = (B + CHUNK - 1) / CHUNK, items = (N / B) * per;                     \
+        const int64_t L = CHUNK * (H + O);                                                      \
+        _Pragma("omp parallel num_threads(threads)") {                                          \
+            REAL *buf = (REAL *)malloc(sizeof(REAL) * (size_t)(5 * L + CHUNK * H));             \
+            REAL *v = buf, *m = buf + L, *h = buf + 2 * L, *nn = buf + 3 * L;                   \
+            REAL *cur = buf + 4 * L, *syn = buf + 5 * L;                                        \
+            _Pragma("omp for schedule(dynamic, 1)") for (int64_t it = 0; it < items; it++) {    \
+                const int64_t mem = it / per, lo = mem * B + (it % per) * CHUNK;                \
+                const int64_t c = B - (it % per) * CHUNK < CHUNK ? B - (it % per) * CHUNK       \
+                                                                 : CHUNK;                       \
+                const int64_t nh = c * H, no = c * O;                                           \
+                const REAL *w = w2 + (w_batched ? mem * O * H : 0);                             \
+                REAL *ov = v + nh, *om = m + nh, *oh = h + nh, *on = nn + nh, *oc = cur + nh;   \
+                for (int64_t i = 0; i < nh + no; i++) {                                         \
+                    v[i] = v0; m[i] = m0; h[i] = h0; nn[i] = n0;                                \
+                }                                                                               \
+                for (int64_t i = 0; i < nh; i++) syn[i] = 0;                                    \
+                memcpy(cur, zh + lo * H, sizeof(REAL) * (size_t)nh);                            \
+                for (int64_t t = 0; t < steps; t++) {                                           \
+                    for (int64_t e = 0; e < c; e++)                                             \
+                        output_current_##SUFFIX(H, O, syn + e * H, w, zo + (lo + e) * O,        \
+                                                oc + e * O);                                    \
+                    layer_step_##SUFFIX(nh, v, m, h, nn, cur, scale, dt, &k, NULL, 0, mid,      \
+                                        sth);                                                   \
+                    layer_step_##SUFFIX(no, ov, om, oh, on, oc, scale, dt, &k,                  \
+                                        out_sum + lo * O, readout, mid, sth);                   \
+                    trace_step_##SUFFIX(nh, v, syn, s_sum + lo * H, rise, mid, 1 / r0);         \
+                }                                                                               \
+            }                                                                                   \
+            free(buf);                                                                          \
+        }                                                                                       \
+    }                                                                                           \
+    /* One-unit perturbations (roughgrad.neurons.layered.hh_units): per example b, the clean   \
+       hidden layer zh (B, H), n perturbed hidden neurons zp (n, B) standing in for unit        \
+       index (n, B) of members first..first+n-1, and the O outputs of each of `members`         \
+       networks with static offsets off (members, B, O) on top of b2 (O). Outputs: out_sum      \
+       (members, B, O), s_sum (B, H) of the clean layer. */                                     \
+    void hhu_run_##SUFFIX(int64_t B, int64_t H, int64_t O, int64_t members, int64_t n,          \
+                          int64_t first, const REAL *zh, const REAL *zp, const int64_t *index,  \
+                          const REAL *off, const REAL *w2, const REAL *b2, int64_t steps,       \
+                          REAL dt, REAL scale, REAL rise, REAL mid, REAL r0, REAL sth,          \
+                          int readout, REAL *out_sum, REAL *s_sum, const hh_params *p,          \
+                          REAL v0, REAL m0, REAL h0, REAL n0, int threads) {                    \
+        const hh_consts_##SUFFIX k = hh_consts_of_##SUFFIX(p, dt);                              \
+        const int64_t L = H + n + members * O;                                                  \
+        _Pragma("omp parallel num_threads(threads)") {                                          \
+            REAL *buf = (REAL *)malloc(sizeof(REAL) * (size_t)(5 * L + H + n + O));             \
+            REAL *v = buf, *m = buf + L, *h = buf + 2 * L, *nn = buf + 3 * L;                   \
+            REAL *cur = buf + 4 * L, *syn = buf + 5 * L, *syn_p = syn + H, *base = syn_p + n;   \
+            REAL *acc = (REAL *)malloc(sizeof(REAL) * (size_t)(members * O));                   \
+            _Pragma("omp for schedule(dynamic, 1)") for (int64_t b = 0; b < B; b++) {           \
+                for (int64_t i = 0; i < L; i++) {                                               \
+                    v[i] = v0; m[i] = m0; h[i] = h0; nn[i] = n0;                                \
+                }                                                                               \
+                for (int64_t i = 0; i < H + n; i++) syn[i] = 0; /* syn and syn_p */             \
+                for (int64_t i = 0; i < members * O; i++) acc[i] = 0;                           \
+                memcpy(cur, zh + b * H, sizeof(REAL) * (size_t)H);                              \
+                for (int64_t q = 0; q < n; q++) cur[H + q] = zp[q * B + b];                     \
+                REAL *co = cur + H + n;                                                         \
+                for (int64_t t = 0; t < steps; t++) {                                           \
+                    output_current_##SUFFIX(H, O, syn, w2, b2, base);                             \
+                    for (int64_t s = 0; s < members; s++) {                                     \
+                        const REAL *os = off + (s * B + b) * O;                                 \
+                        REAL *c = co + s * O;                                                   \
+                        for (int64_t o = 0; o < O; o++) c[o] = base[o] + os[o];                 \
+                        const int64_t q = s - first;                                            \
+                        if (q >= 0 && q < n) {                                                  \
+                            const int64_t j = index[q * B + b];                                 \
+                            const REAL d = syn_p[q] - syn[j];                                   \
+                            for (int64_t o = 0; o < O; o++) c[o] += d * w2[o * H + j];          \
+                        }                                                                       \
+                    }                                                                           \
+                    layer_step_##SUFFIX(H + n, v, m, h, nn, cur, scale, dt, &k, NULL, 0, mid,   \
+                                        sth);                                                   \
+                    layer_step_##SUFFIX(members * O, v + H + n, m + H + n, h + H + n,           \
+                                        nn + H + n, co, scale, dt, &k, acc, readout, mid,       \
+                                        sth);                                                   \
+                    trace_step_##SUFFIX(H, v, syn, s_sum + b * H, rise, mid, 1 / r0);           \
+                    trace_step_##SUFFIX(n, v + H, syn_p, NULL, rise, mid, 1 / r0);              \
+                }                                                                               \
+                for (int64_t s = 0; s < members; s++)                                           \
+                    for (int64_t o = 0; o < O; o++)                                             \
+                        out_sum[(s * B + b) * O + o] = acc[s * O + o];                          \
+            }                                                                                   \
+            free(acc);                                                                          \
+            free(buf);                                                                          \
+        }                                                                                       \
+    }
+
+
 DEFINE_KERNELS(float, f32, expf, logf, sqrtf, cosf, sinf, fabsf)
 DEFINE_KERNELS(double, f64, exp, log, sqrt, cos, sin, fabs)
+DEFINE_LAYERED(float, f32, expf)
+DEFINE_LAYERED(double, f64, exp)

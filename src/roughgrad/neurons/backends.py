@@ -15,10 +15,10 @@ its code path in the simulator it serves.
     >>> from roughgrad.neurons.backends import BACKENDS, backend
     >>> sorted(BACKENDS)
     ['compile', 'fused', 'torch']
-    >>> backend("fused", "layered", "hh")  # doctest: +ELLIPSIS
+    >>> backend("compile", "recurrent", "lif")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    roughgrad.neurons.hh.SimulationError: backend 'fused' does not run ... or 'compile'
+    roughgrad.neurons.hh.SimulationError: backend 'compile' does not run ... use backend='torch'
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ BACKENDS: dict[str, Backend] = {
         Backend(
             "fused",
             "one compiled C loop per block of neurons: forward only, CPU (float32/float64)",
-            {"recurrent": ("hh",), "layered": ("lif",)},
+            {"recurrent": ("hh",), "layered": ("hh", "lif")},
             differentiable=False,
         ),
     )

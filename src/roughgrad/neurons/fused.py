@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import math
 import os
 import platform
 import shlex
@@ -155,6 +156,20 @@ def library() -> ctypes.CDLL:
 
 
 @cache
+def layered_library() -> ctypes.CDLL:
+    """The compiled HH kernel with the layered classifiers' entry points declared."""
+    lib = library()
+    dense = [I64, I64, I64, I64, PTR, PTR, PTR, I32, I64]
+    units = [I64, I64, I64, I64, I64, I64, PTR, PTR, PTR, PTR, PTR, PTR, I64]
+
+    def tail(real):
+        return [*(real,) * 6, I32, PTR, PTR, ctypes.POINTER(_Params), *(real,) * 4, I32]
+
+    _declare(lib, "hhl_run", lambda real: [*dense, *tail(real)])
+    return _declare(lib, "hhu_run", lambda real: [*units, *tail(real)])
+
+
+@cache
 def lif_library() -> ctypes.CDLL:
     """The compiled two-layer LIF classifier kernel (``_lif_fused.c``)."""
     return _declare(
@@ -262,3 +277,75 @@ def simulate_fused(
     )  # fmt: skip
     final = torch.stack([v, m, h, nn], -1).reshape(*shape, 4)
     return counts.reshape(shape), (out_sum / (steps - transient)).reshape(shape), final
+
+
+READOUTS = {"voltage": 0, "membrane": 1, "spikes": 2}
+
+
+def _layered_tail(net, dtype: torch.dtype, out_sum: Tensor, s_sum: Tensor) -> list:
+    """The arguments the layered kernels share: the time grid, the synapse, the readout,
+    the outputs, the HH parameters, the resting state and the thread count."""
+    from roughgrad.neurons.layered.hh import SPIKE_TH
+
+    rise = -math.expm1(-net.dt / net.tau_syn)
+    rest = resting_state((1,), net.hh, dtype=torch.float64)[0].tolist()
+    p = _Params(*(getattr(net.hh, f[0]) for f in _Params._fields_))
+    return [
+        net.steps, net.dt, net.scale, rise, net.midpoint, net.r0, SPIKE_TH,
+        READOUTS[net.readout], out_sum.data_ptr(), s_sum.data_ptr(), ctypes.byref(p), *rest,
+        torch.get_num_threads(),
+    ]  # fmt: skip
+
+
+def layered_fused(z_h: Tensor, z_o: Tensor, w2: Tensor, net) -> tuple[Tensor, Tensor]:
+    """Readout sums (*lead, B, O) and trace sums (*lead, B, H) over ``net.steps`` of the
+    layered HH classifier (``roughgrad.neurons.layered.hh``): z_h (*lead, B, H) static hidden
+    pre-activations, z_o (*lead, B, O) static output offsets (b2 plus noise), w2 (O, H) or
+    (*lead, O, H). Every (member, example) network runs in one C loop."""
+    check_inputs([z_h, z_o, w2], "backend='fused'")
+    dtype, (batch, hidden), outputs = z_h.dtype, z_h.shape[-2:], w2.shape[-2]
+    lead = torch.broadcast_shapes(z_h.shape[:-2], z_o.shape[:-2], w2.shape[:-2])
+    z_h = z_h.to(dtype).expand(*lead, batch, hidden).contiguous()
+    z_o = z_o.to(dtype).expand(*lead, batch, outputs).contiguous()
+    batched = w2.dim() > 2
+    w2 = (w2.to(dtype).expand(*lead, outputs, hidden) if batched else w2.to(dtype)).contiguous()
+    out_sum = torch.zeros(*lead, batch, outputs, dtype=dtype)
+    s_sum = torch.zeros(*lead, batch, hidden, dtype=dtype)
+    fn = getattr(layered_library(), f"hhl_run_{REALS[dtype][0]}")
+    fn(
+        int(torch.Size(lead).numel()) * batch, batch, hidden, outputs, z_h.data_ptr(),
+        z_o.data_ptr(), w2.data_ptr(), int(batched), *_layered_tail(net, dtype, out_sum, s_sum),
+    )  # fmt: skip
+    return out_sum, s_sum
+
+
+def units_fused(
+    z_h: Tensor,
+    z_p: Tensor,
+    index: Tensor,
+    first: int,
+    offset: Tensor,
+    w2: Tensor,
+    b2: Tensor,
+    net,
+) -> tuple[Tensor, Tensor]:
+    """Readout sums (members, B, O) and the clean trace sum (B, H) of ``members`` networks
+    that each perturb one unit (``roughgrad.neurons.layered.hh_units``): z_h (B, H) clean
+    hidden pre-activations, z_p (n, B) the perturbed hidden units' pre-activations, standing
+    for unit ``index`` (n, B) of members first..first+n-1, offset (members, B, O) static
+    output offsets on top of b2 (O,), w2 (O, H)."""
+    check_inputs([z_h, z_p, offset, w2, b2], "backend='fused'")
+    dtype, (batch, hidden), (members, _, outputs) = z_h.dtype, z_h.shape, offset.shape
+    tensors = [t.to(dtype).contiguous() for t in (z_h, z_p, offset, b2)]
+    index = index.to(torch.int64).contiguous()
+    w2 = w2.to(dtype).contiguous()
+    out_sum = torch.zeros(members, batch, outputs, dtype=dtype)
+    s_sum = torch.zeros(batch, hidden, dtype=dtype)
+    z_h, z_p, offset, b2 = tensors
+    fn = getattr(layered_library(), f"hhu_run_{REALS[dtype][0]}")
+    fn(
+        batch, hidden, outputs, members, z_p.shape[0], first, z_h.data_ptr(), z_p.data_ptr(),
+        index.data_ptr(), offset.data_ptr(), w2.data_ptr(), b2.data_ptr(),
+        *_layered_tail(net, dtype, out_sum, s_sum),
+    )  # fmt: skip
+    return out_sum, s_sum

@@ -44,6 +44,7 @@ DEFAULT_HH, DEFAULT_LIF = HHParams(), LIFParams()
 
 NOISE_REF_DT = 0.01  # ms: the step at which noise_std is the per-step std of the current noise
 
+
 @dataclass
 class SimResult:
     """spike_counts (..., N); output_mean (..., N) = mean_t a(t) after the transient;

@@ -12,7 +12,8 @@ from torch import Tensor
 
 from roughgrad._types import Params
 from roughgrad.neurons.backends import backend as _backend
-from roughgrad.neurons.hh import HHParams, exponential_step, resting_state
+from roughgrad.neurons.fused import layered_fused
+from roughgrad.neurons.hh import HHParams, SimulationError, exponential_step, resting_state
 
 SPIKE_TH = -30.0  # mV: upward crossings are spikes; the mollified activity's midpoint
 R0 = 0.2  # mean sigmoid((V + 30) / 2 mV) of an HH neuron driven hard (0.11 at onset, 0.2 at 60)
@@ -29,12 +30,16 @@ class HHNet:
         scale: uA/cm^2 per unit of pre-activation; tau_syn: synaptic time constant (ms);
         readout: "voltage" (mollified, differentiable), "membrane" (mean membrane potential:
             graded below threshold too) or "spikes" (counts; piecewise constant);
-        backend: "torch" (one step at a time) or "compile" (the time loop in torch.compile'd
+        backend: "torch" (one step at a time), "compile" (the time loop in torch.compile'd
             chunks of ``chunk`` steps: 5-10x faster on a CPU once compiled; the first call of
-            each shape compiles for ~10-30 s). Per-step noise and recording run eagerly.
+            each shape compiles for ~10-30 s) or "fused" (forward-only simulations -- the
+            estimators' populations, evaluation -- in one compiled C loop per network, on the
+            CPU; a call that needs autograd runs on ``autograd_backend``). Per-step noise and
+            recording run eagerly.
         midpoint: mV; the activity of hidden and output neurons is
             sigmoid((V - midpoint) / 2 mV) / r0.
         r0: the activity's scale (see midpoint).
+        autograd_backend: with ``backend="fused"``, the backend of calls that need gradients.
     """
 
     steps: int = 1000
@@ -43,13 +48,27 @@ class HHNet:
     tau_syn: float = 5.0
     readout: Literal["voltage", "membrane", "spikes"] = "voltage"
     hh: HHParams = field(default_factory=HHParams)
-    backend: Literal["torch", "compile"] = "torch"
+    backend: Literal["torch", "compile", "fused"] = "torch"
     chunk: int = 5
     midpoint: float = SPIKE_TH
     r0: float = R0
+    autograd_backend: Literal["torch", "compile"] = "compile"
 
     def __post_init__(self) -> None:
         _backend(self.backend, "layered", "hh")
+        if _backend(self.autograd_backend, "layered", "hh").differentiable is False:
+            raise SimulationError(
+                f"autograd_backend={self.autograd_backend!r} is not differentiable; "
+                "use 'torch' or 'compile'"
+            )
+
+    def loop_backend(self, *tensors: Tensor) -> str:
+        """The backend that runs a simulation of ``tensors``: ``backend``, unless it is
+        "fused" and autograd must see the call (then ``autograd_backend``)."""
+        if self.backend == "fused" and torch.is_grad_enabled():
+            if any(t.requires_grad for t in tensors):
+                return self.autograd_backend
+        return self.backend
 
     def duration_ms(self) -> float:
         return self.steps * self.dt
@@ -115,8 +134,11 @@ def _run(params, x, net: HHNet, noise, record: bool, record_output: bool):
                 outs.append(activity(carry[0][..., n_hid:], net))
         s_seq = torch.stack(seq) if record else None
         a_seq = torch.stack(outs) if record_output else None
+    elif (loop := net.loop_backend(z_h, w2, b2)) == "fused":
+        out_sum, s_sum = layered_fused(z_h, b2, w2, net)
+        return _readout(out_sum, net), s_sum / net.steps, None, None
     else:
-        advance = _compiled(_advance) if net.backend == "compile" else _advance
+        advance = _compiled(_advance) if loop == "compile" else _advance
         for k in _chunks(net):
             carry, out_sum = advance(carry, out_sum, z_h, w2t, b2, consts, k)
     return _readout(out_sum, net), carry[5] / net.steps, s_seq, a_seq
