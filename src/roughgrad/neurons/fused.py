@@ -323,10 +323,11 @@ def units_fused(
     z_h: Tensor,
     z_p: Tensor,
     index: Tensor,
-    first: int,
     offset: Tensor,
     w2: Tensor,
     b2: Tensor,
+    *,
+    first: int,
     net,
 ) -> tuple[Tensor, Tensor]:
     """Readout sums (members, B, O) and the clean trace sum (B, H) of ``members`` networks

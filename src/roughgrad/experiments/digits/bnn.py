@@ -82,7 +82,21 @@ class Config(_digits.DigitsConfig):
         "membrane",
         "output: mollified voltage, mean membrane potential (both differentiable) or spike counts",
     )
-    compile: bool = param(True, "run the simulation in torch.compile'd chunks (faster)")
+    compile: bool = param(
+        True, "run autodiff's simulations in torch.compile'd chunks (faster once compiled)"
+    )
+    backend: Literal["torch", "compile", "fused"] = param(
+        "fused",
+        "forward-only simulations (estimators' populations, evaluation): fused (one C loop per "
+        "network, CPU), compile or torch (any device)",
+    )
+    timeframes: tuple[str, ...] = param(
+        ("short", "long"),
+        "timeframes to train on: short (steps x dt_short), long (steps x dt_long)",
+    )
+    surrogate: float = param(
+        10.0, "autodiff_surrogate: width (mV) of the fast-sigmoid pseudo-derivative", gt=0
+    )
     loss: Literal["mse", "cross_entropy"] = param("cross_entropy", "loss on the readout")
     batch_size: int = param(32, "examples per update", ge=1)
     samples: int = param(10, "S: perturbed networks per estimate (the other estimators)", ge=2)
@@ -120,8 +134,16 @@ class Config(_digits.DigitsConfig):
     dir_points: int = param(200, "points along the direction", ge=11)
     dir_batch: int = param(10, "training examples in the Loss Along Dir loss", ge=1)
 
+    @classmethod
+    def allowed_methods(cls) -> tuple[str, ...]:
+        return _digits.AUTODIFF + _digits.estimator_methods(cls.objective_type)
+
     def validate(self) -> None:
         super().validate()
+        if not self.timeframes or set(self.timeframes) - {"short", "long"}:
+            raise ConfigError(
+                f"timeframes={','.join(self.timeframes)} is not allowed: choose short, long or both"
+            )
         allowed = ("voltage", "membrane", "spikes")
         bad = [r for r in self.dir_readouts if r not in allowed]
         if bad or not self.dir_readouts:
@@ -165,7 +187,8 @@ def _net(config: Config, dt: float) -> HHNet:
         scale=config.scale,
         tau_syn=config.tau_syn,
         readout=config.readout,
-        backend="compile" if config.compile else "torch",
+        backend=config.backend,
+        autograd_backend="compile" if config.compile else "torch",
     )
 
 
@@ -202,25 +225,33 @@ def run(config: Config, ctx: Context) -> Outcome:
     }
     metrics: dict = {f"dir_residual_rms_{r}_dt{dt:g}": v for (r, dt), v in rough.items()}
     trained = {}
-    for label, dt in (("short", config.dt_short), ("long", config.dt_long)):
+    for label, dt in _timeframes(config):
         traces, trained[label] = _digits.train_methods(
             _problem(config, inputs, dt), config, data, ctx, label=f"{label} ({dt:g} ms/step): "
         )
         metrics.update(_digits.trace_metrics(traces, suffix=f"_{label}"))
         arrays.update(_digits.trace_arrays(traces, suffix=f"_{label}"))
-    sweep = _sigma_sweep(config, data, ctx)
+    sweep = _sigma_sweep(config, data, ctx) if "long" in config.timeframes else {}
     for sigma, tr in sweep.items():
         metrics.update(_digits.trace_metrics({config.sweep_method: tr}, f"_long_sigma{sigma:g}"))
         arrays.update(_digits.trace_arrays({config.sweep_method: tr}, suffix=f"_sigma{sigma:g}"))
-    # voltage traces of one test digit through the best long-timeframe network (seed's figures)
-    best = max(config.methods, key=lambda m: metrics[f"best_val_accuracy_{m}_long"])
-    traced = hh_traces(trained["long"][best], data.x_test[:1], _net(config, config.dt_long))
+    # voltage traces of one test digit through the best network of the longest timeframe
+    label, dt = _timeframes(config)[-1]
+    best = max(config.methods, key=lambda m: metrics[f"best_val_accuracy_{m}_{label}"])
+    traced = hh_traces(trained[label][best], data.x_test[:1], _net(config, dt))
     arrays["trace_v"] = traced["v"][:, 0].cpu().numpy()  # (T, H + O)
     arrays["trace_i_out"] = traced["i_out"][:, 0].cpu().numpy()  # (T, O)
     arrays["trace_i_hidden"] = traced["i_hidden"][0].cpu().numpy()  # (H,)
     arrays["trace_label"] = np.asarray([int(data.y_test[0])])
+    arrays["trace_dt"] = np.asarray([dt])
     metrics["traced_network"] = best
     return Outcome(metrics, _claims(config, metrics, rough), arrays)
+
+
+def _timeframes(config: Config) -> list[tuple[str, float]]:
+    """The configured timeframes as (label, dt), short first."""
+    dts = {"short": config.dt_short, "long": config.dt_long}
+    return [(t, dts[t]) for t in ("short", "long") if t in config.timeframes]
 
 
 def _sigma_sweep(config: Config, data, ctx: Context) -> dict[float, _digits.Trace]:
@@ -243,11 +274,12 @@ def _sigma_sweep(config: Config, data, ctx: Context) -> dict[float, _digits.Trac
 
 def _claims(config: Config, m: dict, rough: dict[tuple[str, float], float]) -> list[Claim]:
     est = [x for x in config.methods if x not in _digits.AUTODIFF]
-    acc = {(x, t): m[f"test_accuracy_{x}_{t}"] for x in config.methods for t in ("short", "long")}
-    se = {(x, t): m[f"test_accuracy_se_{x}_{t}"] for x in config.methods for t in ("short", "long")}
+    times = [t for t, _ in _timeframes(config)]
+    acc = {(x, t): m[f"test_accuracy_{x}_{t}"] for x in config.methods for t in times}
+    se = {(x, t): m[f"test_accuracy_se_{x}_{t}"] for x in config.methods for t in times}
     # the best estimator is chosen on validation; its test accuracy is the one reported
-    chosen = max(est, key=lambda x: m[f"best_val_accuracy_{x}_long"], default="")
-    best_est_long = acc[(chosen, "long")] if chosen else float("nan")
+    chosen = max(est, key=lambda x: m.get(f"best_val_accuracy_{x}_long", -1.0), default="")
+    best_est_long = acc.get((chosen, "long"), float("nan"))
 
     def pct(v: float) -> str:
         return f"{100 * v:.1f}%"
@@ -267,14 +299,19 @@ def _claims(config: Config, m: dict, rough: dict[tuple[str, float], float]) -> l
                 + ", ".join(f"dt {dt:g}: {rough[(r, dt)]:.3g}" for dt in config.dir_dts)
                 for r in config.dir_readouts
             ),
-        ),
-        Claim(
-            "short_all_train",
-            all(acc[(x, "short")] >= 0.5 for x in config.methods),
-            f"short timeframe ({config.steps * config.dt_short:g} ms): {listing('short')}",
-        ),
+        )
     ]
-    if "autodiff" in config.methods:
+    if "short" in times:
+        claims.append(
+            Claim(
+                "short_all_train",
+                all(acc[(x, "short")] >= 0.5 for x in config.methods),
+                f"short timeframe ({config.steps * config.dt_short:g} ms): {listing('short')}",
+            )
+        )
+    if "long" not in times:
+        return claims
+    if "autodiff" in config.methods and "short" in times:
         g_short = m.get("grad_norm_median_autodiff_short", float("nan"))
         g_long = m.get("grad_norm_median_autodiff_long", float("nan"))
         explodes = g_long >= 10 * g_short or m.get("nonfinite_grads_autodiff_long", 0) > 0
@@ -349,18 +386,18 @@ def figures(outcome: Outcome, config: Config) -> dict:
     fig.suptitle("BNN loss along one direction (seed: Loss Along Dir)")
     fig.tight_layout()
     figs["loss_along_direction"] = fig
-    for label, dt in (("short", config.dt_short), ("long", config.dt_long)):
+    for label, dt in _timeframes(config):
         figs[f"training_{label}"] = _digits.accuracy_figure(
             a,
             config.methods,
-            f"BNN on digits, {config.steps * dt:g} ms ({dt:g} ms/step)",
+            f"BNN on {config.data}, {config.steps * dt:g} ms ({dt:g} ms/step)",
             suffix=f"_{label}",
         )
     keys = [
         (f"{m}_{t}", f"{m}, {t}")
         for m in _digits.AUTODIFF
         if m in config.methods
-        for t in ("short", "long")
+        for t in config.timeframes
     ]
     if keys:  # only when an autodiff method was trained
         figs["autodiff_gradient_norm"] = _digits.grad_norm_figure(
@@ -373,7 +410,8 @@ def figures(outcome: Outcome, config: Config) -> dict:
 def _trace_figure(a: dict, config: Config):
     import matplotlib.pyplot as plt
 
-    t = np.arange(1, len(a["trace_v"]) + 1) * config.dt_long
+    dt = float(a["trace_dt"][0]) if "trace_dt" in a else config.dt_long
+    t = np.arange(1, len(a["trace_v"]) + 1) * dt
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
     hidden = a["trace_v"][:, : config.hidden]
     strongest = np.argsort(a["trace_i_hidden"])[-3:]
@@ -388,7 +426,7 @@ def _trace_figure(a: dict, config: Config):
     axes[1].set(xlabel="time (ms)", title=f"output neurons (digit {a['trace_label'][0]}: thick)")
     axes[0].legend(fontsize=7)
     axes[1].legend(fontsize=6, ncol=2)
-    fig.suptitle("One test digit through the trained long-timeframe BNN")
+    fig.suptitle(f"One test image through the trained BNN ({len(t) * dt:g} ms)")
     fig.tight_layout()
     return fig
 

@@ -18,7 +18,8 @@ from roughgrad.experiments.base import ConfigBase, ConfigError, Context, param
 from roughgrad.objectives import MLPObjective
 from roughgrad.objectives.distributed import import_ray
 
-AUTODIFF = ("autodiff", "autodiff_clipped")
+AUTODIFF = ("autodiff", "autodiff_clipped", "autodiff_surrogate")
+SURROGATE_ONLY = ("autodiff_surrogate",)  # methods of spiking problems only
 
 
 def estimator_methods(objective_type: type) -> tuple[str, ...]:
@@ -77,7 +78,8 @@ class DigitsConfig(ConfigBase):
 
     @classmethod
     def allowed_methods(cls) -> tuple[str, ...]:
-        return AUTODIFF + estimator_methods(cls.objective_type)
+        plain = tuple(m for m in AUTODIFF if m not in SURROGATE_ONLY)
+        return plain + estimator_methods(cls.objective_type)
 
     def validate(self) -> None:
         allowed = self.allowed_methods()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,6 +53,12 @@ class Problem:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "module", TwoLayer(self.inputs, self.hidden, self.kind == "ann"))
+
+    def with_surrogate(self, width: float) -> Problem:
+        """The same problem whose BNN backpropagates surrogate gradients (``HHNet.surrogate``)."""
+        if self.kind != "bnn" or self.net is None:
+            raise ValueError("autodiff_surrogate trains spiking (bnn) problems only")
+        return dataclasses.replace(self, net=dataclasses.replace(self.net, surrogate=width))
 
     def names(self) -> dict[str, str]:
         return {k: k for k in MODULE_NAMES} if self.kind == "bnn" else MODULE_NAMES

@@ -68,12 +68,15 @@ def train(
     Accuracy is measured on ``data``'s validation split at ``config.evaluations`` points; the
     parameters of the best of them are returned and scored once on the test split. The loop
     checkpoints through ``ctx.checkpoints`` under ``description or method``; the seed's local
-    regression alternates layers, one per update.
+    regression alternates layers, one per update. ``autodiff_surrogate`` trains the same
+    network with surrogate gradients (``HHNet.surrogate``, width ``config.surrogate``).
     """
     x_val, y_val = data.x_val, data.y_val
     if x_val is None or y_val is None:
         raise ValueError("train() selects on a validation split: make data with with_validation")
     gen = ctx.generator(seed)
+    if method == "autodiff_surrogate":
+        problem = problem.with_surrogate(getattr(config, "surrogate", 10.0))
     params = problem.init(gen, ctx.device)
     est = estimator(method, config, **(options or {}))
     pool = None

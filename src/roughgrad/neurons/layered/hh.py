@@ -40,6 +40,13 @@ class HHNet:
             sigmoid((V - midpoint) / 2 mV) / r0.
         r0: the activity's scale (see midpoint).
         autograd_backend: with ``backend="fused"``, the backend of calls that need gradients.
+        surrogate: mV, or None. Surrogate-gradient BPTT, as snnTorch trains spiking networks,
+            applied to HH neurons: the forward pass is unchanged, the backward pass (a) replaces
+            the derivative of the activity sigmoid((V - midpoint) / 2) by a fast-sigmoid
+            pseudo-derivative 1 / (2 r0 (1 + |V - midpoint| / surrogate)^2), which is wide
+            where the true one is a 2 mV spike, and (b) treats the gates m, h, n as constants
+            (the spike-generating conductances are what snnTorch's detached reset stands for),
+            so gradients flow through the membrane's leak and input currents only.
     """
 
     steps: int = 1000
@@ -53,9 +60,12 @@ class HHNet:
     midpoint: float = SPIKE_TH
     r0: float = R0
     autograd_backend: Literal["torch", "compile"] = "compile"
+    surrogate: float | None = None
 
     def __post_init__(self) -> None:
         _backend(self.backend, "layered", "hh")
+        if self.surrogate is not None and not self.surrogate > 0:
+            raise SimulationError(f"surrogate={self.surrogate} must be > 0 mV (or None)")
         if _backend(self.autograd_backend, "layered", "hh").differentiable is False:
             raise SimulationError(
                 f"autograd_backend={self.autograd_backend!r} is not differentiable; "
@@ -135,7 +145,7 @@ def _run(params, x, net: HHNet, noise, record: bool, record_output: bool):
         s_seq = torch.stack(seq) if record else None
         a_seq = torch.stack(outs) if record_output else None
     elif (loop := net.loop_backend(z_h, w2, b2)) == "fused":
-        out_sum, s_sum = layered_fused(z_h, b2, w2, net)
+        out_sum, s_sum = layered_fused(z_h.detach(), b2.detach(), w2.detach(), net)
         return _readout(out_sum, net), s_sum / net.steps, None, None
     else:
         advance = _compiled(_advance) if loop == "compile" else _advance
@@ -216,6 +226,7 @@ class _Consts:
     hh: HHParams
     midpoint: float
     r0: float
+    surrogate: float | None = None
 
     @classmethod
     def of(cls, net: HHNet, n_hid: int, like: Tensor) -> _Consts:
@@ -224,8 +235,9 @@ class _Consts:
 
         rise = 1.0 - math.exp(-net.dt / net.tau_syn)
         return cls(
-            t(net.dt), t(net.scale), t(rise), n_hid, net.readout, net.hh, net.midpoint, net.r0
-        )
+            t(net.dt), t(net.scale), t(rise), n_hid, net.readout, net.hh, net.midpoint, net.r0,
+            net.surrogate,
+        )  # fmt: skip
 
 
 def _advance(carry, out_sum, z_h, w2t, b2, c: _Consts, k: int):
@@ -236,8 +248,12 @@ def _advance(carry, out_sum, z_h, w2t, b2, c: _Consts, k: int):
         z_o = syn @ w2t + b2  # (*lead, B, O)
         current = c.scale * torch.cat([z_h, z_o], -1)
         v_prev = v
-        v, m, h, n = exponential_step(v, m, h, n, current, c.dt, c.hh)
-        act = torch.sigmoid((v - c.midpoint) / 2.0)
+        if c.surrogate is None:
+            v, m, h, n = exponential_step(v, m, h, n, current, c.dt, c.hh)
+            act = torch.sigmoid((v - c.midpoint) / 2.0)
+        else:  # gates as constants of the backward pass, a wide pseudo-derivative
+            v, m, h, n = _surrogate_step(v, m, h, n, current, c.dt, c.hh)
+            act = SurrogateSigmoid.apply(v - c.midpoint, c.surrogate)
         s_sum = s_sum + syn
         syn = syn + c.rise * (act[..., : c.n_hid] / c.r0 - syn)
         out_sum = _accumulate(out_sum, v_prev[..., c.n_hid :], v[..., c.n_hid :], c)
@@ -251,6 +267,33 @@ def _accumulate(out_sum: Tensor, v_prev: Tensor, v: Tensor, c: _Consts) -> Tenso
     if c.readout == "membrane":
         return out_sum + v
     return out_sum + ((v_prev < SPIKE_TH) & (v >= SPIKE_TH)).to(v.dtype)
+
+
+def _surrogate_step(v, m, h, n, current, dt, hh: HHParams):
+    """exponential_step whose gates (and their rates) are constants of the backward pass;
+    V's update -- leak, input current and the frozen conductances -- stays differentiable."""
+    m, h, n = exponential_step(v.detach(), m.detach(), h.detach(), n.detach(), 0.0, dt, hh)[1:]
+    g_na, g_k = hh.g_na * m**3 * h, hh.g_k * n**4
+    g_tot = g_na + g_k + hh.g_l
+    v_inf = (g_na * hh.e_na + g_k * hh.e_k + hh.g_l * hh.e_l + current) / g_tot
+    return v_inf + (v - v_inf) * torch.exp(-dt * g_tot / hh.c_m), m, h, n
+
+
+class SurrogateSigmoid(torch.autograd.Function):
+    """sigmoid(u / 2) forward; backward the fast-sigmoid pseudo-derivative
+    1 / (2 (1 + |u| / width)^2) (snnTorch's ``fast_sigmoid`` with slope 1 / width), whose
+    peak matches the true derivative's order while its tails reach ``width`` mV."""
+
+    @staticmethod
+    def forward(ctx, u: Tensor, width: float) -> Tensor:
+        ctx.save_for_backward(u)
+        ctx.width = width
+        return torch.sigmoid(u / 2.0)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        (u,) = ctx.saved_tensors
+        return grad / (2.0 * (1.0 + u.abs() / ctx.width) ** 2), None
 
 
 @functools.cache

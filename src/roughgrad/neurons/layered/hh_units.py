@@ -49,7 +49,8 @@ def hh_forward_units(
     z_p = z_h.gather(1, index.T).T + value if n_pert else z_h.new_zeros(0, batch)  # (n, B)
     columns = w2.T.contiguous().index_select(0, index.reshape(-1)).view(n_pert, batch, n_out)
     if net.loop_backend(z_h, z_p, offset, w2, b2) == "fused":
-        out_sum, s_sum = units_fused(z_h, z_p, index, first, offset, w2, b2, net)
+        detached = (t.detach() for t in (z_h, z_p, index, offset, w2, b2))
+        out_sum, s_sum = units_fused(*detached, first=first, net=net)
         return _readout(out_sum, net), s_sum / net.steps
     static = net.scale * torch.cat([z_h.reshape(-1), z_p.reshape(-1)])
     size = static.numel() + members * batch * n_out
