@@ -181,3 +181,65 @@ def test_sampled_gradients_of_the_linear_classifier_match_the_closed_form():
     assert out["closed_form_error_regression_s_over"] < 1e-3
     assert out["closed_form_error_regression_s_half"] > 0.3
     assert out["closed_form_error_node_perturbation_s20"] < 1e-3
+
+
+def test_surrogate_gradient_keeps_the_forward_and_tames_the_long_timeframe(digits):
+    """HHNet(surrogate=...) changes only the backward pass; at 100 ms its gradient stays the
+    size of the 10 ms one while plain autodiff's grows by an order of magnitude."""
+    x, y = digits.x_train[:8], digits.y_train[:8]
+    norms = {}
+    for dt in (0.01, 0.1):
+        for surrogate in (None, 10.0):
+            problem = _bnn(hidden=8, steps=1000, dt=dt, loss="cross_entropy")
+            if surrogate:
+                problem = problem.with_surrogate(surrogate)
+            params = problem.init(torch.Generator().manual_seed(0), torch.device("cpu"))
+            obj = problem.objective(x, y)
+            est = Autodiff()(obj, params, generator=torch.Generator())
+            norms[dt, surrogate] = float(torch.sqrt(sum(v.pow(2).sum() for v in est.grad.values())))
+            if surrogate:  # the same network: the same loss
+                plain = _bnn(hidden=8, steps=1000, dt=dt, loss="cross_entropy").objective(x, y)
+                torch.testing.assert_close(obj(params), plain(params))
+    assert norms[0.1, None] > 10 * norms[0.01, None], norms
+    assert norms[0.1, 10.0] < 3 * norms[0.01, 10.0], norms
+
+
+def test_autodiff_surrogate_is_a_bnn_method_only():
+    EXPERIMENTS["digits-bnn"].config("quick", {"methods": "autodiff_surrogate"})
+    with pytest.raises(ConfigError, match=r"methods=autodiff_surrogate is not allowed"):
+        EXPERIMENTS["digits-ann"].config("quick", {"methods": "autodiff_surrogate"})
+    with pytest.raises(ConfigError, match="timeframes=medium is not allowed"):
+        EXPERIMENTS["digits-bnn"].config("quick", {"timeframes": "medium"})
+
+
+def test_timeframes_by_steps_keep_the_duration_at_the_short_dt():
+    from roughgrad.experiments.digits.bnn import _timeframes
+
+    config = EXPERIMENTS["digits-bnn"].config(
+        "default", {"timeframes": "short,mid,long", "timeframe_by": "steps"}
+    )
+    assert _timeframes(config) == [
+        ("short", 0.01, 1000),
+        ("mid", 0.01, 5000),
+        ("long", 0.01, 10000),
+    ]
+    by_dt = EXPERIMENTS["digits-bnn"].config("default", {"timeframes": "long,short"})
+    assert _timeframes(by_dt) == [("short", 0.01, 1000), ("long", 0.1, 1000)]
+
+
+def test_learning_rate_search_selects_on_validation_and_scores_the_test_split_once(monkeypatch):
+    from roughgrad.experiments import Context
+    from roughgrad.experiments.digits import common
+
+    config = EXPERIMENTS["digits-ann"].config(
+        "quick", {"lrs": "1e-6,0.05", "methods": "autodiff", "max_train": 300, "hidden": 8}
+    )
+    data = common.load_data(config, Context())
+    problem = common.make_problem("ann", 64, config.hidden, config.loss, config.ce_gain)
+    scored = []
+    real = common.score_test
+    monkeypatch.setattr(common, "score_test", lambda tr, *a: (scored.append(tr.lr), real(tr, *a)))
+    traces, _ = common.train_methods(problem, config, data, Context())
+    assert scored == [0.05]  # lr 1e-6 barely moves: 0.05 wins on validation
+    metrics = common.trace_metrics(traces)
+    assert metrics["lr_autodiff"] == 0.05 and metrics["test_accuracy_autodiff"] > 0.3

@@ -64,6 +64,7 @@ MODULES: dict[str, str] = {
     "digits-linear": "roughgrad.experiments.digits.linear:EXPERIMENT",
     "digits-ann": "roughgrad.experiments.digits.ann:EXPERIMENT",
     "digits-bnn": "roughgrad.experiments.digits.bnn:EXPERIMENT",
+    "bnn-gradient-fit": "roughgrad.experiments.digits.bnn_fit:EXPERIMENT",
 }
 
 _FILE = "catalog.json"

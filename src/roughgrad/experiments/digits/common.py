@@ -10,6 +10,8 @@ validation evaluation are scored once on the test split. The loop is ``roughgrad
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from torch import Tensor
 
@@ -26,7 +28,7 @@ from roughgrad.experiments.digits.config import (  # re-exported: one import for
     load_data,
 )
 from roughgrad.experiments.digits.problem import Problem, criterion, make_problem
-from roughgrad.experiments.digits.training import Trace, accuracy, train
+from roughgrad.experiments.digits.training import Trace, accuracy, score_test, train
 from roughgrad.objectives import Restricted
 
 __all__ = [  # besides what is defined here
@@ -86,12 +88,30 @@ def train_methods(
     problem: Problem, config: DigitsConfig, data: Split, ctx: Context, label: str = ""
 ) -> tuple[dict[str, Trace], dict[str, Params]]:
     """One training run per configured method, all from the same init (seed): traces and the
-    trained parameters, by method."""
+    trained parameters, by method. With ``config.lrs``, each method trains at every learning
+    rate and the one with the best validation accuracy is kept; only it is scored on the test
+    split."""
     traces, trained = {}, {}
+    lrs = config.lrs or (config.lr,)
     for method in config.methods:
-        traces[method], trained[method] = train(
-            problem, method, config, data, ctx, seed=config.seed, description=f"{label}{method}"
-        )
+        runs = []
+        for lr in lrs:
+            tag = f" (lr {lr:g})" if len(lrs) > 1 else ""
+            runs.append(
+                train(
+                    problem,
+                    method,
+                    dataclasses.replace(config, lr=lr),
+                    data,
+                    ctx,
+                    seed=config.seed,
+                    description=f"{label}{method}{tag}",
+                    score=False,
+                )
+            )
+        trace, params = max(runs, key=lambda r: r[0].accuracy[r[0].selected])
+        score_test(trace, problem, params, data)
+        traces[method], trained[method] = trace, params
     return traces, trained
 
 
@@ -108,6 +128,7 @@ def trace_metrics(traces: dict[str, Trace], suffix: str = "") -> dict[str, float
         out[f"best_val_accuracy_{m}{suffix}"] = tr.accuracy[tr.selected]
         out[f"selected_samples_{m}{suffix}"] = tr.samples_seen[tr.selected]
         out[f"train_seconds_{m}{suffix}"] = tr.seconds[-1]
+        out[f"lr_{m}{suffix}"] = tr.lr
         out[f"network_evaluations_{m}{suffix}"] = tr.history.num_evals  # whole-network units
         out[f"backward_passes_{m}{suffix}"] = tr.history.num_grads
         if tr.grad_norms:

@@ -51,6 +51,13 @@ class DigitsConfig(ConfigBase):
     batch_size: int = param(10, "examples per update (the seed: 10)", ge=1)
     epochs: float = param(5.0, "passes over the training set per method", gt=0)
     lr: float = param(0.01, "Adam learning rate", gt=0, le=10)
+    lrs: tuple[float, ...] = param(
+        (),
+        "learning rates searched per method on the validation split (empty: lr only); the "
+        "test split scores only the chosen one",
+        gt=0,
+        le=10,
+    )
     lr_schedule: Literal["constant", "cosine"] = param(
         "constant", "learning rate over training: constant, or cosine decay to zero"
     )

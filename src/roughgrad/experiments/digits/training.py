@@ -29,6 +29,7 @@ class Trace:
     history: History = field(default_factory=lambda: History(""))
     test_accuracy: float = math.nan
     test_examples: int = 0
+    lr: float = math.nan
 
     samples_seen = property(lambda self: self.history.samples_seen)
     seconds = property(lambda self: self.history.seconds)
@@ -61,15 +62,17 @@ def train(
     seed: int,
     description: str = "",
     options: dict[str, Any] | None = None,
+    score: bool = True,
 ) -> tuple[Trace, Params]:
     """Train from the seed's init with Adam, the gradient coming from ``method`` (autodiff,
     autodiff_clipped, or a registered estimator with ``options`` over the config's).
 
     Accuracy is measured on ``data``'s validation split at ``config.evaluations`` points; the
-    parameters of the best of them are returned and scored once on the test split. The loop
-    checkpoints through ``ctx.checkpoints`` under ``description or method``; the seed's local
-    regression alternates layers, one per update. ``autodiff_surrogate`` trains the same
-    network with surrogate gradients (``HHNet.surrogate``, width ``config.surrogate``).
+    parameters of the best of them are returned and (``score``) scored once on the test split.
+    The loop checkpoints through ``ctx.checkpoints`` under ``description or method``; the
+    seed's local regression alternates layers, one per update. ``autodiff_surrogate`` trains
+    the same network with surrogate gradients (``HHNet.surrogate``, width
+    ``config.surrogate``).
     """
     x_val, y_val = data.x_val, data.y_val
     if x_val is None or y_val is None:
@@ -107,7 +110,13 @@ def train(
     finally:
         if pool is not None:
             pool.close()
-    trace = Trace(method, result.history)
-    trace.test_accuracy = accuracy(problem, result.params, data.x_test, data.y_test)  # once
-    trace.test_examples = len(data.y_test)
+    trace = Trace(method, result.history, lr=config.lr)
+    if score:
+        score_test(trace, problem, result.params, data)
     return trace, result.params
+
+
+def score_test(trace: Trace, problem: Problem, params: Params, data: Split) -> None:
+    """Score the selected parameters on the test split: once per reported run."""
+    trace.test_accuracy = accuracy(problem, params, data.x_test, data.y_test)
+    trace.test_examples = len(data.y_test)
