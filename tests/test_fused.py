@@ -252,14 +252,15 @@ def test_layered_fused_one_unit_populations_match_torch(readout):
 
 @needs_cc
 def test_layered_fused_float32_stays_finite_under_strong_inhibition():
-    """Outputs driven to hundreds of mV below rest: the C exponentials must not overflow."""
+    """Outputs driven thousands of mV below rest: neither backend's exponentials overflow
+    (the rates see V clipped to +-800 mV in both)."""
     params = _classifier(torch.float32, (2,))
-    params["w2"] = params["w2"] * 2
+    params["w2"] = params["w2"] * 8
     x = torch.rand(3, 6, generator=torch.Generator().manual_seed(3))
     ref = hh_forward(params, x, HHNet(steps=300, dt=0.1, readout="membrane"))[0]
     got = hh_forward(params, x, HHNet(steps=300, dt=0.1, readout="membrane", backend="fused"))[0]
-    assert ref.min() < -5  # mean potential below -165 mV somewhere
-    assert torch.isfinite(got).all()
+    assert ref.min() < -100  # mean potential below -2000 mV somewhere: rates clipped (both)
+    assert torch.isfinite(ref).all() and torch.isfinite(got).all()
     torch.testing.assert_close(got, ref, rtol=1e-3, atol=1e-3)
 
 

@@ -37,7 +37,7 @@ typedef struct {
 /* One staggered exponential-Euler step of one neuron (roughgrad.neurons.hh.exponential_step):
    the gates mi, hi, ni (lvalues) relax with the rates at vi, then V relaxes towards V_inf with
    the new gates into vn. A macro on local variables, so that omp simd loops vectorise it. */
-#define VR 800
+#define VR 800 /* roughgrad.neurons.hh.V_RATE_MAX */
 /* A relaxation's exponent, floored at -80: exp(-80) ~ 2e-35 is 0 for every purpose, and
    arguments beyond the vectorised exp's fast range (a hyperpolarised neuron's -dt * k reaches
    -1e17) would send whole vectors down its scalar slow path (measured: 10-100x slower). */

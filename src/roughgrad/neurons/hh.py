@@ -56,8 +56,18 @@ def linexp(u: Tensor) -> Tensor:
     return torch.where(small, 1 + u / 2 + u * u / 12, safe / -torch.expm1(-safe))
 
 
+V_RATE_MAX = 800.0  # mV: the rates are evaluated at V clipped to +-V_RATE_MAX
+
+
 def rates(v: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
-    """alpha_m, beta_m, alpha_h, beta_h, alpha_n, beta_n (1/ms) at V (mV)."""
+    """alpha_m, beta_m, alpha_h, beta_h, alpha_n, beta_n (1/ms) at V (mV).
+
+    V is clipped to +-V_RATE_MAX mV first: beyond it (a neuron driven by thousands of
+    uA/cm^2, far outside physiology) the exponentials overflow float32 and the gates' steady
+    states become inf / inf; the fused C kernel clips at the same value, so both backends stay
+    finite and agree there.
+    """
+    v = v.clamp(-V_RATE_MAX, V_RATE_MAX)
     a_m = linexp((v + 40.0) / 10.0)  # 0.1 (V+40) / (1 - exp(-(V+40)/10))
     b_m = 4.0 * torch.exp(-(v + 65.0) / 18.0)
     a_h = 0.07 * torch.exp(-(v + 65.0) / 20.0)

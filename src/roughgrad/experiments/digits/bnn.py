@@ -72,7 +72,7 @@ from roughgrad.experiments.base import (
 )
 from roughgrad.experiments.digits import common as _digits
 from roughgrad.landscape import loss_line, residual_rms, uniform_direction
-from roughgrad.neurons.layered import HHNet, hh_traces
+from roughgrad.neurons.layered import SPIKE_TH, HHNet, hh_traces
 from roughgrad.objectives.hh_classifier import HHClassifier
 
 
@@ -262,7 +262,8 @@ def run(config: Config, ctx: Context) -> Outcome:
     # voltage traces of one test digit through the best network of the longest timeframe
     label, dt, steps = _timeframes(config)[-1]
     best = max(config.methods, key=lambda m: metrics[f"best_val_accuracy_{m}_{label}"])
-    traced = hh_traces(trained[label][best], data.x_test[:1], _net(config, dt, steps))
+    traced = hh_traces(trained[label][best], data.x_test[:20], _net(config, dt, steps))
+    metrics.update(_regime(traced["v"], config.hidden))
     arrays["trace_v"] = traced["v"][:, 0].cpu().numpy()  # (T, H + O)
     arrays["trace_i_out"] = traced["i_out"][:, 0].cpu().numpy()  # (T, O)
     arrays["trace_i_hidden"] = traced["i_hidden"][0].cpu().numpy()  # (H,)
@@ -270,6 +271,26 @@ def run(config: Config, ctx: Context) -> Outcome:
     arrays["trace_dt"] = np.asarray([dt])
     metrics["traced_network"] = best
     return Outcome(metrics, _claims(config, metrics, rough), arrays)
+
+
+def _regime(v, hidden: int) -> dict[str, float]:
+    """How the traced network computes, over its test images (v: (T, B, H + O) mV): the
+    fraction of hidden neurons that spike (>= 2 upward crossings of -30 mV), that sit above
+    -30 mV without spiking (depolarisation block) or below it (silent), and the output
+    potentials' range (beyond a few tens of mV from rest the membrane is far outside
+    physiology)."""
+    h = v[..., :hidden]
+    spikes = ((h[:-1] < SPIKE_TH) & (h[1:] >= SPIKE_TH)).sum(0)
+    late = h[len(h) // 5 :].mean(0)
+    quiet = spikes < 2
+    out = v[..., hidden:]
+    return {
+        "traced_hidden_spiking_fraction": float((~quiet).float().mean()),
+        "traced_hidden_blocked_fraction": float((quiet & (late >= SPIKE_TH)).float().mean()),
+        "traced_hidden_silent_fraction": float((quiet & (late < SPIKE_TH)).float().mean()),
+        "traced_output_v_min": float(out.min()),
+        "traced_output_v_max": float(out.max()),
+    }
 
 
 def _timeframes(config: Config) -> list[tuple[str, float, int]]:

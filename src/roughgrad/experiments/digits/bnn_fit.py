@@ -249,7 +249,7 @@ def figures(outcome: Outcome, config: Config) -> dict:
     figs["vary_std"] = fig
 
     if "w2_estimate" in a:
-        fig, axes = plt.subplots(2, 1, figsize=(11, 3.6), sharex=True)
+        fig, axes = plt.subplots(2, 1, figsize=(11, 4.2), sharex=True, layout="constrained")
         lim = float(np.abs(a["w2_autodiff"]).max())
         for ax, key, title in (
             (axes[0], "w2_autodiff", "autodiff"),
