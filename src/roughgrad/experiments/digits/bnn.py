@@ -77,26 +77,33 @@ from roughgrad.objectives.hh_classifier import HHClassifier
 
 
 @dataclass(frozen=True)
-class Config(_digits.DigitsConfig):
+class HHConfig(_digits.DigitsConfig):
+    """The HH classifier's simulation settings, shared by digits-bnn and bnn-gradient-fit."""
+
     objective_type: ClassVar[type] = HHClassifier
-    methods: tuple[str, ...] = param(
-        ("autodiff", "autodiff_clipped", "node_perturbation"), "methods to train with"
-    )
     steps: int = param(1000, "simulation steps per trial (the seed: 1000)", ge=1)
     dt_short: float = param(0.01, "short timeframe: ms per step (1000 steps: 10 ms)", gt=0, le=0.1)
-    dt_mid: float = param(0.05, "mid timeframe: ms per step (1000 steps: 50 ms)", gt=0, le=0.1)
     dt_long: float = param(0.1, "long timeframe: ms per step (1000 steps: 100 ms)", gt=0, le=0.1)
-    timeframe_by: Literal["dt", "steps"] = param(
-        "dt",
-        "how timeframes differ: dt (steps steps of dt_<timeframe>, the seed) or steps (every "
-        "timeframe at dt_short, with steps x dt_<timeframe> / dt_short steps: the same "
-        "durations without the coarser integration)",
-    )
     scale: float = param(40.0, "input current per unit of pre-activation (uA/cm^2)", gt=0)
     tau_syn: float = param(5.0, "synaptic time constant (ms)", gt=0)
     readout: Literal["voltage", "membrane", "spikes"] = param(
         "membrane",
         "output: mollified voltage, mean membrane potential (both differentiable) or spike counts",
+    )
+    loss: Literal["mse", "cross_entropy"] = param("cross_entropy", "loss on the readout")
+
+
+@dataclass(frozen=True)
+class Config(HHConfig):
+    methods: tuple[str, ...] = param(
+        ("autodiff", "autodiff_clipped", "node_perturbation"), "methods to train with"
+    )
+    dt_mid: float = param(0.05, "mid timeframe: ms per step (1000 steps: 50 ms)", gt=0, le=0.1)
+    timeframe_by: Literal["dt", "steps"] = param(
+        "dt",
+        "how timeframes differ: dt (steps steps of dt_<timeframe>, the seed) or steps (every "
+        "timeframe at dt_short, with steps x dt_<timeframe> / dt_short steps: the same "
+        "durations without the coarser integration)",
     )
     compile: bool = param(
         True, "run autodiff's simulations in torch.compile'd chunks (faster once compiled)"
@@ -113,7 +120,6 @@ class Config(_digits.DigitsConfig):
     surrogate: float = param(
         10.0, "autodiff_surrogate: width (mV) of the fast-sigmoid pseudo-derivative", gt=0
     )
-    loss: Literal["mse", "cross_entropy"] = param("cross_entropy", "loss on the readout")
     batch_size: int = param(32, "examples per update", ge=1)
     samples: int = param(10, "S: perturbed networks per estimate (the other estimators)", ge=2)
     estimator_options: tuple[str, ...] = param(

@@ -31,7 +31,7 @@ prediction of the second layer, "BNN Fit S", "BNN Fit S Zoom", "Vary STD BNN", "
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal
 
 import numpy as np
 import torch
@@ -47,23 +47,14 @@ from roughgrad.experiments.base import (
     param,
 )
 from roughgrad.experiments.digits import common as _digits
+from roughgrad.experiments.digits.bnn import HHConfig
 from roughgrad.neurons.layered import HHNet
 from roughgrad.objectives import Restricted
-from roughgrad.objectives.hh_classifier import HHClassifier
+from roughgrad.objectives.base import Objective
 
 
 @dataclass(frozen=True)
-class Config(_digits.DigitsConfig):
-    objective_type: ClassVar[type] = HHClassifier
-    steps: int = param(1000, "simulation steps per trial (the seed: 1000)", ge=1)
-    dt_short: float = param(0.01, "short timeframe: ms per step (1000 steps: 10 ms)", gt=0, le=0.1)
-    dt_long: float = param(0.1, "long timeframe: ms per step (1000 steps: 100 ms)", gt=0, le=0.1)
-    scale: float = param(40.0, "input current per unit of pre-activation (uA/cm^2)", gt=0)
-    tau_syn: float = param(5.0, "synaptic time constant (ms)", gt=0)
-    readout: Literal["voltage", "membrane", "spikes"] = param(
-        "membrane", "output readout (digits-bnn trains the mean membrane potential)"
-    )
-    loss: Literal["mse", "cross_entropy"] = param("cross_entropy", "loss on the readout")
+class Config(HHConfig):
     batch_size: int = param(10, "training examples in the loss (the seed: batch 10)", ge=1)
     fit_samples: tuple[int, ...] = param(
         (10, 100, 300, 600, 1100, 2000), "S values of Fit S (the seed: up to 1100)", ge=2
@@ -94,7 +85,7 @@ PROFILES = {
 }
 
 
-def _objective(config: Config, data, dt: float) -> tuple[HHClassifier, dict]:
+def _objective(config: Config, data, dt: float) -> tuple[Objective, dict]:
     """The trained objective on the first training batch, and the seed's init, in config's
     precision; autodiff runs on the torch backend (the fused one is forward only)."""
     dtype = getattr(torch, config.dtype)
