@@ -83,7 +83,7 @@ def test_run_without_a_name_prints_its_usage(capsys):
     [
         ("roughgrad run digits-b", ["digits-bnn"]),
         ("roughgrad describe snake-c", ["snake-cycles", "snake-coefficients"]),
-        ("roughgrad run digits-bnn --set dt_", ["dt_short=", "dt_long="]),
+        ("roughgrad run digits-bnn --set dt_", ["dt_short=", "dt_mid=", "dt_long="]),
         ("roughgrad landscape mollify --set see", ["seed="]),
     ],
 )

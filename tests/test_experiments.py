@@ -145,6 +145,11 @@ QUICK_EXPECT: dict[str, dict] = {
             "traces.png",
         ],
     },
+    "bnn-gradient-fit": {
+        "claims": ["w2_recovered_at_s_above_d"],
+        "below": {"fit_error_w2_s200": 1e-3},
+        "figures": ["fit_s.png", "vary_std.png", "w2_gradient.png"],
+    },
 }
 
 
