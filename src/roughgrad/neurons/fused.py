@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import math
 import os
 import platform
 import shlex
@@ -287,11 +286,10 @@ def _layered_tail(net, dtype: torch.dtype, out_sum: Tensor, s_sum: Tensor) -> li
     the outputs, the HH parameters, the resting state and the thread count."""
     from roughgrad.neurons.layered.hh import SPIKE_TH
 
-    rise = -math.expm1(-net.dt / net.tau_syn)
     rest = resting_state((1,), net.hh, dtype=torch.float64)[0].tolist()
     p = _Params(*(getattr(net.hh, f[0]) for f in _Params._fields_))
     return [
-        net.steps, net.dt, net.scale, rise, net.midpoint, net.r0, SPIKE_TH,
+        net.steps, net.dt, net.scale, net.rise(), net.midpoint, net.r0, SPIKE_TH,
         READOUTS[net.readout], out_sum.data_ptr(), s_sum.data_ptr(), ctypes.byref(p), *rest,
         torch.get_num_threads(),
     ]  # fmt: skip

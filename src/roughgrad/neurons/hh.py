@@ -165,16 +165,27 @@ def exponential_step(
     instantaneous steady state with the new gates (exact for frozen conductances). ``dt`` may be
     a 0-d tensor, so that ``torch.compile``'d callers are not specialised on its value.
     """
+    m, h, n = gate_step(v, m, h, n, dt)
+    return voltage_step(v, m, h, n, current, dt, p), m, h, n
+
+
+def gate_step(
+    v: Tensor, m: Tensor, h: Tensor, n: Tensor, dt: float | Tensor
+) -> tuple[Tensor, Tensor, Tensor]:
+    """The gates after one step, each relaxing exactly for the rates at the held V."""
     a_m, b_m, a_h, b_h, a_n, b_n = rates(v)
-    m = _relax(m, a_m, b_m, dt)
-    h = _relax(h, a_h, b_h, dt)
-    n = _relax(n, a_n, b_n, dt)
+    return _relax(m, a_m, b_m, dt), _relax(h, a_h, b_h, dt), _relax(n, a_n, b_n, dt)
+
+
+def voltage_step(
+    v: Tensor, m: Tensor, h: Tensor, n: Tensor, current: Tensor, dt: float | Tensor, p: HHParams
+) -> Tensor:
+    """V after one step with the (new) gates m, h, n frozen: exact relaxation towards V_inf."""
     g_na = p.g_na * m**3 * h
     g_k = p.g_k * n**4
     g_tot = g_na + g_k + p.g_l
     v_inf = (g_na * p.e_na + g_k * p.e_k + p.g_l * p.e_l + current) / g_tot
-    v = v_inf + (v - v_inf) * torch.exp(-dt * g_tot / p.c_m)
-    return v, m, h, n
+    return v_inf + (v - v_inf) * torch.exp(-dt * g_tot / p.c_m)
 
 
 def _relax(x: Tensor, a: Tensor, b: Tensor, dt: float | Tensor) -> Tensor:

@@ -73,6 +73,7 @@ from roughgrad.experiments.base import (
 from roughgrad.experiments.digits import common as _digits
 from roughgrad.landscape import loss_line, residual_rms, uniform_direction
 from roughgrad.neurons.layered import SPIKE_TH, HHNet, hh_traces
+from roughgrad.neurons.layered.hh import upward_crossings
 from roughgrad.objectives.hh_classifier import HHClassifier
 
 
@@ -91,6 +92,18 @@ class HHConfig(_digits.DigitsConfig):
         "output: mollified voltage, mean membrane potential (both differentiable) or spike counts",
     )
     loss: Literal["mse", "cross_entropy"] = param("cross_entropy", "loss on the readout")
+
+    def hh_net(self, dt: float, steps: int | None = None, **backends: str) -> HHNet:
+        """The simulation settings at ``dt`` (``steps`` or the configured count), with the
+        caller's ``backend`` / ``autograd_backend``."""
+        return HHNet(
+            steps=steps or self.steps,
+            dt=dt,
+            scale=self.scale,
+            tau_syn=self.tau_syn,
+            readout=self.readout,
+            **backends,  # type: ignore[arg-type]
+        )
 
 
 @dataclass(frozen=True)
@@ -207,15 +220,8 @@ TIMEFRAMES = ("short", "mid", "long")
 
 
 def _net(config: Config, dt: float, steps: int | None = None) -> HHNet:
-    return HHNet(
-        steps=steps or config.steps,
-        dt=dt,
-        scale=config.scale,
-        tau_syn=config.tau_syn,
-        readout=config.readout,
-        backend=config.backend,
-        autograd_backend="compile" if config.compile else "torch",
-    )
+    grad = "compile" if config.compile else "torch"
+    return config.hh_net(dt, steps, backend=config.backend, autograd_backend=grad)
 
 
 def _problem(config: Config, inputs: int, dt: float, steps: int | None = None) -> _digits.Problem:
@@ -286,7 +292,7 @@ def _regime(v, hidden: int) -> dict[str, float]:
     potentials' range (beyond a few tens of mV from rest the membrane is far outside
     physiology)."""
     h = v[..., :hidden]
-    spikes = ((h[:-1] < SPIKE_TH) & (h[1:] >= SPIKE_TH)).sum(0)
+    spikes = upward_crossings(h[:-1], h[1:]).sum(0)
     late = h[len(h) // 5 :].mean(0)
     quiet = spikes < 2
     out = v[..., hidden:]
@@ -508,7 +514,13 @@ CLAIMS = (
     ClaimSpec(
         "long_timeframe_rougher",
         "the loss along a direction is rougher (residual RMS) at the largest dt than the smallest",
-        (counterexample("one dt: no longer timeframe to be rougher", dir_dts=(0.1,)),),
+        (
+            counterexample(
+                "the spike-driven voltage readout over the quick profile's 60-step trials is "
+                "roughest at the smallest dt (measured: 0.92 at dt 0.01, 0.41 at dt 0.1)",
+                dir_readouts=("voltage",),
+            ),
+        ),
     ),
     ClaimSpec(
         "short_all_train", "on the short timeframe every method reaches >= 50% test", (_QUICK,)

@@ -48,7 +48,6 @@ from roughgrad.experiments.base import (
 )
 from roughgrad.experiments.digits import common as _digits
 from roughgrad.experiments.digits.bnn import HHConfig
-from roughgrad.neurons.layered import HHNet
 from roughgrad.objectives import Restricted
 from roughgrad.objectives.base import Objective
 
@@ -89,15 +88,7 @@ def _objective(config: Config, data, dt: float) -> tuple[Objective, dict]:
     """The trained objective on the first training batch, and the seed's init, in config's
     precision; autodiff runs on the torch backend (the fused one is forward only)."""
     dtype = getattr(torch, config.dtype)
-    net = HHNet(
-        steps=config.steps,
-        dt=dt,
-        scale=config.scale,
-        tau_syn=config.tau_syn,
-        readout=config.readout,
-        backend=config.backend,
-        autograd_backend="torch",
-    )
+    net = config.hh_net(dt, backend=config.backend, autograd_backend="torch")
     problem = _digits.make_problem(
         "bnn", data.x_train.shape[1], config.hidden, config.loss, config.ce_gain, net
     )
@@ -275,7 +266,12 @@ CLAIMS = (
         "long_autodiff_disagrees",
         "the smoothed W2 gradient's best cosine with autodiff drops by >= 0.2 on the long "
         "timeframe",
-        (counterexample("both timeframes are the same 10 ms", dt_long=0.01),),
+        (
+            counterexample(
+                "the quick profile's 1 ms and 10 ms trials are both smooth at sigma 1e-3 "
+                "(measured: best cosines 1.000 and 1.000)"
+            ),
+        ),
     ),
 )
 

@@ -79,7 +79,7 @@ def train(
         raise ValueError("train() selects on a validation split: make data with with_validation")
     gen = ctx.generator(seed)
     if method == "autodiff_surrogate":
-        problem = problem.with_surrogate(getattr(config, "surrogate", 10.0))
+        problem = problem.with_surrogate(config.surrogate)  # type: ignore[attr-defined]
     params = problem.init(gen, ctx.device)
     est = estimator(method, config, **(options or {}))
     pool = None

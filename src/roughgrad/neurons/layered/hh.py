@@ -13,7 +13,14 @@ from torch import Tensor
 from roughgrad._types import Params
 from roughgrad.neurons.backends import backend as _backend
 from roughgrad.neurons.fused import layered_fused
-from roughgrad.neurons.hh import HHParams, SimulationError, exponential_step, resting_state
+from roughgrad.neurons.hh import (
+    HHParams,
+    SimulationError,
+    exponential_step,
+    gate_step,
+    resting_state,
+    voltage_step,
+)
 
 SPIKE_TH = -30.0  # mV: upward crossings are spikes; the mollified activity's midpoint
 R0 = 0.2  # mean sigmoid((V + 30) / 2 mV) of an HH neuron driven hard (0.11 at onset, 0.2 at 60)
@@ -83,6 +90,10 @@ class HHNet:
     def duration_ms(self) -> float:
         return self.steps * self.dt
 
+    def rise(self) -> float:
+        """The synaptic trace's step towards the activity: 1 - exp(-dt / tau_syn)."""
+        return -math.expm1(-self.dt / self.tau_syn)
+
 
 def hh_forward(
     params: Params,
@@ -127,9 +138,14 @@ def _run(params, x, net: HHNet, noise, record: bool, record_output: bool):
         z_h = z_h + noise["hidden"]
     if "out" in noise and not per_step:
         b2 = b2 + noise["out"]  # a static offset of z_o
+    eager = per_step or record or record_output  # one step at a time
+    loop = net.loop_backend(z_h, w2, b2)
+    if not eager and loop == "fused":
+        out_sum, s_sum = layered_fused(z_h.detach(), b2.detach(), w2.detach(), net)
+        return _readout(out_sum, net), s_sum / net.steps, None, None
     carry, out_sum, consts = _start(z_h, w2.shape[-2], net)
     s_seq = a_seq = None
-    if per_step or record or record_output:  # eager, one step at a time
+    if eager:
         seq, outs = [], []
         for t in range(net.steps):
             zh_t, b2_t = z_h, b2
@@ -144,9 +160,6 @@ def _run(params, x, net: HHNet, noise, record: bool, record_output: bool):
                 outs.append(activity(carry[0][..., n_hid:], net))
         s_seq = torch.stack(seq) if record else None
         a_seq = torch.stack(outs) if record_output else None
-    elif (loop := net.loop_backend(z_h, w2, b2)) == "fused":
-        out_sum, s_sum = layered_fused(z_h.detach(), b2.detach(), w2.detach(), net)
-        return _readout(out_sum, net), s_sum / net.steps, None, None
     else:
         advance = _compiled(_advance) if loop == "compile" else _advance
         for k in _chunks(net):
@@ -233,10 +246,9 @@ class _Consts:
         def t(value: float) -> Tensor:
             return torch.tensor(value, dtype=like.dtype, device=like.device)
 
-        rise = 1.0 - math.exp(-net.dt / net.tau_syn)
         return cls(
-            t(net.dt), t(net.scale), t(rise), n_hid, net.readout, net.hh, net.midpoint, net.r0,
-            net.surrogate,
+            t(net.dt), t(net.scale), t(net.rise()), n_hid, net.readout, net.hh, net.midpoint,
+            net.r0, net.surrogate,
         )  # fmt: skip
 
 
@@ -266,17 +278,19 @@ def _accumulate(out_sum: Tensor, v_prev: Tensor, v: Tensor, c: _Consts) -> Tenso
         return out_sum + torch.sigmoid((v - c.midpoint) / 2.0)
     if c.readout == "membrane":
         return out_sum + v
-    return out_sum + ((v_prev < SPIKE_TH) & (v >= SPIKE_TH)).to(v.dtype)
+    return out_sum + upward_crossings(v_prev, v).to(v.dtype)
+
+
+def upward_crossings(v_prev: Tensor, v: Tensor) -> Tensor:
+    """Where V crossed the spike threshold upwards between two steps: the spikes."""
+    return (v_prev < SPIKE_TH) & (v >= SPIKE_TH)
 
 
 def _surrogate_step(v, m, h, n, current, dt, hh: HHParams):
     """exponential_step whose gates (and their rates) are constants of the backward pass;
     V's update -- leak, input current and the frozen conductances -- stays differentiable."""
-    m, h, n = exponential_step(v.detach(), m.detach(), h.detach(), n.detach(), 0.0, dt, hh)[1:]
-    g_na, g_k = hh.g_na * m**3 * h, hh.g_k * n**4
-    g_tot = g_na + g_k + hh.g_l
-    v_inf = (g_na * hh.e_na + g_k * hh.e_k + hh.g_l * hh.e_l + current) / g_tot
-    return v_inf + (v - v_inf) * torch.exp(-dt * g_tot / hh.c_m), m, h, n
+    m, h, n = gate_step(v.detach(), m.detach(), h.detach(), n.detach(), dt)
+    return voltage_step(v, m, h, n, current, dt, hh), m, h, n
 
 
 class SurrogateSigmoid(torch.autograd.Function):

@@ -47,18 +47,18 @@ def hh_forward_units(
     first, index, value = units.get("hidden", empty)
     n_pert = len(index)
     z_p = z_h.gather(1, index.T).T + value if n_pert else z_h.new_zeros(0, batch)  # (n, B)
-    columns = w2.T.contiguous().index_select(0, index.reshape(-1)).view(n_pert, batch, n_out)
-    if net.loop_backend(z_h, z_p, offset, w2, b2) == "fused":
+    loop = net.loop_backend(z_h, z_p, offset, w2, b2)
+    if loop == "fused":
         detached = (t.detach() for t in (z_h, z_p, index, offset, w2, b2))
         out_sum, s_sum = units_fused(*detached, first=first, net=net)
         return _readout(out_sum, net), s_sum / net.steps
+    columns = w2.T.contiguous().index_select(0, index.reshape(-1)).view(n_pert, batch, n_out)
     static = net.scale * torch.cat([z_h.reshape(-1), z_p.reshape(-1)])
     size = static.numel() + members * batch * n_out
     v, m, h, n = resting_state((size,), net.hh, dtype=x.dtype, device=x.device).unbind(-1)
     syn, syn_p, s_sum = torch.zeros_like(z_h), torch.zeros_like(z_p), torch.zeros_like(z_h)
     out_sum = offset.new_zeros(members, batch, n_out)
     consts = _Consts.of(net, n_hid, z_h)
-    loop = net.loop_backend(z_h, z_p, offset, w2, b2)
     advance = _compiled(_advance_units) if loop == "compile" else _advance_units
     carry = (v, m, h, n, syn, syn_p, s_sum)
     for k in _chunks(net):
