@@ -31,7 +31,7 @@ prediction of the second layer, "BNN Fit S", "BNN Fit S Zoom", "Vary STD BNN", "
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -69,7 +69,7 @@ class Config(HHConfig):
     )
 
 
-PROFILES = {
+PROFILES: dict[str, dict[str, Any]] = {
     "quick": {
         "hidden": 16,
         "steps": 100,
@@ -130,8 +130,8 @@ def run(config: Config, ctx: Context) -> Outcome:
         if w == "w2" and s == _first_above(config.fit_samples, sizes["w2"]):
             arrays["w2_estimate"] = est["w2"].cpu().numpy()
             arrays["w2_autodiff"] = true["w2"].cpu().numpy()
-    cases = [(t, sg) for t in ("short", "long") for sg in config.std_sigmas]
-    for t, sg in ctx.progress.track(cases, description="Vary STD (W2)"):
+    std_cases = [(t, sg) for t in ("short", "long") for sg in config.std_sigmas]
+    for t, sg in ctx.progress.track(std_cases, description="Vary STD (W2)"):
         obj, params, true = truth[t]
         est = _fit(obj, params, "w2", config.std_samples, sg, config.seed)
         metrics[f"std_error_{t}_sigma{sg:g}"] = relative_error(est, true)
