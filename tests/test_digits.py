@@ -233,3 +233,6 @@ def test_learning_rate_search_selects_on_validation_and_scores_the_test_split_on
     metrics = common.trace_metrics(traces)
     assert metrics["lr_autodiff"] == 0.05
     assert metrics["test_examples_autodiff"] == len(data.y_test)  # scored, once
+    # every searched rate's validation accuracy is reported, the kept one the best of them
+    searched = (metrics["val_accuracy_autodiff_lr1e-06"], metrics["val_accuracy_autodiff_lr0.05"])
+    assert searched[1] == metrics["best_val_accuracy_autodiff"] > searched[0]

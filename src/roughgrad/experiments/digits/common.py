@@ -110,6 +110,7 @@ def train_methods(
                 )
             )
         trace, params = max(runs, key=lambda r: r[0].accuracy[r[0].selected])
+        trace.searched = {r.lr: r.accuracy[r.selected] for r, _ in runs}
         score_test(trace, problem, params, data)
         traces[method], trained[method] = trace, params
     return traces, trained
@@ -118,8 +119,10 @@ def train_methods(
 def trace_metrics(traces: dict[str, Trace], suffix: str = "") -> dict[str, float]:
     """Per method (+ suffix): test_accuracy (of the parameters selected on validation, scored
     once) and its standard error test_accuracy_se, best_val_accuracy, the selected step's
-    samples seen (selected_samples), train_seconds, and the training's cost:
-    network_evaluations (whole-network equivalents) and backward_passes."""
+    samples seen (selected_samples), train_seconds, the learning rate kept (lr) and, after a
+    search, every searched rate's best validation accuracy (val_accuracy_<method>_lr<lr>), and
+    the training's cost: network_evaluations (whole-network equivalents) and
+    backward_passes."""
     out: dict[str, float] = {}
     for m, tr in traces.items():
         out[f"test_accuracy_{m}{suffix}"] = tr.test_accuracy
@@ -129,6 +132,8 @@ def trace_metrics(traces: dict[str, Trace], suffix: str = "") -> dict[str, float
         out[f"selected_samples_{m}{suffix}"] = tr.samples_seen[tr.selected]
         out[f"train_seconds_{m}{suffix}"] = tr.seconds[-1]
         out[f"lr_{m}{suffix}"] = tr.lr
+        if len(tr.searched) > 1:
+            out.update({f"val_accuracy_{m}_lr{lr:g}{suffix}": a for lr, a in tr.searched.items()})
         out[f"network_evaluations_{m}{suffix}"] = tr.history.num_evals  # whole-network units
         out[f"backward_passes_{m}{suffix}"] = tr.history.num_grads
         if tr.grad_norms:

@@ -30,6 +30,7 @@ class Trace:
     test_accuracy: float = math.nan
     test_examples: int = 0
     lr: float = math.nan
+    searched: dict[float, float] = field(default_factory=dict)  # lr -> best validation accuracy
 
     samples_seen = property(lambda self: self.history.samples_seen)
     seconds = property(lambda self: self.history.seconds)
