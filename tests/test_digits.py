@@ -236,3 +236,19 @@ def test_learning_rate_search_selects_on_validation_and_scores_the_test_split_on
     # every searched rate's validation accuracy is reported, the kept one the best of them
     searched = (metrics["val_accuracy_autodiff_lr1e-06"], metrics["val_accuracy_autodiff_lr0.05"])
     assert searched[1] == metrics["best_val_accuracy_autodiff"] > searched[0]
+
+
+def test_bnn_roughness_claim_needs_two_dts():
+    from roughgrad.experiments.digits.bnn import _claims
+
+    def status(dts: str, rough: dict) -> str:
+        config = EXPERIMENTS["digits-bnn"].config(
+            "quick", {"dir_dts": dts, "dir_readouts": "membrane", "timeframes": "short"}
+        )
+        acc = {f"test_accuracy{k}_{m}_short": 0.8 for m in config.methods for k in ("", "_se")}
+        claims = {c.name: c for c in _claims(config, acc, rough)}
+        return claims["long_timeframe_rougher"].status
+
+    assert status("0.1", {("membrane", 0.1): 0.2}) == "not checked"  # nothing to compare
+    assert status("0.01,0.1", {("membrane", 0.01): 0.1, ("membrane", 0.1): 0.2}) == "holds"
+    assert status("0.01,0.1", {("membrane", 0.01): 0.2, ("membrane", 0.1): 0.1}) == "does not hold"

@@ -371,6 +371,8 @@ def _claims(config: Config, m: dict, rough: dict[tuple[str, float], float]) -> l
                 for r in config.dir_readouts
             ),
         )
+        if lo < hi
+        else Claim.not_checked("long_timeframe_rougher", f"one dt in dir_dts ({lo:g})")
     ]
     if "short" in times:
         claims.append(
