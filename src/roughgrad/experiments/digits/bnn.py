@@ -399,7 +399,9 @@ def _claims(config: Config, m: dict, rough: dict[tuple[str, float], float]) -> l
             Claim(
                 "long_autodiff_fails",
                 bool(explodes or fails),
-                f"median autodiff gradient norm {g_short:.3g} (short) -> {g_long:.3g} (long); "
+                "median autodiff gradient norm "
+                + (f"{g_short:.3g} (short) -> " if "short" in times else "")
+                + f"{g_long:.3g} (long); "
                 f"long-timeframe test accuracy autodiff {pct(acc[('autodiff', 'long')])} "
                 f"(lr {m['lr_autodiff_long']:g}) vs the estimator chosen on validation "
                 f"({chosen}) {pct(best_est_long)}" + (f"; {others}" if others else ""),
