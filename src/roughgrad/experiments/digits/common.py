@@ -109,8 +109,9 @@ def train_methods(
                     score=False,
                 )
             )
-        trace, params = max(runs, key=lambda r: r[0].accuracy[r[0].selected])
-        trace.searched = {r.lr: r.accuracy[r.selected] for r, _ in runs}
+        scores = [tr.accuracy[tr.selected] for tr, _ in runs]  # best validation per rate
+        trace, params = runs[int(np.argmax(scores))]
+        trace.searched = dict(zip(lrs, scores, strict=True))
         score_test(trace, problem, params, data)
         traces[method], trained[method] = trace, params
     return traces, trained
