@@ -7,7 +7,10 @@
    C loop ``bnn_reference.c`` (the same network the straightforward way, gcc -O3 -march=native
    -ffast-math -fopenmp) and the torch backend (eager), in neuron-steps per second.
 2. One node-perturbation estimate (S = 110 one-unit networks, every hidden and output unit
-   once) of a batch of 32: seconds, and its rate in whole-network equivalents.
+   once) of a batch of 32: seconds, and its rate in whole-network equivalents. One estimate
+   of the write-up's regression (S = 100 whole networks, batch 10, sigma 0.15) for each
+   layer: its W2 population shares the clean hidden layer (``HHClassifier.population``), whose
+   peer is the same population simulated as whole networks.
 3. One epoch of training on Fashion-MNIST's 60,000 training images (``--images`` fewer) with
    node perturbation at 100 ms, through ``roughgrad.train.fit`` with digits-bnn's settings
    (batch 32, sigma 0.01, membrane readout, cross-entropy; Adam lr 0.05, the rate chosen on
@@ -31,9 +34,10 @@ from pathlib import Path
 import torch
 
 from roughgrad.data import DataError, load_dataset
-from roughgrad.estimators import NodePerturbation
+from roughgrad.estimators import LocalRegression, NodePerturbation
 from roughgrad.experiments.digits.problem import make_problem
 from roughgrad.neurons.layered import HHNet, hh_forward
+from roughgrad.objectives import Restricted
 from roughgrad.train import fit
 
 HERE = Path(__file__).resolve().parent
@@ -98,6 +102,28 @@ def node_estimate(steps: int, batch: int) -> float:
     return timed(lambda: est(obj, params(), generator=gen), 3)
 
 
+def regression_estimates(steps: int) -> dict[str, float]:
+    """Seconds of one regression estimate per layer (S = 100, batch 10), and of W2's
+    population written out as 100 whole networks (the peer of its shared-hidden-layer path)."""
+    net = HHNet(steps=steps, dt=0.1, readout="membrane", backend="fused")
+    problem = make_problem("bnn", I, H, "cross_entropy", 10.0, net)
+    x = torch.rand(10, I, generator=torch.Generator().manual_seed(3))
+    obj = problem.objective(x, torch.arange(10))
+    est = LocalRegression(sigma=0.15, num_samples=100)
+    p, gen = params(), torch.Generator().manual_seed(0)
+    out = {}
+    for layer in ("w1", "w2"):
+        names = {layer, "b" + layer[1]}
+        restricted = Restricted(obj, p)
+        sub = {k: v for k, v in p.items() if k in names}
+        out[layer] = timed(lambda r=restricted, s=sub: est(r, s, generator=gen), 3)
+    deltas = {k: 0.15 * torch.randn(100, *p[k].shape, generator=gen) for k in ("w2", "b2")}
+    whole = {k: p[k] + deltas[k] if k in deltas else p[k].expand(100, *p[k].shape) for k in p}
+    with torch.no_grad():
+        out["w2_whole"] = timed(lambda: obj.per_example(hh_forward(whole, x, net)[0]), 3)
+    return out
+
+
 def epoch(images: int, batch: int, steps: int) -> dict[str, float] | None:
     try:
         data = load_dataset("fashion-mnist", None, max_train=images)
@@ -146,6 +172,10 @@ def main() -> None:
     dense_equivalent = 110 * args.batch * (H + O) * steps / est
     print(f"one node-perturbation estimate (S = 110, batch {args.batch}): {est:.3f} s "
           f"({dense_equivalent / 1e6:.0f} M whole-network neuron-steps/s)")  # fmt: skip
+    reg = regression_estimates(steps)
+    print(f"one regression estimate (S = 100, batch 10): W1 {reg['w1']:.3f} s, W2 "
+          f"{reg['w2']:.3f} s; W2's population as whole networks {reg['w2_whole']:.3f} s "
+          f"(ratio {reg['w2_whole'] / reg['w2']:.1f})")  # fmt: skip
     result = {
         "steps": steps,
         "threads": args.threads,
@@ -155,6 +185,10 @@ def main() -> None:
         "ratio_vs_c_loop": rates["fused"] / rates["c_loop"],
         "ratio_vs_torch": rates["fused"] / rates["torch"],
         "estimate_seconds": est,
+        "regression_w1_seconds": reg["w1"],
+        "regression_w2_seconds": reg["w2"],
+        "regression_w2_whole_seconds": reg["w2_whole"],
+        "ratio_regression_w2_vs_whole": reg["w2_whole"] / reg["w2"],
     }
     ep = epoch(images, args.batch, steps)
     if ep is not None:

@@ -88,6 +88,27 @@ def test_one_unit_networks_match_whole_networks(digits, readout):
         assert (got[1:] != got[0]).any(1).all()  # every perturbed network changed its loss
 
 
+@pytest.mark.parametrize("backend", ["torch", "fused"])
+@pytest.mark.parametrize("keys", [("w2", "b2"), ("w2",)])
+def test_output_layer_populations_match_whole_networks(digits, backend, keys):
+    # members that perturb only w2 / b2 share the hidden layer and run as their outputs (the
+    # regression's W2 updates); written as whole networks they must give the same losses
+    problem = _bnn(hidden=12, steps=300, dt=0.05, loss="cross_entropy", readout="membrane")
+    net = HHNet(steps=300, dt=0.05, readout="membrane", backend=backend)
+    params = {k: v.double() for k, v in _params(problem).items()}
+    x, y = digits.x_train[:6].double(), digits.y_train[:6]
+    obj = HHClassifier(x, y, net, problem.criterion, hidden=12)
+    g = torch.Generator().manual_seed(3)
+    deltas = {k: 0.3 * torch.randn(7, *params[k].shape, generator=g, dtype=torch.float64)
+              for k in keys}  # fmt: skip
+    got = obj.population(params, deltas)
+    whole = {k: params[k] + deltas[k] if k in deltas else params[k].expand(7, *params[k].shape)
+             for k in params}  # fmt: skip
+    want = obj.per_example(hh_forward(whole, x, HHNet(steps=300, dt=0.05, readout="membrane"))[0])
+    torch.testing.assert_close(got, want.sum(-1), rtol=1e-9, atol=1e-12)
+    assert got.std() > 1e-3  # the members differ, so this compared something
+
+
 def test_a_complete_basis_of_unit_noise_recovers_the_static_current_gradient(digits):
     # H + O antithetic pairs of one-unit networks: central differences on every static
     # current, so W1 and b1

@@ -153,16 +153,27 @@ def test_missing_compiler_is_a_clear_error(monkeypatch, tmp_path):
 
 @needs_cc
 @pytest.mark.slow
-def test_loading_the_kernels_keeps_subnormals():
-    # A -ffast-math link would add crtfastmath.o, turning on flush-to-zero process-wide; run in
-    # a fresh interpreter so that nothing else this process loaded can mask it.
+def test_loading_and_running_the_kernels_keeps_subnormals():
+    # A -ffast-math link would add crtfastmath.o, turning on flush-to-zero process-wide; the
+    # kernels flush subnormals while they run and must restore every thread's MXCSR after. Run
+    # in a fresh interpreter so that nothing else this process loaded can mask it.
     code = (
         "import numpy, torch\n"
-        "from roughgrad.neurons import fused\n"
+        "from roughgrad.neurons import fused, simulate\n"
+        "from roughgrad.neurons.layered import HHNet, hh_forward, hh_forward_units\n"
         "fused.library(); fused.lif_library()\n"
+        "torch.set_num_threads(2)\n"
+        "p = {'w1': torch.randn(3, 8, 6), 'b1': torch.zeros(3, 8), 'w2': torch.randn(3, 10, 8),"
+        " 'b2': torch.zeros(3, 10)}\n"
+        "net = HHNet(steps=50, dt=0.1, readout='membrane', backend='fused')\n"
+        "hh_forward(p, torch.rand(4, 6), net)\n"
+        "hh_forward_units({k: v[0] for k, v in p.items()}, torch.rand(4, 6), net, {}, 2)\n"
+        "simulate(torch.rand(2, 5), 50, 0.05, backend='fused')\n"
         "assert numpy.float64(1e-310) * 1.0 == 1e-310, 'numpy float64 flushed'\n"
         "assert numpy.float32(1e-40) * numpy.float32(1.0) != 0, 'numpy float32 flushed'\n"
         "assert float(torch.tensor(1e-40) * 1.0) != 0.0, 'torch float32 flushed'\n"
+        "big = torch.full((1 << 20,), 1e-40) * 1.0  # on torch's worker threads too\n"
+        "assert bool((big != 0).all()), 'torch float32 flushed on a worker thread'\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

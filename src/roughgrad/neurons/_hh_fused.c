@@ -19,6 +19,22 @@
 #include <string.h>
 #include <omp.h>
 
+/* Subnormals are flushed to zero inside the kernels only: every thread of a parallel region
+   turns on FTZ/DAZ when it enters and restores its own MXCSR before it leaves, so the caller's
+   floating point (numpy's, torch's) is as it was. Without it, float32 neurons driven far below
+   rest spend most of their time on subnormal m^3 (measured: 2.6x slower layered populations).
+   Other architectures keep subnormals. */
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#define FTZ_BEGIN                                                                               \
+    const unsigned int saved_csr_ = _mm_getcsr();                                               \
+    _mm_setcsr(saved_csr_ | 0x8040u);
+#define FTZ_END _mm_setcsr(saved_csr_);
+#else
+#define FTZ_BEGIN
+#define FTZ_END
+#endif
+
 #define BLOCK 256
 
 static inline uint32_t lowbias32(uint32_t x) {
@@ -172,25 +188,27 @@ typedef struct {
                          REAL *out_sum, int64_t steps, REAL dt, REAL noise_std, uint32_t seed,  \
                          REAL decay, REAL v_th, int64_t transient, const hh_params *p,          \
                          int threads) {                                                         \
-        if (!wt) {                                                                              \
-            const int64_t total = B * N, nblocks = (total + BLOCK - 1) / BLOCK;                 \
-            _Pragma("omp parallel for schedule(static) num_threads(threads)")                   \
-            for (int64_t k = 0; k < nblocks; k++) {                                             \
-                const int64_t lo = k * BLOCK;                                                   \
-                const int n = (int)(total - lo < BLOCK ? total - lo : BLOCK);                   \
-                run_block_##SUFFIX(n, v + lo, m + lo, h + lo, nn + lo, drive + lo, NULL,        \
-                                   counts + lo, out_sum + lo, lo, steps, dt, noise_std, seed,   \
-                                   decay, v_th, transient, p);                                  \
+        _Pragma("omp parallel num_threads(threads)") {                                          \
+            FTZ_BEGIN                                                                           \
+            if (!wt) { /* every thread takes the same branch */                                 \
+                const int64_t total = B * N, nblocks = (total + BLOCK - 1) / BLOCK;             \
+                _Pragma("omp for schedule(static)") for (int64_t k = 0; k < nblocks; k++) {     \
+                    const int64_t lo = k * BLOCK;                                               \
+                    const int n = (int)(total - lo < BLOCK ? total - lo : BLOCK);               \
+                    run_block_##SUFFIX(n, v + lo, m + lo, h + lo, nn + lo, drive + lo, NULL,    \
+                                       counts + lo, out_sum + lo, lo, steps, dt, noise_std,     \
+                                       seed, decay, v_th, transient, p);                        \
+                }                                                                               \
+            } else {                                                                            \
+                _Pragma("omp for schedule(static)") for (int64_t b = 0; b < B; b++) {           \
+                    const int64_t lo = b * N;                                                   \
+                    run_block_##SUFFIX((int)N, v + lo, m + lo, h + lo, nn + lo, drive + lo,     \
+                                       wt + (w_batched ? b * N * N : 0), counts + lo,           \
+                                       out_sum + lo, lo, steps, dt, noise_std, seed, decay,     \
+                                       v_th, transient, p);                                     \
+                }                                                                               \
             }                                                                                   \
-        } else {                                                                                \
-            _Pragma("omp parallel for schedule(static) num_threads(threads)")                   \
-            for (int64_t b = 0; b < B; b++) {                                                   \
-                const int64_t lo = b * N;                                                       \
-                run_block_##SUFFIX((int)N, v + lo, m + lo, h + lo, nn + lo, drive + lo,         \
-                                   wt + (w_batched ? b * N * N : 0), counts + lo,               \
-                                   out_sum + lo, lo, steps, dt, noise_std, seed, decay, v_th,   \
-                                   transient, p);                                               \
-            }                                                                                   \
+            FTZ_END                                                                             \
         }                                                                                       \
     }
 
@@ -276,6 +294,7 @@ typedef struct {
         const int64_t per = (B + CHUNK - 1) / CHUNK, items = (N / B) * per;                     \
         const int64_t L = CHUNK * (H + O);                                                      \
         _Pragma("omp parallel num_threads(threads)") {                                          \
+            FTZ_BEGIN                                                                           \
             REAL *buf = (REAL *)malloc(sizeof(REAL) * (size_t)(5 * L + CHUNK * H));             \
             REAL *v = buf, *m = buf + L, *h = buf + 2 * L, *nn = buf + 3 * L;                   \
             REAL *cur = buf + 4 * L, *syn = buf + 5 * L;                                        \
@@ -303,22 +322,27 @@ typedef struct {
                 }                                                                               \
             }                                                                                   \
             free(buf);                                                                          \
+            FTZ_END                                                                             \
         }                                                                                       \
     }                                                                                           \
     /* One-unit perturbations (roughgrad.neurons.layered.hh_units): per example b, the clean   \
        hidden layer zh (B, H), n perturbed hidden neurons zp (n, B) standing in for unit        \
        index (n, B) of members first..first+n-1, and the O outputs of each of `members`         \
-       networks with static offsets off (members, B, O) on top of b2 (O). Outputs: out_sum      \
-       (members, B, O), s_sum (B, H) of the clean layer. */                                     \
+       networks with static offsets off (members, B, O) on top of b2 (O). With w_batched, w2    \
+       (members, O, H) and b2 (members, O) are each member's own (n must be 0 then: only the    \
+       output layer differs). Outputs: out_sum (members, B, O), s_sum (B, H) of the clean      \
+       layer. */                                                                                \
     void hhu_run_##SUFFIX(int64_t B, int64_t H, int64_t O, int64_t members, int64_t n,          \
                           int64_t first, const REAL *zh, const REAL *zp, const int64_t *index,  \
-                          const REAL *off, const REAL *w2, const REAL *b2, int64_t steps,       \
+                          const REAL *off, const REAL *w2, const REAL *b2, int w_batched,       \
+                          int64_t steps,                                                        \
                           REAL dt, REAL scale, REAL rise, REAL mid, REAL r0, REAL sth,          \
                           int readout, REAL *out_sum, REAL *s_sum, const hh_params *p,          \
                           REAL v0, REAL m0, REAL h0, REAL n0, int threads) {                    \
         const hh_consts_##SUFFIX k = hh_consts_of_##SUFFIX(p, dt);                              \
         const int64_t L = H + n + members * O;                                                  \
         _Pragma("omp parallel num_threads(threads)") {                                          \
+            FTZ_BEGIN                                                                           \
             REAL *buf = (REAL *)malloc(sizeof(REAL) * (size_t)(5 * L + H + n + O));             \
             REAL *v = buf, *m = buf + L, *h = buf + 2 * L, *nn = buf + 3 * L;                   \
             REAL *cur = buf + 4 * L, *syn = buf + 5 * L, *syn_p = syn + H, *base = syn_p + n;   \
@@ -333,10 +357,13 @@ typedef struct {
                 for (int64_t q = 0; q < n; q++) cur[H + q] = zp[q * B + b];                     \
                 REAL *co = cur + H + n;                                                         \
                 for (int64_t t = 0; t < steps; t++) {                                           \
-                    output_current_##SUFFIX(H, O, syn, w2, b2, base);                             \
+                    if (!w_batched) output_current_##SUFFIX(H, O, syn, w2, b2, base);           \
                     for (int64_t s = 0; s < members; s++) {                                     \
                         const REAL *os = off + (s * B + b) * O;                                 \
                         REAL *c = co + s * O;                                                   \
+                        if (w_batched)                                                          \
+                            output_current_##SUFFIX(H, O, syn, w2 + s * O * H, b2 + s * O,      \
+                                                    base);                                      \
                         for (int64_t o = 0; o < O; o++) c[o] = base[o] + os[o];                 \
                         const int64_t q = s - first;                                            \
                         if (q >= 0 && q < n) {                                                  \
@@ -359,6 +386,7 @@ typedef struct {
             }                                                                                   \
             free(acc);                                                                          \
             free(buf);                                                                          \
+            FTZ_END                                                                             \
         }                                                                                       \
     }
 

@@ -159,7 +159,7 @@ def layered_library() -> ctypes.CDLL:
     """The compiled HH kernel with the layered classifiers' entry points declared."""
     lib = library()
     dense = [I64, I64, I64, I64, PTR, PTR, PTR, I32, I64]
-    units = [I64, I64, I64, I64, I64, I64, PTR, PTR, PTR, PTR, PTR, PTR, I64]
+    units = [I64, I64, I64, I64, I64, I64, PTR, PTR, PTR, PTR, PTR, PTR, I32, I64]
 
     def tail(real):
         return [*(real,) * 6, I32, PTR, PTR, ctypes.POINTER(_Params), *(real,) * 4, I32]
@@ -332,9 +332,16 @@ def units_fused(
     that each perturb one unit (``roughgrad.neurons.layered.hh_units``): z_h (B, H) clean
     hidden pre-activations, z_p (n, B) the perturbed hidden units' pre-activations, standing
     for unit ``index`` (n, B) of members first..first+n-1, offset (members, B, O) static
-    output offsets on top of b2 (O,), w2 (O, H)."""
+    output offsets on top of b2 (O,), w2 (O, H). w2 (members, O, H) with b2 (members, O) gives
+    each member its own output layer (then no hidden unit may be perturbed: n = 0)."""
     check_inputs([z_h, z_p, offset, w2, b2], "backend='fused'")
     dtype, (batch, hidden), (members, _, outputs) = z_h.dtype, z_h.shape, offset.shape
+    batched = w2.dim() == 3
+    if batched and (z_p.shape[0] or w2.shape[0] != members or b2.shape != (members, outputs)):
+        raise ValueError(
+            f"per-member w2 {tuple(w2.shape)} and b2 {tuple(b2.shape)} need {members} members "
+            f"and no perturbed hidden unit (got {z_p.shape[0]})"
+        )
     tensors = [t.to(dtype).contiguous() for t in (z_h, z_p, offset, b2)]
     index = index.to(torch.int64).contiguous()
     w2 = w2.to(dtype).contiguous()
@@ -344,7 +351,7 @@ def units_fused(
     fn = getattr(layered_library(), f"hhu_run_{REALS[dtype][0]}")
     fn(
         batch, hidden, outputs, members, z_p.shape[0], first, z_h.data_ptr(), z_p.data_ptr(),
-        index.data_ptr(), offset.data_ptr(), w2.data_ptr(), b2.data_ptr(),
+        index.data_ptr(), offset.data_ptr(), w2.data_ptr(), b2.data_ptr(), int(batched),
         *_layered_tail(net, dtype, out_sum, s_sum),
     )  # fmt: skip
     return out_sum, s_sum

@@ -6,7 +6,8 @@ neurons with the ANN's weights; see :mod:`roughgrad.neurons.layered`); the loss 
 differentiable (autodiff is backpropagation through time). Estimators see it as
 
 * an Objective whose ``population`` runs S perturbed networks as one batched simulation (the
-  parameters' leading dim is the population; no vmap, no Python loop over members);
+  parameters' leading dim is the population; no vmap, no Python loop over members). Members
+  that perturb only w2 and b2 share the clean hidden layer and cost O neurons each;
 * NodePerturbable: static noise on z_h and on z_o (one value per example and unit for the whole
   trial). For W1 this is exact (z_h is static); for W2 it uses the trial-mean trace s-bar as the
   layer input, i.e. dL/dW2 ~ (sum_t dL/dz_o(t)) s-bar^T: a rate approximation;
@@ -16,7 +17,7 @@ differentiable (autodiff is backpropagation through time). Estimators see it as
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import torch
 from torch import Tensor
@@ -27,6 +28,10 @@ from roughgrad.objectives.base import Batched, Objective, TwoLayerNodes
 from roughgrad.objectives.recurrent import RecurrentPerturbable
 
 __all__ = ["HHClassifier", "HHNet", "hh_forward"]
+
+
+def _needs_grad(tensors: Iterable[Tensor]) -> bool:
+    return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
 
 
 class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable, Batched):
@@ -60,6 +65,8 @@ class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable, Batched):
         self, params: Params, deltas: Params, *, chunk_size: int | None = None
     ) -> Tensor:
         size = next(iter(deltas.values())).shape[0]
+        if set(deltas) <= {"w2", "b2"} and not _needs_grad([*params.values(), *deltas.values()]):
+            return self._output_population(params, deltas, size)
         chunk = chunk_size or size
         losses = []
         for start in range(0, size, chunk):  # chunks bound memory; members are a tensor dim
@@ -71,6 +78,17 @@ class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable, Batched):
             o = hh_forward(sub, self.x, self.net)[0]  # (n, B, O)
             losses.append(self.per_example(o).sum(-1))
         return torch.cat(losses)
+
+    def _output_population(self, params: Params, deltas: Params, size: int) -> Tensor:
+        """Members that perturb only the output layer share the hidden layer: each is
+        simulated as its O outputs on the clean hidden trace (:func:`hh_forward_units`), O
+        neurons per network instead of H + O."""
+        sub = dict(params)
+        for key in ("w2", "b2"):
+            base = params[key].expand(size, *params[key].shape)
+            sub[key] = base + deltas[key] if key in deltas else base
+        o, _ = hh_forward_units(sub, self.x, self.net, {}, size)
+        return self.per_example(o).sum(-1)
 
     def per_example(self, o: Tensor) -> Tensor:
         """(S, B, O) readouts -> (S, B) per-example losses that sum to each member's loss."""
@@ -91,8 +109,8 @@ class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable, Batched):
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """One-unit noise, each network simulated as its perturbed neuron and the outputs
         (:func:`hh_forward_units`); autograd falls back to the dense path."""
-        tensors = (*params.values(), *(t for _, i, v in units.values() for t in (i, v)))
-        if torch.is_grad_enabled() and any(t.requires_grad for t in tensors):
+        noise = (t for _, i, v in units.values() for t in (i, v))
+        if _needs_grad([*params.values(), *noise]):
             return super().node_population_units(params, units, members)
         o, s_bar = hh_forward_units(params, self.x, self.net, units, members)
         return self.per_example(o), {"hidden": self.x, "out": s_bar}

@@ -35,9 +35,18 @@ def hh_forward_units(
     current plus (s_j'(t) - s_j(t)) W2[:, j]. Output-unit perturbations are a static offset of
     one output's current. A network costs 1 + O neurons instead of H + O: with H = 100 and
     O = 10, every unit of both layers once (S = 110) costs as much as 11 dense networks.
+
+    ``w2`` (members, O, H) and ``b2`` (members, O) give every network its own output layer
+    (perturbations of the output weights: the hidden layer is shared, each network costs O
+    neurons); no hidden unit may be perturbed then.
     """
     w1, b1, w2, b2 = params["w1"], params["b1"], params["w2"], params["b2"]
-    batch, n_hid, n_out = x.shape[0], w1.shape[0], w2.shape[0]
+    batch, n_hid, n_out = x.shape[0], w1.shape[0], w2.shape[-2]
+    if w2.dim() == 3 and ("hidden" in units or w2.shape[0] != members or b2.dim() != 2):
+        raise ValueError(
+            f"per-member w2 {tuple(w2.shape)} needs b2 (members, O), {members} members and no "
+            "hidden-unit perturbation"
+        )
     z_h = x @ w1.T + b1  # (B, H)
     offset = z_h.new_zeros(members, batch, n_out)  # static output offsets per network
     if "out" in units:
@@ -52,7 +61,8 @@ def hh_forward_units(
         detached = (t.detach() for t in (z_h, z_p, index, offset, w2, b2))
         out_sum, s_sum = units_fused(*detached, first=first, net=net)
         return _readout(out_sum, net), s_sum / net.steps
-    columns = w2.T.contiguous().index_select(0, index.reshape(-1)).view(n_pert, batch, n_out)
+    w2t, b2 = w2.transpose(-1, -2), b2[..., None, :] if b2.dim() == 2 else b2
+    columns = w2t.contiguous().index_select(0, index.reshape(-1)).view(n_pert, batch, n_out)
     static = net.scale * torch.cat([z_h.reshape(-1), z_p.reshape(-1)])
     size = static.numel() + members * batch * n_out
     v, m, h, n = resting_state((size,), net.hh, dtype=x.dtype, device=x.device).unbind(-1)
@@ -63,7 +73,7 @@ def hh_forward_units(
     carry = (v, m, h, n, syn, syn_p, s_sum)
     for k in _chunks(net):
         carry, out_sum = advance(
-            carry, out_sum, static, offset, w2.T, b2, index, columns, first, consts, k
+            carry, out_sum, static, offset, w2t, b2, index, columns, first, consts, k
         )
     return _readout(out_sum, net), carry[6] / net.steps
 
