@@ -272,3 +272,23 @@ def test_bnn_roughness_claim_needs_two_dts():
     assert status("0.1", {("membrane", 0.1): 0.2}) == "not checked"  # nothing to compare
     assert status("0.01,0.1", {("membrane", 0.01): 0.1, ("membrane", 0.1): 0.2}) == "holds"
     assert status("0.01,0.1", {("membrane", 0.01): 0.2, ("membrane", 0.1): 0.1}) == "does not hold"
+
+
+def test_bnn_autodiff_failure_claim_needs_an_estimator():
+    from roughgrad.experiments.digits.bnn import _claims
+
+    def status(methods: str, autodiff: float) -> str:
+        config = EXPERIMENTS["digits-bnn"].config(
+            "quick", {"methods": methods, "timeframes": "long", "dir_dts": "0.1", "sigma_sweep": ""}
+        )
+        m = {f"{k}_{x}_long": 0.8 for x in config.methods for k in ("test_accuracy", "lr")}
+        m |= {f"test_examples_{x}_long": 10000 for x in config.methods}
+        m |= {f"test_accuracy_se_{x}_long": 0.01 for x in config.methods}
+        m |= {"test_accuracy_autodiff_long": autodiff, "grad_norm_median_autodiff_long": 1.0}
+        m |= {f"best_val_accuracy_{x}_long": 0.8 for x in config.methods}
+        claims = {c.name: c for c in _claims(config, m, {("membrane", 0.1): 0.1})}
+        return claims["long_autodiff_fails"].status
+
+    assert status("autodiff,autodiff_surrogate", 0.2) == "not checked"  # nothing to fail against
+    assert status("autodiff,node_perturbation", 0.2) == "holds"  # 60 points below
+    assert status("autodiff,node_perturbation", 0.79) == "does not hold"

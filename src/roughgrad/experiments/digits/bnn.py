@@ -384,7 +384,13 @@ def _claims(config: Config, m: dict, rough: dict[tuple[str, float], float]) -> l
         )
     if "long" not in times:
         return claims
-    if "autodiff" in config.methods:
+    if "autodiff" in config.methods and not est:
+        claims.append(
+            Claim.not_checked(
+                "long_autodiff_fails", "no estimator in methods to compare autodiff with"
+            )
+        )
+    elif "autodiff" in config.methods:
         g_short = m.get("grad_norm_median_autodiff_short", float("nan"))
         g_long = m.get("grad_norm_median_autodiff_long", float("nan"))
         explodes = g_long >= 10 * g_short or m.get("nonfinite_grads_autodiff_long", 0) > 0
