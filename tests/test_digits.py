@@ -17,6 +17,7 @@ from roughgrad.estimators import (
 )
 from roughgrad.experiments import EXPERIMENTS, ConfigError
 from roughgrad.experiments.digits import common as _digits
+from roughgrad.neurons.layered import hh_forward_units
 from roughgrad.objectives import HHClassifier, HHNet, Restricted, hh_forward
 
 
@@ -106,6 +107,10 @@ def test_output_layer_populations_match_whole_networks(digits, backend, keys):
     want = obj.per_example(hh_forward(whole, x, HHNet(steps=150, dt=0.1, readout="membrane"))[0])
     torch.testing.assert_close(got, want.sum(-1), rtol=1e-9, atol=1e-12)
     assert got.std() > 1e-3  # the members differ, so this compared something
+    units = {"hidden": (0, torch.zeros(1, 6, dtype=torch.long), torch.ones(1, 6).double())}
+    own = {**params, "w2": whole["w2"], "b2": whole["b2"]}
+    with pytest.raises(ValueError, match="no perturbed hidden unit"):
+        hh_forward_units(own, x, net, units, 7)  # per-member outputs with a hidden unit moved
 
 
 def test_a_complete_basis_of_unit_noise_recovers_the_static_current_gradient(digits):

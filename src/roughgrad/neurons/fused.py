@@ -317,6 +317,20 @@ def layered_fused(z_h: Tensor, z_o: Tensor, w2: Tensor, net) -> tuple[Tensor, Te
     return out_sum, s_sum
 
 
+def per_member_output_layer(w2: Tensor, b2: Tensor, members: int, perturbed: int) -> bool:
+    """Whether w2 (members, O, H) and b2 (members, O) give each of ``members`` one-unit
+    networks its own output layer (else w2 (O, H), b2 (O,) are shared); per-member layers
+    admit no perturbed hidden unit (``perturbed`` must be 0). A ValueError names a mismatch."""
+    if w2.dim() == 2:
+        return False
+    if perturbed or w2.shape[0] != members or b2.shape != (members, w2.shape[1]):
+        raise ValueError(
+            f"per-member w2 {tuple(w2.shape)} and b2 {tuple(b2.shape)} need {members} members "
+            f"and no perturbed hidden unit (got {perturbed})"
+        )
+    return True
+
+
 def units_fused(
     z_h: Tensor,
     z_p: Tensor,
@@ -336,12 +350,7 @@ def units_fused(
     each member its own output layer (then no hidden unit may be perturbed: n = 0)."""
     check_inputs([z_h, z_p, offset, w2, b2], "backend='fused'")
     dtype, (batch, hidden), (members, _, outputs) = z_h.dtype, z_h.shape, offset.shape
-    batched = w2.dim() == 3
-    if batched and (z_p.shape[0] or w2.shape[0] != members or b2.shape != (members, outputs)):
-        raise ValueError(
-            f"per-member w2 {tuple(w2.shape)} and b2 {tuple(b2.shape)} need {members} members "
-            f"and no perturbed hidden unit (got {z_p.shape[0]})"
-        )
+    batched = per_member_output_layer(w2, b2, members, z_p.shape[0])
     tensors = [t.to(dtype).contiguous() for t in (z_h, z_p, offset, b2)]
     index = index.to(torch.int64).contiguous()
     w2 = w2.to(dtype).contiguous()

@@ -25,6 +25,17 @@ def detached_params(model: torch.nn.Module) -> Params:
     return {k: v.detach() for k, v in model.named_parameters()}
 
 
+def needs_grad(*tensors: Tensor) -> bool:
+    """Whether autograd must see a computation on ``tensors`` (grad enabled and one of them
+    requires grad): the fast forward-only paths step aside then."""
+    return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
+
+
+def unit_tensors(units: dict[str, tuple[int, Tensor, Tensor]]) -> list[Tensor]:
+    """The index and value tensors of ``NodePerturbable.node_population_units``' units."""
+    return [t for _, index, value in units.values() for t in (index, value)]
+
+
 class Batched:
     """Capability: the loss of one batch ``(x, y)`` of a data set, re-pointable at another.
 

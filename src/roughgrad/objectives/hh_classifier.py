@@ -17,21 +17,23 @@ differentiable (autodiff is backpropagation through time). Estimators see it as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import torch
 from torch import Tensor
 
 from roughgrad._types import Params
 from roughgrad.neurons.layered import HHNet, hh_forward, hh_forward_units
-from roughgrad.objectives.base import Batched, Objective, TwoLayerNodes
+from roughgrad.objectives.base import (
+    Batched,
+    Objective,
+    TwoLayerNodes,
+    needs_grad,
+    unit_tensors,
+)
 from roughgrad.objectives.recurrent import RecurrentPerturbable
 
 __all__ = ["HHClassifier", "HHNet", "hh_forward"]
-
-
-def _needs_grad(tensors: Iterable[Tensor]) -> bool:
-    return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
 
 
 class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable, Batched):
@@ -65,7 +67,7 @@ class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable, Batched):
         self, params: Params, deltas: Params, *, chunk_size: int | None = None
     ) -> Tensor:
         size = next(iter(deltas.values())).shape[0]
-        if set(deltas) <= {"w2", "b2"} and not _needs_grad([*params.values(), *deltas.values()]):
+        if set(deltas) <= {"w2", "b2"} and not needs_grad(*params.values(), *deltas.values()):
             return self._output_population(params, deltas, size)
         chunk = chunk_size or size
         losses = []
@@ -109,8 +111,7 @@ class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable, Batched):
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """One-unit noise, each network simulated as its perturbed neuron and the outputs
         (:func:`hh_forward_units`); autograd falls back to the dense path."""
-        noise = (t for _, i, v in units.values() for t in (i, v))
-        if _needs_grad([*params.values(), *noise]):
+        if needs_grad(*params.values(), *unit_tensors(units)):
             return super().node_population_units(params, units, members)
         o, s_bar = hh_forward_units(params, self.x, self.net, units, members)
         return self.per_example(o), {"hidden": self.x, "out": s_bar}

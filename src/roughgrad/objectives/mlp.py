@@ -23,7 +23,13 @@ import torch
 from torch import Tensor
 
 from roughgrad._types import Params
-from roughgrad.objectives.base import Batched, NodePerturbable, Objective
+from roughgrad.objectives.base import (
+    Batched,
+    NodePerturbable,
+    Objective,
+    needs_grad,
+    unit_tensors,
+)
 
 Activation = Callable[[Tensor], Tensor] | None
 
@@ -111,8 +117,7 @@ class MLPObjective(Objective, NodePerturbable, Batched):
     def _population(self, params: Params, deltas: Params) -> Tensor:
         """Losses (P,) of the members params + deltas (P, ...). Activations are columns,
         (P, d, B), or (d, B) while still shared; they are updated in place."""
-        tensors = (*params.values(), *deltas.values())
-        track = torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
+        track = needs_grad(*params.values(), *deltas.values())
         h = self.x.T
         for w, b, _ in self.layers:
             weight, bias = params[w], params[b]
@@ -142,8 +147,7 @@ class MLPObjective(Objective, NodePerturbable, Batched):
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """Rows (B, d) while shared, (S, B, d) from the first noised layer on: every layer is
         one matrix product (S B, d_in) @ W^T whatever S, and the noise adds without a copy."""
-        tensors = (*params.values(), *noise.values())
-        track = torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
+        track = needs_grad(*params.values(), *noise.values())
         h, batch, inputs = self.x, self.x.shape[0], {}
         for (w, b, _), name in zip(self.layers, self.names, strict=True):
             inputs[name] = h if h.dim() == 2 else h[0]
@@ -167,8 +171,7 @@ class MLPObjective(Objective, NodePerturbable, Batched):
         so the networks separate, (members, B, d), only at layer l + 1. For the hidden layer
         of a two-layer net that costs S B d_out instead of S B d_hidden d_out: a complete
         basis (S = d) is nearly as cheap as S = 10."""
-        tensors = (*params.values(), *(t for _, i, v in units.values() for t in (i, v)))
-        if torch.is_grad_enabled() and any(t.requires_grad for t in tensors):
+        if needs_grad(*params.values(), *unit_tensors(units)):
             return super().node_population_units(params, units, members)  # autograd: dense
         act = self.act or (lambda t: t)
         h, batch, inputs, change = self.x, self.x.shape[0], {}, None

@@ -7,7 +7,7 @@ import torch
 from torch import Tensor
 
 from roughgrad._types import Params
-from roughgrad.neurons.fused import units_fused
+from roughgrad.neurons.fused import per_member_output_layer, units_fused
 from roughgrad.neurons.hh import exponential_step, resting_state
 from roughgrad.neurons.layered.hh import (
     HHNet,
@@ -42,11 +42,6 @@ def hh_forward_units(
     """
     w1, b1, w2, b2 = params["w1"], params["b1"], params["w2"], params["b2"]
     batch, n_hid, n_out = x.shape[0], w1.shape[0], w2.shape[-2]
-    if w2.dim() == 3 and ("hidden" in units or w2.shape[0] != members or b2.dim() != 2):
-        raise ValueError(
-            f"per-member w2 {tuple(w2.shape)} needs b2 (members, O), {members} members and no "
-            "hidden-unit perturbation"
-        )
     z_h = x @ w1.T + b1  # (B, H)
     offset = z_h.new_zeros(members, batch, n_out)  # static output offsets per network
     if "out" in units:
@@ -61,7 +56,9 @@ def hh_forward_units(
         detached = (t.detach() for t in (z_h, z_p, index, offset, w2, b2))
         out_sum, s_sum = units_fused(*detached, first=first, net=net)
         return _readout(out_sum, net), s_sum / net.steps
-    w2t, b2 = w2.transpose(-1, -2), b2[..., None, :] if b2.dim() == 2 else b2
+    if per_member_output_layer(w2, b2, members, n_pert):  # (units_fused checks its own)
+        b2 = b2[:, None, :]  # (members, 1, O) against the outputs' (members, B, O)
+    w2t = w2.transpose(-1, -2)
     columns = w2t.contiguous().index_select(0, index.reshape(-1)).view(n_pert, batch, n_out)
     static = net.scale * torch.cat([z_h.reshape(-1), z_p.reshape(-1)])
     size = static.numel() + members * batch * n_out
