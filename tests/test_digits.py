@@ -297,3 +297,16 @@ def test_bnn_autodiff_failure_claim_needs_an_estimator():
     assert status("autodiff,autodiff_surrogate", 0.2) == "not checked"  # nothing to fail against
     assert status("autodiff,node_perturbation", 0.2) == "holds"  # 60 points below
     assert status("autodiff,node_perturbation", 0.79) == "does not hold"
+
+
+def test_linear_fit_claim_needs_both_ends_of_the_s_sweep():
+    from roughgrad.experiments import Context
+
+    exp = EXPERIMENTS["digits-linear"]
+    config = exp.config(
+        "quick", {"fit_samples": (20, 100), "methods": ("node_perturbation",), "epochs": 0.1}
+    )
+    claims = {c.name: c for c in exp.run(config, Context()).claims}
+    got = claims["regression_needs_s_ge_d"]
+    assert got.status == "not checked", got.evidence  # no S >= 2D = 400: nothing to check
+    assert "S >= 2D = 400" in got.evidence
