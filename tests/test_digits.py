@@ -310,3 +310,25 @@ def test_linear_fit_claim_needs_both_ends_of_the_s_sweep():
     got = claims["regression_needs_s_ge_d"]
     assert got.status == "not checked", got.evidence  # no S >= 2D = 400: nothing to check
     assert "S >= 2D = 400" in got.evidence
+
+
+def test_linear_claims_hold_fail_or_are_not_checked():
+    from roughgrad.experiments.digits.linear import _claims
+
+    def status(methods: str, accuracy: float, over: float = 0.01) -> dict[str, str]:
+        config = EXPERIMENTS["digits-linear"].config("quick", {"methods": methods})
+        m = {f"test_accuracy_{x}": accuracy for x in config.methods}
+        m |= {"fit_error_s_over_d": over, "fit_error_s_under_half_d": 0.7}
+        m |= {"fit_error_near_d": 5.0, "fit_error_near_d_s": 201}
+        return {c.name: c.status for c in _claims(config, m)}
+
+    assert status("autodiff,node_perturbation", 0.9) == {
+        "regression_needs_s_ge_d": "holds",
+        "estimators_train_linear": "holds",
+    }
+    assert status("autodiff,node_perturbation", 0.5, over=0.2) == {
+        "regression_needs_s_ge_d": "does not hold",
+        "estimators_train_linear": "does not hold",
+    }
+    got = status("autodiff", 0.9, over=float("nan"))  # nothing to compare on either claim
+    assert set(got.values()) == {"not checked"}
