@@ -35,3 +35,16 @@ def quick_runs(tmp_path_factory):
         return cache[name]
 
     return get
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests of one experiment's runs share a worker (``--dist loadgroup``): its quick run and
+    its counterexamples' runs are then computed once per test session, not once per worker."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        name = callspec.params.get("name") if callspec is not None else None
+        if name in EXPERIMENTS and item.module.__name__.split(".")[-1] in (
+            "test_claims",
+            "test_experiments",
+        ):
+            item.add_marker(pytest.mark.xdist_group(name))

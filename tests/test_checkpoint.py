@@ -112,7 +112,8 @@ def _interrupted_run(tmp_path: Path) -> Path:
     """A digits-linear run stopped (by a blow-up) after its first training loop checkpointed."""
     run_dir = tmp_path / "run"
     code = call(["run", "digits-linear", "--profile", "quick", "--no-progress",
-                 "--run-dir", str(run_dir), "--set", "methods=autodiff"])  # fmt: skip
+                 "--run-dir", str(run_dir), "--set", "methods=autodiff",
+                 "--set", "lrs="])  # fmt: skip
     assert code == 0
     info = json.loads((run_dir / "run.json").read_text())
     info["status"] = "interrupted"
@@ -235,7 +236,8 @@ def test_blow_up_stops_with_step_quantity_and_remedy(tmp_path, capsys, monkeypat
     monkeypatch.setattr(_digits, "load_data", poisoned)
     run_dir = tmp_path / "run"
     code = call(["run", "digits-linear", "--profile", "quick", "--no-progress",
-                 "--run-dir", str(run_dir), "--set", "methods=node_perturbation"])  # fmt: skip
+                 "--run-dir", str(run_dir), "--set", "methods=node_perturbation",
+                 "--set", "lrs="])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 1
     assert len(err.strip().splitlines()) == 1, err
@@ -280,7 +282,9 @@ def test_a_resumed_snake_run_retrains_only_what_it_had_not_trained(tmp_path, mon
     from roughgrad.experiments.snake import common as snake
 
     exp = EXPERIMENTS["snake-extrapolation"]
-    config = exp.config("quick", {"models": "snake,spectral", "steps": 50, "hidden": 8})
+    config = exp.config(
+        "quick", {"models": "snake,spectral", "steps": 50, "hidden": 8, "lr_extend": 0}
+    )
     kw = {"experiment": exp.name, "config": config.to_dict()}
     trained: list[str] = []
     real = snake.train_members

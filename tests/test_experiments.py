@@ -22,7 +22,6 @@ QUICK_EXPECT: dict[str, dict] = {
             "stable_lr_converges",
             "spectral_recovers",
             "curriculum_recovers",
-            "exact_frequency_zero_loss",
             "curriculum_recovers_prior_range",
         ],
         "figures": [
@@ -89,7 +88,8 @@ QUICK_EXPECT: dict[str, dict] = {
         "figures": ["xcorr_vs_mse.png"],
     },
     "rnn-frequency-halving": {  # learning needs the default's budget; the collapse shows fast
-        "claims": ["reset_training_collapses", "control_learns"],
+        "claims": ["reset_training_collapses"],
+        "at_least": {"control_learned_fraction": 1.0},
         "figures": ["rnn_training.png", "rollouts.png"],
     },
     "mc-vs-quadrature": {
@@ -97,11 +97,7 @@ QUICK_EXPECT: dict[str, dict] = {
         "figures": ["mc_vs_quadrature.png"],
     },
     "snake-extrapolation": {
-        "claims": [
-            "snake_beats_relu_extrapolation",
-            "no_baseline_reaches_1e-3",
-            "spectral_extrapolates",
-        ],
+        "claims": ["no_baseline_reaches_1e-3", "spectral_extrapolates"],
         "figures": ["final_fit.png", "training.gif", "training_loss.png"],
     },
     "snake-interpolation": {
@@ -109,11 +105,11 @@ QUICK_EXPECT: dict[str, dict] = {
         "figures": ["final_fit.png", "training.gif", "training_loss.png"],
     },
     "snake-decay": {
-        "claims": ["envelope_beats_snake_10x", "periodic_carrier_misses_decay"],
+        "claims": [],
         "figures": ["final_fit.png", "training.gif", "training_loss.png"],
     },
     "snake-coefficients": {
-        "claims": ["coefficients_matter"],
+        "claims": [],
         "figures": ["coefficients_heatmap.png", "best_and_worst.png"],
     },
     "snake-tsne": {
@@ -184,6 +180,22 @@ def test_quick_profile(name, quick_runs):
     assert set(QUICK_EXPECT[name]["figures"]) <= figures
     for fig in figures:
         assert (record.run_dir / "figures" / fig).stat().st_size > 1000
+
+
+def test_the_write_ups_model_at_the_answer_has_zero_loss():
+    """The identity behind write-up 000's "insert net.freq.data = 31 and the loss turns to
+    zero": sin(f x) at f = f* matches sin(31 x) exactly; a phase the model lacks breaks it."""
+    import torch
+
+    from roughgrad.experiments.sin_frequency import Config, _target
+
+    x = (
+        torch.rand(100_000, dtype=torch.float64, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    ) * 1000
+    model = torch.sin(31.0 * x)
+    gen = torch.Generator().manual_seed(1)
+    assert ((model - _target(Config(), x, gen)) ** 2).mean() < 1e-20
+    assert ((model - _target(Config(phase=1.1), x, gen)) ** 2).mean() > 0.5
 
 
 def test_sin_frequency_gradient_matches_autograd():

@@ -201,7 +201,8 @@ def _checkpoint_options(f):
 @click.option(
     "--strict",
     is_flag=True,
-    help="exit with code 1 when any claim does not hold (a claim not checked does not count)",
+    help="exit with code 1 when any claim does not hold or is inconclusive (a claim not "
+    "checked does not count)",
 )
 def run(
     name,
@@ -288,7 +289,8 @@ def run(
 @click.option(
     "--strict",
     is_flag=True,
-    help="exit with code 1 when any claim does not hold (a claim not checked does not count)",
+    help="exit with code 1 when any claim does not hold or is inconclusive (a claim not "
+    "checked does not count)",
 )
 def reproduce(profile, sets, seed, as_json, progress, out, only, resume, device, strict) -> None:
     """Run every experiment (or --only some) and write the HTML report.
@@ -535,6 +537,7 @@ def claims(runs, docs) -> None:
 _MARKS = {
     "holds": "[green]holds[/]",
     "does not hold": "[red]does not hold[/]",
+    "inconclusive": "[magenta]inconclusive[/]",
     "not checked": "[yellow]not checked[/]",
 }
 
@@ -547,6 +550,12 @@ def _print_claims(records) -> None:
         for c in r.claims:
             mark = _MARKS[claim_status(c)]
             ERR.print(f"{r.experiment}: {c['name']}: {mark} — {c['evidence']}", highlight=False)
+        if not r.healthy:
+            ERR.print(
+                f"{r.experiment}: [yellow]not a healthy run[/] ({'; '.join(r.unmet())}): its "
+                "claims say little (the quick profile only checks that everything runs)",
+                highlight=False,
+            )
 
 
 def _exit_if_failed(records) -> None:
@@ -559,18 +568,20 @@ def _exit_if_failed(records) -> None:
 
 
 def _exit_if_strict(records, strict: bool) -> None:
-    """With --strict, exit 1 when any claim does not hold (the run's files are all written)."""
+    """With --strict, exit 1 when any claim does not hold or is inconclusive (the run's files
+    are all written)."""
     from roughgrad.experiments.base import claim_status
 
     failed = [
-        f"{r.experiment}:{c['name']}"
+        f"{r.experiment}:{c['name']} ({claim_status(c)})"
         for r in records
         for c in r.claims
-        if claim_status(c) == "does not hold"
+        if claim_status(c) in ("does not hold", "inconclusive")
     ]
     if strict and failed:
         print(
-            f"roughgrad: --strict: {len(failed)} claim(s) do not hold: {', '.join(failed)}",
+            f"roughgrad: --strict: {len(failed)} claim(s) do not hold or are inconclusive: "
+            + ", ".join(failed),
             file=sys.stderr,
         )
         sys.exit(1)

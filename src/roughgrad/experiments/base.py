@@ -33,9 +33,27 @@ from roughgrad.config import (  # re-exported: one import for experiment modules
     param,
     parse_set_options,
 )
+from roughgrad.experiments.claims import (  # re-exported: one import for experiment modules
+    CLAIM_STATUSES,
+    Claim,
+    ClaimSpec,
+    Counterexample,
+    Floor,
+    Margin,
+    at_least,
+    at_most,
+    binomial_se,
+    claim_status,
+    counterexample,
+    difference_se,
+    seeds_se,
+    trained_or_reason,
+    within,
+)
 from roughgrad.train import Checkpoints, NumericalError, Progress, StopRun
 
 __all__ = [
+    "CLAIM_STATUSES",
     "PROFILE_NAMES",
     "SEEDS",
     "Checkpoints",
@@ -46,92 +64,31 @@ __all__ = [
     "Context",
     "Counterexample",
     "Experiment",
+    "Floor",
+    "Margin",
     "NumericalError",
     "Outcome",
     "Progress",
     "apply_overrides",
+    "at_least",
+    "at_most",
+    "binomial_se",
     "claim_status",
     "counterexample",
+    "difference_se",
     "field_help",
     "param",
     "parse_set_options",
     "part",
+    "seeds_se",
+    "trained_or_reason",
+    "within",
 ]
 
 PROFILE_NAMES = ("quick", "default", "full")
 
 # The four write-ups the experiments come from, by key: "title (topic)".
 SEEDS = {key: f"{title} ({topic})" for key, (title, topic) in SOURCES.items()}
-
-CLAIM_STATUSES = ("holds", "does not hold", "not checked")
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A named statement the experiment checked: whether it holds, and the measured evidence.
-
-    ``holds`` is ``None`` when the run could not check it (a model not selected, too few seeds);
-    ``evidence`` then gives the reason. Build those with :meth:`not_checked`.
-    """
-
-    name: str
-    holds: bool | None
-    evidence: str
-
-    @classmethod
-    def not_checked(cls, name: str, reason: str) -> Claim:
-        return cls(name, None, f"not checked: {reason}")
-
-    @property
-    def status(self) -> str:
-        """ "holds", "does not hold" or "not checked"."""
-        return "not checked" if self.holds is None else "holds" if self.holds else "does not hold"
-
-    def to_dict(self) -> dict[str, Any]:
-        holds = None if self.holds is None else bool(self.holds)
-        return {"name": self.name, "holds": holds, "status": self.status, "evidence": self.evidence}
-
-
-def claim_status(claim: Mapping[str, Any]) -> str:
-    """The status of a claim read back from claims.json (older files lack "status")."""
-    if "status" in claim:
-        return str(claim["status"])
-    return (
-        "not checked"
-        if claim.get("holds") is None
-        else "holds"
-        if claim["holds"]
-        else ("does not hold")
-    )
-
-
-@dataclass(frozen=True)
-class Counterexample:
-    """A setting under which a claim must report "does not hold": overrides applied on top of the
-    quick profile, and why the claim fails there. The registry test runs every one."""
-
-    overrides: Mapping[str, Any]
-    why: str
-
-
-@dataclass(frozen=True)
-class ClaimSpec:
-    """What an experiment declares about one claim: its name, what it checks, and at least one
-    counterexample. A statement without a counterexample cannot fail: it is a unit test, not a
-    claim, and the registry refuses it."""
-
-    name: str
-    checks: str
-    counterexamples: tuple[Counterexample, ...]
-
-    def __post_init__(self) -> None:
-        if not self.counterexamples:
-            raise TypeError(f"claim {self.name} has no counterexample: make it a unit test")
-
-
-def counterexample(why: str, **overrides: Any) -> Counterexample:
-    """``counterexample("why it fails", key=value, ...)``: a Counterexample in one call."""
-    return Counterexample(overrides, why)
 
 
 @dataclass
@@ -200,6 +157,9 @@ class Experiment:
     figures: Callable[[Outcome, Any], dict[str, Any]]
     doc: str = ""
     claims: tuple[ClaimSpec, ...] = ()
+    # what a healthy run reaches (training reaches its usual accuracy, the neuron fires): a
+    # counterexample must be healthy, and a run that is not says so in its report
+    health: tuple[Floor, ...] = ()
     # optional: (config, ctx) -> (objective, params), the problem at a representative point,
     # for `roughgrad landscape NAME`
     objective: Callable[[Any, Context], tuple[Any, dict[str, torch.Tensor]]] | None = None
@@ -234,6 +194,10 @@ class Experiment:
             got.get(n) or Claim.not_checked(n, "this run's config does not compute it")
             for n in declared
         ]
+
+    def check_health(self, metrics: Mapping[str, Any]) -> list[tuple[bool, str]]:
+        """Each floor of ``health`` as (met, "what = value (floor f)")."""
+        return [floor.check(metrics) for floor in self.health]
 
     def config(self, profile: str = "default", overrides: Mapping[str, Any] | None = None) -> Any:
         """The resolved config: defaults, then the profile's overrides, then the user's."""

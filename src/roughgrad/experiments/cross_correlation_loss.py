@@ -15,11 +15,14 @@ The w grid does not contain w* (and the teacher may be noisy: teacher_noise), so
 is 0 anywhere and where its minimum falls is measured, not given.
 
 Claims checked:
-  xcorr_minimum_at_target   XCORR's minimum on the grid lies within 2% of w* (measured: it
-                            does with a noise-free teacher; with teacher noise 2 uA/cm^2 both
-                            minima move 2.3-2.8% below w*);
+  xcorr_minimum_at_target   XCORR's minimum on the grid lies within 2% of w* (measured at the
+                            quick profile: 0.25% below w* with a noise-free teacher, 1.8% at
+                            teacher noise 2 uA/cm^2, 2.3% at 3);
   xcorr_fewer_local_minima  XCORR has fewer local minima than MSE on the same grid (a
-                            smoother landscape for descent).
+                            smoother landscape for descent); a minimum counts when it is
+                            ``prominence`` of the curve's range deep (count_local_minima).
+                            Measured at the quick profile: XCORR 2 against MSE 3 up to teacher
+                            noise 2, 3 against 3 at noise 3 (the flip), 3 against 4 at 4 and 6.
 
 Source: seed 003, "Signal Processing Approach" (Cross-Correlation).
 """
@@ -38,10 +41,12 @@ from roughgrad.experiments.base import (
     ConfigBase,
     Context,
     Experiment,
+    Floor,
     Outcome,
     counterexample,
     param,
 )
+from roughgrad.landscape import count_local_minima
 from roughgrad.neurons import simulate
 from roughgrad.neurons.hh import MAX_DT
 
@@ -61,6 +66,12 @@ class Config(ConfigBase):
     tau_ms: float = param(500.0, "timeframe (ms)", gt=0)
     dt: float = param(0.025, "time step (ms); stable up to 0.1", gt=0, le=MAX_DT["exponential"])
     max_lag_ms: float = param(10.0, "largest lag searched by the cross-correlation (ms)", gt=0)
+    prominence: float = param(
+        0.01,
+        "a local minimum counts when it is this deep (fraction of the curve's range) on both "
+        "sides (roughgrad.landscape.count_local_minima)",
+        ge=0,
+    )
 
 
 PROFILES = {
@@ -77,10 +88,6 @@ def xcorr_loss(y: np.ndarray, target: np.ndarray, max_lag: int) -> np.ndarray:
     window = corr[:, mid - max_lag : mid + max_lag + 1]
     norm = np.linalg.norm(y, axis=1) * np.linalg.norm(target)
     return 1.0 - window.max(1) / np.maximum(norm, 1e-12)
-
-
-def _local_minima(v: np.ndarray) -> int:
-    return int(np.sum((v[1:-1] < v[:-2]) & (v[1:-1] < v[2:])))
 
 
 def run(config: Config, ctx: Context) -> Outcome:
@@ -106,12 +113,14 @@ def run(config: Config, ctx: Context) -> Outcome:
     mse = np.mean((y - target) ** 2, axis=1)
     xc = xcorr_loss(y, target, round(config.max_lag_ms / config.dt))
     best = float(w[np.argmin(xc)])
-    n_mse, n_xc = _local_minima(mse), _local_minima(xc)
+    n_mse = count_local_minima(mse, prominence=config.prominence)
+    n_xc = count_local_minima(xc, prominence=config.prominence)
     metrics = {
         "xcorr_argmin_w": best,
         "mse_argmin_w": float(w[np.argmin(mse)]),
         "local_minima_mse": n_mse,
         "local_minima_xcorr": n_xc,
+        "teacher_spikes": int(spikes[0].sum()),
     }
     claims = [
         Claim(
@@ -123,7 +132,9 @@ def run(config: Config, ctx: Context) -> Outcome:
         Claim(
             "xcorr_fewer_local_minima",
             n_xc < n_mse,
-            f"local minima on {config.w_points} points: XCORR {n_xc}, MSE {n_mse}",
+            f"local minima on {config.w_points} points deeper than {config.prominence:g} of "
+            f"the curve's range: XCORR {n_xc}, MSE {n_mse} (teacher noise "
+            f"{config.teacher_noise:g})",
         ),
     ]
     return Outcome(metrics, claims, {"w": w, "mse": mse, "xcorr": xc})
@@ -147,12 +158,26 @@ CLAIMS = (
     ClaimSpec(
         "xcorr_minimum_at_target",
         "the cross-correlation loss is lowest within 2% of the noisy teacher's w*",
-        (counterexample("teacher noise of 40 uA/cm^2 swamps its drive", teacher_noise=40.0),),
+        (
+            counterexample(
+                "teacher noise 3 uA/cm^2 (the measured flip): XCORR's minimum moves 2.3% below w*",
+                teacher_noise=3.0,
+            ),
+        ),
     ),
     ClaimSpec(
         "xcorr_fewer_local_minima",
         "the cross-correlation loss has fewer local minima than MSE on the same grid",
-        (counterexample("teacher noise of 40 uA/cm^2 swamps its drive", teacher_noise=40.0),),
+        (
+            counterexample(
+                "teacher noise 3 uA/cm^2 (the measured flip): 3 minima each",
+                teacher_noise=3.0,
+            ),
+        ),
+        controls=(
+            "test_detectors.py::test_count_local_minima_counts_wells",
+            "test_detectors.py::test_count_local_minima_ignores_shallow_noise",
+        ),
     ),
 )
 
@@ -166,4 +191,5 @@ EXPERIMENT = Experiment(
     figures=figures,
     doc=__doc__ or "",
     claims=CLAIMS,
+    health=(Floor("the teacher's spikes in the window", lambda m: m["teacher_spikes"], 5),),
 )

@@ -18,8 +18,8 @@ Claims checked:
                                   least 10x fewer evaluations than weight-space smoothing;
   node_quality_bar                node perturbation's cosine >= 0.48 / 0.86 / 0.98 at
                                   S = 10 / 100 / 1000 (a straightforward version measured here;
-                                  a bar counts as met when the mean is within two standard
-                                  errors of it, or above);
+                                  the mean must clear each bar by more than two standard
+                                  errors; within them the claim is inconclusive);
   smoothing_quality_bar           antithetic weight smoothing's cosine >= 0.05 / 0.14 / 0.41
                                   (sqrt(n / (n + D)) with n = S/2 pairs and D = 2410 gives
                                   0.045 / 0.14 / 0.41; forward differences with the clean loss
@@ -54,7 +54,9 @@ from roughgrad.experiments.base import (
     ConfigBase,
     Context,
     Experiment,
+    Floor,
     Outcome,
+    at_least,
     counterexample,
     param,
 )
@@ -72,6 +74,7 @@ class Config(ConfigBase):
     sigma_sweep_samples: int = param(300, "S used in the sigma sweep", ge=2)
     batch: int = param(128, "minibatch size of every objective", ge=1)
     hidden: int = param(100, "hidden units of the linear classifier and sigmoid ANN", ge=1)
+    tanh_hidden: int = param(32, "hidden units of the tanh MLP (the quality bars' model)", ge=1)
     repeats: int = param(
         20,
         "independent estimates averaged per point (a quarter of that "
@@ -100,7 +103,8 @@ def _objectives(config: Config, device: torch.device):
     ann = nn.Sequential(
         nn.Linear(64, config.hidden), nn.Sigmoid(), nn.Linear(config.hidden, 10), nn.Sigmoid()
     )
-    tanh = nn.Sequential(nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 10))
+    h = config.tanh_hidden
+    tanh = nn.Sequential(nn.Linear(64, h), nn.Tanh(), nn.Linear(h, 10))
     linear, ann, tanh = (m.to(device) for m in (linear, ann, tanh))
     mse = nn.functional.mse_loss
     return {
@@ -172,6 +176,7 @@ def run(config: Config, ctx: Context) -> Outcome:
     mlp = objs["tanh"]
     pm = _params(mlp)
     true_m = Autodiff()(mlp, pm, generator=gen).grad
+    metrics["true_grad_norm_tanh"] = float(sum(g.square().sum() for g in true_m.values()) ** 0.5)
     keys = list(pm)
     # label -> (registry key, options besides sigma and num_samples, the evaluation budget S)
     estimators = {
@@ -192,7 +197,7 @@ def run(config: Config, ctx: Context) -> Outcome:
                 pm,
                 true_m,
                 keys,
-                r if s < 1000 else max(1, r // 4),
+                r if s < 1000 else max(2, r // 4),
                 gen,
             )
             for s in config.samples
@@ -231,32 +236,60 @@ def _claims(config, fit_s, d_out, joint, isolated, curves, errors) -> list[Claim
     node_n = _evals_to_reach(config.samples, curves["node_perturbation"], 0.8)
     weight_n = _evals_to_reach(config.samples, curves["gaussian_smoothing"], 0.8)
 
-    def bar(name: str, target: dict[int, float]) -> tuple[bool, str]:
-        """Met when each mean is within two standard errors of the bar, or above it."""
+    def bar(name: str, target: dict[int, float]) -> Claim:
+        """Every mean clears its bar by more than two standard errors (inconclusive when one
+        is within two standard errors of it, not checked when the sweep holds no bar's S)."""
         idx = {s: list(config.samples).index(s) for s in target if s in config.samples}
         got = {s: (float(curves[name][i]), float(errors[name][i])) for s, i in idx.items()}
-        ok = bool(got) and all(m + 2 * np.nan_to_num(se) >= target[s] for s, (m, se) in got.items())
-        return ok, ", ".join(
-            f"S={s}: {m:.3f} +- {se:.3f} (bar {target[s]})" for s, (m, se) in got.items()
+        claim = "node_quality_bar" if name == "node_perturbation" else "smoothing_quality_bar"
+        if not got:
+            return Claim.not_checked(claim, f"samples holds none of the bars' S {list(target)}")
+        margins = [at_least(m, target[s], np.nan_to_num(se)) for s, (m, se) in got.items()]
+        return Claim.from_margins(
+            claim,
+            margins,
+            ", ".join(
+                f"S={s}: {m:.3f} ± {se:.3f} (bar {target[s]}; {g.text(1, '', 3)})"
+                for (s, (m, se)), g in zip(got.items(), margins, strict=True)
+            ),
         )
 
-    node_ok, node_txt = bar("node_perturbation", NODE_BAR)
-    sm_ok, sm_txt = bar("gaussian_smoothing", SMOOTH_BAR)
-    return [
+    fit = (
         Claim(
             "regression_needs_s_near_params",
-            bool(low and high and max(low) < 0.6 and min(high) > 0.99),
+            bool(max(low) < 0.6 and min(high) > 0.99),
             f"output layer, D = {d_out}: cosine "
             + ", ".join(f"S={s}: {c:.3f}" for s, c in zip(s_arr, fit_s, strict=True)),
-        ),
-        Claim(
+        )
+        if low and high
+        else Claim.not_checked(
+            "regression_needs_s_near_params",
+            f"samples needs an S <= D/3 = {d_out // 3} and an S >= D = {d_out}",
+        )
+    )
+    text = (
+        f"evaluations to reach cosine 0.8 on the tanh MLP ({config.tanh_hidden} hidden units): "
+        f"node perturbation {node_n:g}, weight-space smoothing {weight_n:g} (grid "
+        f"{list(config.samples)}; inf: not within it)"
+    )
+    if np.isfinite(node_n) and not np.isfinite(weight_n) and 10 * node_n > max(config.samples):
+        # smoothing needs more than the grid's largest S: that bounds the ratio from below only
+        beats = Claim.undecided(
+            "node_beats_weight_perturbation",
+            f"{text}: smoothing needs > {max(config.samples)}, which bounds the ratio only by "
+            f"{max(config.samples) / node_n:.3g}",
+        )
+    else:
+        beats = Claim(
             "node_beats_weight_perturbation",
             bool(np.isfinite(node_n) and node_n * 10 <= weight_n),
-            f"evaluations to reach cosine 0.8 on the tanh MLP: node perturbation {node_n:g}, "
-            f"weight-space smoothing {weight_n:g} (grid {list(config.samples)})",
-        ),
-        Claim("node_quality_bar", node_ok, node_txt),
-        Claim("smoothing_quality_bar", sm_ok, sm_txt),
+            text,
+        )
+    return [
+        fit,
+        beats,
+        bar("node_perturbation", NODE_BAR),
+        bar("gaussian_smoothing", SMOOTH_BAR),
     ]
 
 
@@ -325,24 +358,32 @@ def figures(outcome: Outcome, config: Config) -> dict:
 
 
 def objective(config: Config, ctx: Context):
-    """The 64-32-10 tanh MLP at initialisation; trials are independent minibatches."""
+    """The 64-H-10 tanh MLP at initialisation; trials are independent minibatches."""
     data = load_digits_split(device=ctx.device)
     torch.manual_seed(config.seed)
-    model = nn.Sequential(nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 10)).to(ctx.device)
+    h = config.tanh_hidden
+    model = nn.Sequential(nn.Linear(64, h), nn.Tanh(), nn.Linear(h, 10)).to(ctx.device)
     obj = MinibatchObjective(
         model, nn.functional.cross_entropy, data.x_train, data.y_train, config.batch
     )
     return obj, detached_params(model)
 
 
-_NOISY = counterexample("sigma 5 is far outside the linear range of every layer", sigma=5.0)
+_NOISY = counterexample(
+    "sigma 5 is far outside every unit's linear range: the estimates point elsewhere (the "
+    "reference gradient is the usual one)",
+    sigma=5.0,
+)
 CLAIMS = (
     ClaimSpec(
         "regression_needs_s_near_params",
         "regression's cosine with the true gradient is < 0.6 at S <= D/3 and > 0.99 at S >= D",
         (
-            counterexample("with 1 hidden unit D = 20: S = 10 already gives 0.63", hidden=1),
-            counterexample("no S >= D in the sweep", samples=(10, 100)),
+            counterexample(
+                "sigma 0.5 on the quadratic MSE: the curvature swamps the slope at every S "
+                "(measured: cosine 0.29 at S = 3000)",
+                sigma=0.5,
+            ),
         ),
     ),
     ClaimSpec(
@@ -352,12 +393,13 @@ CLAIMS = (
     ),
     ClaimSpec(
         "node_quality_bar",
-        "node perturbation's mean cosine meets the published bars within 2 standard errors",
+        "node perturbation's mean cosine clears its bars at S = 10, 100, 1000 by more than two "
+        "standard errors",
         (_NOISY,),
     ),
     ClaimSpec(
         "smoothing_quality_bar",
-        "weight-space smoothing's mean cosine meets its bars within 2 standard errors",
+        "weight-space smoothing's mean cosine clears its bars by more than two standard errors",
         (_NOISY,),
     ),
 )
@@ -374,4 +416,11 @@ EXPERIMENT = Experiment(
     doc=__doc__ or "",
     claims=CLAIMS,
     objective=objective,
+    health=(
+        Floor(
+            "the tanh MLP's true gradient norm (the reference the estimates are scored against)",
+            lambda m: m["true_grad_norm_tanh"],
+            1e-6,
+        ),
+    ),
 )

@@ -40,11 +40,12 @@ from roughgrad.experiments.base import (
     ConfigBase,
     Context,
     Experiment,
+    Floor,
     Outcome,
     counterexample,
     param,
 )
-from roughgrad.landscape import residual_rms, total_variation
+from roughgrad.landscape import count_reversals, residual_rms, total_variation
 from roughgrad.neurons import simulate
 from roughgrad.neurons.hh import MAX_DT
 from roughgrad.objectives import NeuronObjective
@@ -129,7 +130,7 @@ def run(config: Config, ctx: Context) -> Outcome:
     diffs = np.diff(a["loss_zoom"])
     trend = np.sign(a["loss_zoom"][-1] - a["loss_zoom"][0]) or 1.0
     tol = 1e-6 * float(np.abs(a["loss_full"]).max())
-    reversals = np.flatnonzero((np.sign(diffs) == -trend) & (np.abs(diffs) > tol))
+    reversals = np.flatnonzero((np.sign(diffs) == -trend) & (np.abs(diffs) > tol))  # where
     changes = np.flatnonzero(np.diff(a["count_zoom"]) != 0)
     at_change = (
         np.mean([np.min(np.abs(changes - r)) <= 1 for r in reversals])
@@ -139,6 +140,7 @@ def run(config: Config, ctx: Context) -> Outcome:
     r0 = residual_rms(a["loss_zoom"])
     r1, rk = residual_rms(a["loss_zoom_1"]), residual_rms(a["loss_zoom_mean"])
     metrics = {
+        "max_spike_count_full": int(a["count_full"].max()),
         "bifurcation_w": w_bif,
         "reversals_zoom": len(reversals),
         "spike_count_changes_zoom": len(changes),
@@ -159,7 +161,7 @@ def run(config: Config, ctx: Context) -> Outcome:
         ),
         Claim(
             "single_trial_jumps",
-            len(reversals) >= 5,
+            count_reversals(a["loss_zoom"], tol=tol) >= 5,
             f"the noiseless zoomed curve jumps against its trend {len(reversals)} times; "
             f"{at_change:.0%} of the jumps sit where the spike count changes "
             f"({len(changes)} count changes)",
@@ -219,11 +221,16 @@ CLAIMS = (
                 "below rheobase the neuron is silent and the curve smooth", zoom=(0.0, 0.02)
             ),
         ),
+        controls=(
+            "test_detectors.py::test_count_reversals_counts_teeth",
+            "test_detectors.py::test_count_reversals_ignores_a_monotone_curve",
+        ),
     ),
     ClaimSpec(
         "trials_smooth_curve",
         "the mean of N noisy trials is < half as rough as the noise-free single trial",
         (counterexample("without noise the trials are identical copies", noise_std=0.0),),
+        controls=("test_detectors.py::test_residual_rms_measures_roughness",),
     ),
 )
 
@@ -237,5 +244,12 @@ EXPERIMENT = Experiment(
     figures=figures,
     doc=__doc__ or "",
     claims=CLAIMS,
+    health=(
+        Floor(
+            "the largest spike count along the full sweep (the neuron fires)",
+            lambda m: m["max_spike_count_full"],
+            5,
+        ),
+    ),
     objective=objective,
 )

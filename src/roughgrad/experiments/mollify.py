@@ -37,6 +37,7 @@ from roughgrad.experiments.base import (
     ConfigBase,
     Context,
     Experiment,
+    Floor,
     Outcome,
     counterexample,
     param,
@@ -207,6 +208,10 @@ CLAIMS = (
         "spikes_smoothed",
         "the repeated voltage mollifier at least halves the largest |dV/dt|",
         (counterexample("a one-step radius (0.01 ms) barely touches the upstroke", c_steps=1),),
+        controls=(
+            "test_detectors.py::test_mollifier_halves_a_spikes_slope",
+            "test_detectors.py::test_mollifier_keeps_a_slow_ramps_slope",
+        ),
     ),
     ClaimSpec(
         "noisy_raster_desynchronised",
@@ -225,4 +230,5 @@ EXPERIMENT = Experiment(
     figures=figures,
     doc=__doc__ or "",
     claims=CLAIMS,
+    health=(Floor("neurons of the raster that fire", lambda m: m["neurons_fired"], 1),),
 )

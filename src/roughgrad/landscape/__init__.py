@@ -1,8 +1,15 @@
-"""Loss landscapes of any objective: directions, 1-D/2-D slices, gradient fields, mollifiers.
+"""Loss landscapes of any objective: directions, 1-D/2-D slices, gradient fields, mollifiers,
+and the detectors that turn a sampled curve into a count or a width (bands, minima, basins).
 
 Compute only; the plots are in roughgrad.plot.landscape.
 """
 
+from roughgrad.landscape.detectors import (
+    basin_width,
+    count_bands,
+    count_local_minima,
+    count_reversals,
+)
 from roughgrad.landscape.directions import random_direction, uniform_direction
 from roughgrad.landscape.field import gradient_field
 from roughgrad.landscape.slices import Slice, loss_line, loss_plane
@@ -17,6 +24,10 @@ from roughgrad.objectives.base import Stochastic
 __all__ = [
     "Slice",
     "Stochastic",
+    "basin_width",
+    "count_bands",
+    "count_local_minima",
+    "count_reversals",
     "gradient_field",
     "high_frequency_fraction",
     "loss_line",

@@ -70,26 +70,38 @@ def claims_markdown(
         "",
         f"Every claim the {len(experiments)} experiments check ({total} in all), what it "
         "checks, and at least one counterexample: a setting (overrides on the `quick` profile) "
-        "under which it reports *does not hold*. `tests/test_claims.py` runs every "
-        "counterexample. Status: the last `roughgrad reproduce` at the "
-        f"`{profile}` profile ({tally}).",
+        "under which it reports *does not hold* in a *healthy* run, one that meets the "
+        "experiment's floors (training reaches its usual accuracy, the neuron fires), so that "
+        "the claim fails on its own condition and not because nothing worked. "
+        "`tests/test_claims.py` runs every counterexample and checks both. A claim decided by "
+        "a noisy value holds or fails only by a margin beyond two standard errors, and is "
+        "*inconclusive* inside it. *Positive control* names the tests that check the claim's "
+        "detector on synthetic data with the structure present and absent. Status: the last "
+        f"`roughgrad reproduce` at the `{profile}` profile ({tally}).",
         "",
     ]
     for name, exp in experiments.items():
         lines += [f"## {name}", "", f"{exp.summary} (*{cite(exp.source)}*)", ""]
-        lines += ["| claim | checks | counterexample | status |", "|---|---|---|---|"]
+        if exp.health:
+            floors = "; ".join(f"{f.what} >= {f.at_least:g}" for f in exp.health)
+            lines += [f"A healthy run: {_cell(floors)}.", ""]
+        lines += [
+            "| claim | checks | counterexample | positive control | status |",
+            "|---|---|---|---|---|",
+        ]
         for spec in exp.claims:
             ces = "; ".join(
-                (
-                    "`" + " ".join(f"{k}={set_text(v)}" for k, v in ce.overrides.items()) + "`: "
-                    if ce.overrides
-                    else "the quick profile: "
-                )
+                "`"
+                + " ".join(f"{k}={set_text(v)}" for k, v in ce.overrides.items())
+                + "`: "
                 + ce.why
                 for ce in spec.counterexamples
             )
+            controls = ", ".join(f"`{c}`" for c in spec.controls) or "-"
             word = status.get(name, {}).get(spec.name, "not run")
-            lines.append(f"| `{spec.name}` | {_cell(spec.checks)} | {_cell(ces)} | {word} |")
+            lines.append(
+                f"| `{spec.name}` | {_cell(spec.checks)} | {_cell(ces)} | {controls} | {word} |"
+            )
         lines.append("")
     return "\n".join(lines)
 

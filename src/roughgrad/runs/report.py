@@ -31,7 +31,7 @@ table{border-collapse:collapse;margin:.8em 0;font-size:.92em;display:block;overf
 td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:#f3f3f3}
 .holds{color:#0a6b2a;font-weight:600} .fails{color:#b00020;font-weight:600}
-.unchecked{color:#8a6d00;font-weight:600}
+.unchecked{color:#8a6d00;font-weight:600} .inconclusive{color:#7a2e8c;font-weight:600}
 .doc{background:#fafafa;border-left:4px solid #8ab;padding:.2em 1em;font-size:.95em}
 .doc pre{white-space:pre-wrap;font-size:.92em}
 figure{margin:1em 0} figure img{max-width:100%;height:auto;border:1px solid #eee}
@@ -44,11 +44,16 @@ border-bottom:1px solid #ddd}}
 """
 
 
-_STATUS_CLASS = {"holds": "holds", "does not hold": "fails", "not checked": "unchecked"}
+_STATUS_CLASS = {
+    "holds": "holds",
+    "does not hold": "fails",
+    "inconclusive": "inconclusive",
+    "not checked": "unchecked",
+}
 
 
 def claim_tally(records: list[RunRecord]) -> dict[str, int]:
-    """How many claims hold, do not hold, and were not checked, over ``records``."""
+    """How many claims hold, do not hold, are inconclusive and were not checked."""
     tally = dict.fromkeys(_STATUS_CLASS, 0)
     for r in records:
         for c in r.claims:
@@ -150,6 +155,13 @@ def _section(record: RunRecord, index: int, docs: dict[str, tuple[str, str]], ou
         if record.status == "failed"
         else ""
     )
+    if not record.healthy:
+        failed += (
+            "<p class='unchecked'>Not a healthy run: "
+            + html.escape("; ".join(record.unmet()))
+            + ". The experiment did not work as usual (e.g. nothing trained), so its claims "
+            "say little.</p>"
+        )
     rel = html.escape(_relative(record.run_dir, out))
     figures = figures or "<p class='meta'>(this run has no figures)</p>"
     return f"""
@@ -212,7 +224,7 @@ def _toc(records: list[RunRecord]) -> str:
     for i, r in enumerate(records):
         t = claim_tally([r])
         n = sum(t.values())
-        cls = "fails" if t["does not hold"] else "unchecked" if t["not checked"] else "holds"
+        cls = next((_STATUS_CLASS[w] for w in _STATUS_CLASS if w != "holds" and t[w]), "holds")
         title = f"{t['holds']} of {n} claims hold"
         tally = f"<span class='tally {cls}' title='{title}'>{t['holds']}/{n}</span>" if n else ""
         items.append(f"<li><a href='#{_anchor(r, i)}'>{html.escape(r.experiment)}</a>{tally}</li>")
@@ -252,9 +264,10 @@ def build_report(
 <p class="meta">{_provenance(records)}</p>
 {_banner(records)}
 <p>{len(records)} run(s); {sum(tally.values())} claims: {tally["holds"]} hold,
-{tally["does not hold"]} do not hold, {tally["not checked"]} not checked.
-A claim that does not reproduce is listed as not holding, and one a run could not check as not
-checked, never hidden.</p>
+{tally["does not hold"]} do not hold, {tally["inconclusive"]} inconclusive,
+{tally["not checked"]} not checked.
+A claim that does not reproduce is listed as not holding, one whose margin is inside two
+standard errors as inconclusive, and one a run could not check as not checked, never hidden.</p>
 <h2 id="claims">Claims</h2>
 <table><tr><th>experiment</th><th>claim</th><th>result</th><th>evidence</th></tr>
 {overview}</table>

@@ -53,12 +53,24 @@ class RunRecord:
     run_dir: Path
     status: str = "complete"  # or "failed": a part of the run raised (``error`` says which)
     error: str = ""
+    # the experiment's floors: [{"met": bool, "floor": "what = value (floor f)"}, ...]
+    health: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        """Every floor met: the experiment worked as usual, so its claims say something."""
+        return all(h["met"] for h in self.health)
+
+    def unmet(self) -> list[str]:
+        return [h["floor"] for h in self.health if not h["met"]]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "experiment": self.experiment,
             "status": self.status,
             **({"error": self.error} if self.error else {}),
+            "healthy": self.healthy,
+            "health": self.health,
             "config": self.config,
             "metrics": self.metrics,
             "claims": self.claims,
@@ -224,6 +236,13 @@ def _execute(
     elapsed = time.perf_counter() - t0
     metrics = {**outcome.metrics, "run_seconds": round(elapsed, 3)}
     claims = [c.to_dict() for c in experiment.complete_claims(outcome.claims)]
+    health = [{"met": met, "floor": text} for met, text in experiment.check_health(metrics)]
+    info["health"] = health
+    for h in health:
+        if not h["met"]:
+            ctx.progress.log(
+                f"{experiment.name}: not a healthy run ({h['floor']}): its claims say little"
+            )
 
     if outcome.arrays:
         save_arrays(path / "data.npz", outcome.arrays)
@@ -245,6 +264,7 @@ def _execute(
         path,
         info["status"],
         info.get("error", ""),
+        health,
     )
 
 
@@ -278,4 +298,5 @@ def load_run(path: Path) -> RunRecord:
         path,
         "failed" if info.get("status") == "failed" else "complete",
         info.get("error", ""),
+        info.get("health", []),
     )

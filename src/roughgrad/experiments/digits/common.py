@@ -11,6 +11,7 @@ validation evaluation are scored once on the test split. The loop is ``roughgrad
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 from torch import Tensor
@@ -19,7 +20,7 @@ from roughgrad import plot
 from roughgrad._types import Params
 from roughgrad.data import Split
 from roughgrad.estimators import Autodiff, LocalRegression, relative_error
-from roughgrad.experiments.base import Context
+from roughgrad.experiments.base import Claim, Context, difference_se, trained_or_reason
 from roughgrad.experiments.digits.config import (  # re-exported: one import for experiments
     AUTODIFF,
     DigitsConfig,
@@ -29,10 +30,12 @@ from roughgrad.experiments.digits.config import (  # re-exported: one import for
 )
 from roughgrad.experiments.digits.problem import Problem, criterion, make_problem
 from roughgrad.experiments.digits.training import Trace, accuracy, score_test, train
+from roughgrad.experiments.search import bracketed_search
 from roughgrad.objectives import Restricted
 
 __all__ = [  # besides what is defined here
     "AUTODIFF",
+    "Claim",
     "DigitsConfig",
     "Problem",
     "Trace",
@@ -88,43 +91,65 @@ def train_methods(
     problem: Problem, config: DigitsConfig, data: Split, ctx: Context, label: str = ""
 ) -> tuple[dict[str, Trace], dict[str, Params]]:
     """One training run per configured method, all from the same init (seed): traces and the
-    trained parameters, by method. With ``config.lrs``, each method trains at every learning
-    rate and the one with the best validation accuracy is kept; only it is scored on the test
-    split."""
+    trained parameters, by method.
+
+    With ``config.lrs``, each method's learning rate is chosen on the validation split by a
+    bracketed search (:func:`roughgrad.experiments.search.bracketed_search`: a winner at the
+    grid's edge extends it by ``config.lr_extend`` steps); with ``config.search_epochs``, the
+    rates are compared after that many epochs and the winner then trains for ``epochs``. Only
+    the chosen run is scored on the test split. Without ``lrs`` every method trains at ``lr``
+    (not searched: ``Trace.bracketed`` is False)."""
     traces, trained = {}, {}
-    lrs = config.lrs or (config.lr,)
     for method in config.methods:
-        runs = []
-        for lr in lrs:
-            tag = f" (lr {lr:g})" if len(lrs) > 1 else ""
-            runs.append(
-                train(
-                    problem,
-                    method,
-                    dataclasses.replace(config, lr=lr),
-                    data,
-                    ctx,
-                    seed=config.seed,
-                    description=f"{label}{method}{tag}",
-                    score=False,
-                )
-            )
-        scores = [tr.accuracy[tr.selected] for tr, _ in runs]  # best validation per rate
-        trace, params = runs[int(np.argmax(scores))]
-        trace.searched = dict(zip(lrs, scores, strict=True))
+        trace, params = _train_searched(problem, method, config, data, ctx, label)
         score_test(trace, problem, params, data)
         traces[method], trained[method] = trace, params
     return traces, trained
 
 
-def trace_metrics(traces: dict[str, Trace], suffix: str = "") -> dict[str, float]:
+def _train_searched(
+    problem: Problem, method: str, config: DigitsConfig, data: Split, ctx: Context, label: str
+) -> tuple[Trace, Params]:
+    def run(lr: float, epochs: float | None = None, tag: str = "") -> tuple[Trace, Params]:
+        run_config = dataclasses.replace(config, lr=lr)
+        if epochs is not None:
+            run_config = dataclasses.replace(run_config, epochs=epochs)
+        return train(
+            problem,
+            method,
+            run_config,
+            data,
+            ctx,
+            seed=config.seed,
+            description=f"{label}{method}{tag}",
+            score=False,
+        )
+
+    if not config.lrs:
+        trace, params = run(config.lr)
+        trace.searched = {config.lr: trace.accuracy[trace.selected]}
+        return trace, params
+    short = config.search_epochs if 0 < config.search_epochs < config.epochs else None
+
+    def trial(lr: float) -> tuple[float, tuple[Trace, Params]]:
+        tag = f" (lr {lr:g}" + (f", {short:g} epochs" if short else "") + ")"
+        trace, params = run(lr, short, tag)
+        return trace.accuracy[trace.selected], (trace, params)  # best validation accuracy
+
+    found = bracketed_search(config.lrs, trial, extend=config.lr_extend, limits=(0.0, 10.0))
+    trace, params = found.payload if short is None else run(found.best)
+    trace.searched, trace.bracketed = dict(found.scores), found.bracketed
+    return trace, params
+
+
+def trace_metrics(traces: dict[str, Trace], suffix: str = "") -> dict[str, Any]:
     """Per method (+ suffix): test_accuracy (of the parameters selected on validation, scored
     once) and its standard error test_accuracy_se, best_val_accuracy, the selected step's
     samples seen (selected_samples), train_seconds, the learning rate kept (lr) and, after a
     search, every searched rate's best validation accuracy (val_accuracy_<method>_lr<lr>), and
     the training's cost: network_evaluations (whole-network equivalents) and
     backward_passes."""
-    out: dict[str, float] = {}
+    out: dict[str, Any] = {}
     for m, tr in traces.items():
         out[f"test_accuracy_{m}{suffix}"] = tr.test_accuracy
         out[f"test_accuracy_se_{m}{suffix}"] = tr.test_se
@@ -133,6 +158,8 @@ def trace_metrics(traces: dict[str, Trace], suffix: str = "") -> dict[str, float
         out[f"selected_samples_{m}{suffix}"] = tr.samples_seen[tr.selected]
         out[f"train_seconds_{m}{suffix}"] = tr.seconds[-1]
         out[f"lr_{m}{suffix}"] = tr.lr
+        out[f"lr_bracketed_{m}{suffix}"] = tr.bracketed
+        out[f"lrs_searched_{m}{suffix}"] = sorted(tr.searched)
         if len(tr.searched) > 1:
             out.update({f"val_accuracy_{m}_lr{lr:g}{suffix}": a for lr, a in tr.searched.items()})
         out[f"network_evaluations_{m}{suffix}"] = tr.history.num_evals  # whole-network units
@@ -199,3 +226,42 @@ def grad_norm_figure(arrays: dict[str, np.ndarray], keys: list[tuple[str, str]],
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+CHANCE = 0.1  # ten classes
+TRAINED = CHANCE + 0.2  # a method "trained" when its best validation accuracy clears this
+
+
+def premise(name: str, m: dict, methods: list[str], suffix: str = "") -> Claim | None:
+    """For a claim that compares ``methods``: *not checked* when one did not train (best
+    validation accuracy below TRAINED: chance + 20 points), *inconclusive* when one's
+    learning-rate search was not bracketed (:func:`unsearched`); None when it can be decided."""
+    val = {x: m[f"best_val_accuracy_{x}{suffix}"] for x in methods}
+    reason = trained_or_reason(val, TRAINED, CHANCE)
+    if reason:
+        return Claim.not_checked(name, reason)
+    return unsearched(name, m, methods, suffix)
+
+
+def unsearched(name: str, m: dict, methods: list[str], suffix: str = "") -> Claim | None:
+    """The claim ``name`` as *inconclusive* when one of ``methods`` trained at a learning rate
+    that no bracketed search chose; None when every one did."""
+    loose = [x for x in methods if not m.get(f"lr_bracketed_{x}{suffix}", False)]
+    if loose:
+        tried = "; ".join(
+            f"{x}: lr {m[f'lr_{x}{suffix}']:g} of "
+            + ", ".join(f"{lr:g}" for lr in m.get(f"lrs_searched_{x}{suffix}", []))
+            for x in loose
+        )
+        return Claim.undecided(name, f"search not bracketed ({tried})")
+    return None
+
+
+def accuracy_margin(m: dict, a: str, b: str | None = None, suffix: str = "") -> tuple[float, float]:
+    """Test accuracy of ``a`` (minus ``b``'s) and its binomial standard error."""
+    acc, se = m[f"test_accuracy_{a}{suffix}"], m[f"test_accuracy_se_{a}{suffix}"]
+    if b is None:
+        return acc, se
+    return acc - m[f"test_accuracy_{b}{suffix}"], difference_se(
+        se, m[f"test_accuracy_se_{b}{suffix}"]
+    )

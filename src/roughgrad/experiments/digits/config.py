@@ -53,10 +53,20 @@ class DigitsConfig(ConfigBase):
     lr: float = param(0.01, "Adam learning rate", gt=0, le=10)
     lrs: tuple[float, ...] = param(
         (),
-        "learning rates searched per method on the validation split (empty: lr only); the "
-        "test split scores only the chosen one",
+        "learning rates searched per method on the validation split (empty: lr only, not "
+        "searched); a winner at the grid's edge extends it (lr_extend); the test split scores "
+        "only the chosen one",
         gt=0,
         le=10,
+    )
+    lr_extend: int = param(
+        1, "geometric steps a search may add past the edge where its winner sits", ge=0
+    )
+    search_epochs: float = param(
+        0.0,
+        "compare the searched rates after this many epochs, then train the winner for epochs "
+        "(0: every rate trains for epochs)",
+        ge=0,
     )
     lr_schedule: Literal["constant", "cosine"] = param(
         "constant", "learning rate over training: constant, or cosine decay to zero"

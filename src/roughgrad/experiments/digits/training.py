@@ -31,6 +31,7 @@ class Trace:
     test_examples: int = 0
     lr: float = math.nan
     searched: dict[float, float] = field(default_factory=dict)  # lr -> best validation accuracy
+    bracketed: bool = False  # the chosen lr is inside the searched rates (see train_methods)
 
     samples_seen = property(lambda self: self.history.samples_seen)
     seconds = property(lambda self: self.history.seconds)

@@ -7,8 +7,12 @@ report strong sensitivity to a)? All grid points start from the same initial wei
 seed) and train together as one batched ensemble.
 
 Claims checked:
-  coefficients_matter        the worst grid point's held-out MSE is >= 10x the best's;
-  snake_diagonal_competitive the best b = a point (Snake itself) is within 2x of the grid's best.
+  coefficients_matter        the worst grid point's held-out MSE is >= 10x the best's (log10
+                             MSE over seeds, by more than two standard errors).
+
+Measured, not claimed: how far the best b = a point (Snake itself) is from the grid's best
+(``diagonal_log10_ratio_to_best``). As a claim ("within 2x") it could not be made to fail in a
+healthy run at test scale, where every cell's held-out MSE sits near predicting 0.
 
 Source: seed 001, "Different coefficients 1 / b sin(a x)".
 """
@@ -26,9 +30,13 @@ from roughgrad.experiments.base import (
     ClaimSpec,
     Context,
     Experiment,
+    Floor,
     Outcome,
+    at_least,
     counterexample,
+    difference_se,
     param,
+    seeds_se,
 )
 from roughgrad.experiments.snake.common import (
     SplitConfig,
@@ -49,7 +57,14 @@ class Config(SplitConfig):
 
 
 PROFILES = {
-    "quick": {"hidden": 32, "steps": 300, "n_points": 400, "a_values": (1.0, 30.0), "seeds": 2},
+    "quick": {
+        "hidden": 32,
+        "steps": 300,
+        "lr": 1e-3,  # 32 units at 1e-4 do not fit their training points in 300 steps
+        "n_points": 400,
+        "a_values": (1.0, 30.0),
+        "seeds": 2,
+    },
     "default": {},
     "full": {"hidden": 512, "a_values": (1.0, 3.0, 10.0, 30.0), "b_values": (1.0, 3.0, 10.0, 30.0)},
 }
@@ -84,27 +99,17 @@ def run(config: Config, ctx: Context) -> Outcome:
         f"test_mse_{_key(a, b)}": float(v) for (a, b), v in zip(grid, fit.test_mse, strict=True)
     }
     metrics["train_seconds"] = round(fit.seconds, 2)
+    metrics["zero_predictor_test_mse"] = float((split.target[split.test] ** 2).mean())
+    metrics["train_mse_best_fit"] = float(np.median(fit.train_mse.reshape(len(grid), -1), 1).min())
+    metrics["train_target_variance"] = float(np.var(split.y[split.train]))
     best, worst = int(np.argmin(fit.test_mse)), int(np.argmax(fit.test_mse))
     metrics["best"], metrics["worst"] = _key(*grid[best]), _key(*grid[worst])
-    claims = [
-        Claim(
-            "coefficients_matter",
-            fit.test_mse[worst] >= 10 * fit.test_mse[best],
-            f"held-out MSE from {fit.test_mse[best]:.3g} ({metrics['best']}) to "
-            f"{fit.test_mse[worst]:.3g} ({metrics['worst']})",
-        )
-    ]
+    claims = _claims(config, grid, per_seed, best, worst)
     diagonal = [i for i, (a, b) in enumerate(grid) if a == b]
-    if diagonal:
+    if diagonal:  # Snake itself (b = a) against the grid's best: a measurement, not a claim
         d = min(diagonal, key=lambda i: fit.test_mse[i])
-        claims.append(
-            Claim(
-                "snake_diagonal_competitive",
-                fit.test_mse[d] <= 2 * fit.test_mse[best],
-                f"best Snake (b = a) point {_key(*grid[d])}: {fit.test_mse[d]:.3g}; "
-                f"grid best {metrics['best']}: {fit.test_mse[best]:.3g}",
-            )
-        )
+        metrics["best_diagonal"] = _key(*grid[d])
+        metrics["diagonal_log10_ratio_to_best"] = _log_gap(per_seed, d, best)[0]
     arrays = {
         "mse": mse,
         "a_values": np.array(config.a_values),
@@ -117,6 +122,31 @@ def run(config: Config, ctx: Context) -> Outcome:
         "pred_worst": fit.pred[worst * config.seeds : worst * config.seeds + 1],
     }
     return Outcome(metrics, claims, arrays)
+
+
+def _log_gap(per_seed: np.ndarray, i: int, j: int) -> tuple[float, float]:
+    """log10 of cell i's MSE over cell j's (mean over seeds of log10) and its standard error
+    from the seeds' spread."""
+    li, lj = np.log10(per_seed[i]), np.log10(per_seed[j])
+    return float(li.mean() - lj.mean()), difference_se(seeds_se(li), seeds_se(lj))
+
+
+def _claims(config, grid, per_seed: np.ndarray, best: int, worst: int) -> list[Claim]:
+    """Both claims compare cells' log10 held-out MSE over the seeds, by a margin beyond two
+    standard errors of the seeds' spread."""
+    med = np.median(per_seed, 1)
+    gap, se = _log_gap(per_seed, worst, best)
+    margin = at_least(gap, 1.0, se)  # worst >= 10x best
+    claims = [
+        Claim.from_margin(
+            "coefficients_matter",
+            margin,
+            f"held-out MSE (median of {config.seeds} seeds) from {med[best]:.3g} "
+            f"({_key(*grid[best])}) to {med[worst]:.3g} ({_key(*grid[worst])}); log10 ratio "
+            f"{gap:.2f} against 1: {margin.text(1, '', 2)}",
+        )
+    ]
+    return claims
 
 
 def figures(outcome: Outcome, config: Config) -> dict:
@@ -159,18 +189,9 @@ CLAIMS = (
         "the worst (a, b) grid point's held-out MSE is >= 10x the best's",
         (
             counterexample(
-                "a one-point grid has nothing to compare", a_values=(30.0,), b_values=(30.0,)
-            ),
-        ),
-    ),
-    ClaimSpec(
-        "snake_diagonal_competitive",
-        "the best b = a point (Snake itself) is within 2x of the grid's best",
-        (
-            counterexample(
-                "at a = 1 the near-linear b = 1e6 beats x + sin^2(x)",
+                "b = 1 and 1.1 at a = 1: coefficients 10% apart fit alike",
                 a_values=(1.0,),
-                b_values=(1.0, 1e6),
+                b_values=(1.0, 1.1),
             ),
         ),
     ),
@@ -186,4 +207,12 @@ EXPERIMENT = Experiment(
     figures=figures,
     doc=__doc__ or "",
     claims=CLAIMS,
+    health=(
+        Floor(
+            "the best cell's training MSE below the variance of its targets, as 1 - MSE / "
+            "variance (the networks fit their training points)",
+            lambda m: 1 - m["train_mse_best_fit"] / m["train_target_variance"],
+            0.5,
+        ),
+    ),
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -21,7 +21,18 @@ import torch
 from torch import nn
 
 from roughgrad.data import SignalSplit, sine_split
-from roughgrad.experiments.base import ConfigBase, ConfigError, Context, param
+from roughgrad.experiments.base import (
+    Claim,
+    ConfigBase,
+    ConfigError,
+    Context,
+    Floor,
+    Margin,
+    difference_se,
+    param,
+    seeds_se,
+)
+from roughgrad.experiments.search import bracketed_search
 from roughgrad.nn import Ensemble, fit_ensemble, mlp, siren
 from roughgrad.periodic import spectral_model
 
@@ -29,6 +40,9 @@ TRAIN_COLOUR, TEST_COLOUR = "tab:blue", "tab:orange"  # the seed's colours
 
 # the quick profile shared by the snake experiments (tests: seconds, not minutes)
 QUICK = {"hidden": 32, "steps": 300, "seeds": 2, "n_points": 400}
+# where a 32-unit Snake, ReLU and tanh network fit their training points in seconds (the quick
+# profile's 300 steps on [-50, 50] do not): the base of counterexamples that compare them
+HEALTHY = {"start": -10.0, "end": 10.0, "steps": 1000, "lrs": (1e-3, 1e-2), "lr_extend": 2}
 FULL = {"seeds": 5}
 
 # models whose frequencies come from a periodogram of the training data (ours): the default
@@ -62,8 +76,12 @@ class FitConfig(SplitConfig):
     siren_omega0: float = param(30.0, "SIREN's omega0", gt=0)
     lrs: tuple[float, ...] = param(
         (1e-4, 1e-3),
-        "Adam learning rates searched on the first seed of every model (seed: 1e-4)",
+        "Adam learning rates searched on the first seed of every model (seed: 1e-4); a winner "
+        "at the grid's edge extends it by lr_extend steps",
         gt=0,
+    )
+    lr_extend: int = param(
+        1, "geometric steps the search may add past the edge where its winner sits", ge=0
     )
     spectral_hidden: int = param(64, "hidden width of the spectral models' heads", ge=1)
     max_freq: float = param(20.0, "highest frequency the periodogram searches (rad/unit)", gt=0)
@@ -199,6 +217,8 @@ class Fitted:
     seconds: float
     lr: float = float("nan")  # the learning rate chosen on validation (fit_models)
     val_mse: float = float("nan")
+    bracketed: bool = False  # the chosen rate lies inside the rates searched
+    searched: list[float] = field(default_factory=list)
 
 
 def train_members(
@@ -339,8 +359,8 @@ def fit_models(
     out: dict[str, Fitted] = {}
     for name in models:
         build = lambda name=name: MODELS[name](config, fit_split)  # noqa: E731
-        best: tuple[float, float, Fitted] | None = None
-        for lr in config.lrs:
+
+        def trial(lr: float, name: str = name, build=build) -> tuple[float, Fitted]:
             fitted = _checkpointed(
                 f"{prefix}{name}-lr{lr:g}-seed{seeds[0]}",
                 [build],
@@ -352,11 +372,10 @@ def fit_models(
                 steps=config.steps,
                 ctx=ctx,
             )
-            score = float(((fitted.pred[0, val] - split.y[val]) ** 2).mean())
-            if best is None or not score >= best[0]:  # a NaN score never wins over a number
-                best = (score, lr, fitted)
-        assert best is not None
-        score, lr, fitted = best
+            return -float(((fitted.pred[0, val] - split.y[val]) ** 2).mean()), fitted
+
+        found = bracketed_search(config.lrs, trial, extend=config.lr_extend)
+        score, lr, fitted = -found.scores[found.best], found.best, found.payload
         if len(seeds) > 1:
             rest = _checkpointed(
                 f"{prefix}{name}-lr{lr:g}-seeds{seeds[1]}-{seeds[-1]}",
@@ -370,6 +389,7 @@ def fit_models(
             )
             fitted = _join(fitted, rest)
         fitted.lr, fitted.val_mse = lr, score
+        fitted.bracketed, fitted.searched = found.bracketed, sorted(found.scores)
         out[name] = fitted
         ctx.progress.log(
             f"{prefix}{name}: lr {lr:g} (validation MSE {score:.3g} on seed {seeds[0]}), "
@@ -382,7 +402,8 @@ def fit_models(
 def fit_metrics(fits: dict[str, Fitted], split: SignalSplit) -> dict[str, Any]:
     """test_mse_<model> (median over seeds), its per-seed list, train MSE and seconds."""
     metrics: dict[str, Any] = {
-        "zero_predictor_test_mse": float((split.target[split.test] ** 2).mean())
+        "zero_predictor_test_mse": float((split.target[split.test] ** 2).mean()),
+        "train_target_variance": float(np.var(split.y[split.train])),
     }
     for name, f in fits.items():
         metrics[f"test_mse_{name}"] = float(np.median(f.test_mse))
@@ -390,7 +411,10 @@ def fit_metrics(fits: dict[str, Fitted], split: SignalSplit) -> dict[str, Any]:
         metrics[f"train_mse_{name}"] = float(np.median(f.train_mse))
         metrics[f"train_seconds_{name}"] = round(f.seconds, 2)
         metrics[f"lr_{name}"] = f.lr
+        metrics[f"lr_bracketed_{name}"] = f.bracketed
+        metrics[f"lrs_searched_{name}"] = f.searched
         metrics[f"val_mse_{name}"] = f.val_mse
+        metrics[f"train_mse_{name}_per_seed"] = [float(v) for v in f.train_mse]
     return metrics
 
 
@@ -408,6 +432,69 @@ def fit_arrays(fits: dict[str, Fitted], split: SignalSplit, frame_every: int) ->
             arrays[f"frames_{name}"] = f.frames
             arrays["frame_steps"] = np.minimum(np.arange(len(f.frames)) * frame_every, len(f.loss))
     return arrays
+
+
+# a healthy run: some model fits its training points (the seed's extrapolation may still fail)
+FIT_HEALTH = Floor(
+    "the best model's training MSE below the variance of the training targets, as 1 - MSE / "
+    "variance (the networks fit their training points)",
+    lambda m: (
+        1
+        - min(v for k, v in m.items() if k.startswith("train_mse_") and not k.endswith("per_seed"))
+        / m["train_target_variance"]
+    ),
+    0.5,
+)
+
+
+def fitted_or_reason(m: dict[str, Any], names: Sequence[str]) -> str:
+    """ "" when every model in ``names`` fits its training points (1 - MSE / variance >= 0.5, as
+    FIT_HEALTH); else why a comparison with the others says nothing."""
+    var = m["train_target_variance"]
+    bad = [
+        f"{n} {1 - m[f'train_mse_{n}'] / var:.2f}"
+        for n in names
+        if not 1 - m[f"train_mse_{n}"] / var >= 0.5
+    ]
+    return (
+        "did not fit its training points (1 - training MSE / variance below 0.5): " + ", ".join(bad)
+        if bad
+        else ""
+    )
+
+
+def beats(name: str, m: dict[str, Any], model: str, rival: str, factor: float = 1.0) -> Claim:
+    """``model``'s held-out MSE at least ``factor`` times below ``rival``'s and below predicting
+    0: log10 MSE over seeds by more than two standard errors each, both fitted to their
+    training points (else not checked) and both searches bracketed (else inconclusive)."""
+    reason = fitted_or_reason(m, [model, rival])
+    if reason:
+        return Claim.not_checked(name, reason)
+    loose = [n for n in (model, rival) if not m[f"lr_bracketed_{n}"]]
+    if loose:
+        return Claim.undecided(
+            name,
+            "search not bracketed ("
+            + "; ".join(f"{n}: lr {m[f'lr_{n}']:g} of {m[f'lrs_searched_{n}']}" for n in loose)
+            + ")",
+        )
+    a = np.log10(m[f"test_mse_{model}_per_seed"])
+    b = np.log10(m[f"test_mse_{rival}_per_seed"])
+    margin = Margin(
+        float(b.mean() - a.mean() - np.log10(factor)), difference_se(seeds_se(a), seeds_se(b))
+    )
+    zero = m["zero_predictor_test_mse"]
+    # a model "beats" another only where it also beats predicting 0 on the held-out points
+    vs_zero = Margin(float(np.log10(zero) - a.mean()), seeds_se(a))
+    return Claim.from_margins(
+        name,
+        [margin, vs_zero],
+        f"median held-out MSE: {model} {m[f'test_mse_{model}']:.4g} (lr {m[f'lr_{model}']:g}), "
+        f"{rival} {m[f'test_mse_{rival}']:.4g} (lr {m[f'lr_{rival}']:g}); predicting 0: "
+        f"{zero:.4g}; log10 MSE over {len(a)} seeds, {rival} minus {model}"
+        + (f" minus log10 {factor:g}" if factor != 1 else "")
+        + f": {margin.text(1, '', 2)}; against predicting 0: {vs_zero.text(1, '', 2)}",
+    )
 
 
 def fraction_below(values: Sequence[float], bound: float) -> float:

@@ -8,11 +8,17 @@ model is y = carrier(x) * exp(g(x)), the carrier a PeriodicMLP on the periodogra
 g a ReLU MLP, so the log-amplitude continues along a straight line: exponential decay is
 extrapolated.
 
-Claims checked:
-  envelope_beats_snake_10x            spectral_envelope's median held-out MSE <= Snake's / 10;
+Claims checked (each on log10 held-out MSE over the seeds, by more than two standard errors of
+the seeds' spread; a model that does not fit its training points makes a comparison with it
+not checked, an unbracketed learning-rate search makes it inconclusive):
   periodic_carrier_misses_decay       the purely periodic spectral model is >= 10x worse than
                                       spectral_envelope (the envelope is what matters);
   snake_beats_zero                    Snake's held-out MSE is below predicting 0 everywhere.
+
+Measured, not claimed: spectral_envelope's gain over Snake (``envelope_log10_gain_over_snake``,
+log10 of Snake's held-out MSE over the envelope's). As a claim ("10x better") no healthy setting
+tried at test scale made it fail: on [-10, 10] with tau 2, 20 or 1e6, and with 90% of the
+points for training, the envelope wins by 17x to 3000x wherever Snake fits its training points.
 
 Source: seed 001, "Fitting on a Decaying Signal".
 """
@@ -22,19 +28,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
     Context,
     Experiment,
+    Margin,
     Outcome,
     counterexample,
     param,
+    seeds_se,
 )
 from roughgrad.experiments.snake.common import (
+    FIT_HEALTH,
     FULL,
+    HEALTHY,
     QUICK,
     FitConfig,
+    beats,
     fit_arrays,
     fit_figures,
     fit_metrics,
@@ -66,29 +79,26 @@ def run(config: Config, ctx: Context) -> Outcome:
     fits = fit_models(config, split, config.models, ctx, animate=config.animate)
     m = fit_metrics(fits, split)
     claims = []
-    if "snake" in fits and "spectral_envelope" in fits:
-        s, e = m["test_mse_snake"], m["test_mse_spectral_envelope"]
-        claims.append(
-            Claim(
-                "envelope_beats_snake_10x",
-                e <= s / 10,
-                f"median held-out MSE: spectral_envelope {e:.3g}, Snake {s:.3g} "
-                f"(ratio {s / max(e, 1e-300):.3g})",
-            )
+    if "snake" in fits and "spectral_envelope" in fits:  # measured, not claimed (docstring)
+        m["envelope_log10_gain_over_snake"] = float(
+            np.mean(np.log10(m["test_mse_snake_per_seed"]))
+            - np.mean(np.log10(m["test_mse_spectral_envelope_per_seed"]))
         )
     if "spectral" in fits and "spectral_envelope" in fits:
-        p, e = m["test_mse_spectral"], m["test_mse_spectral_envelope"]
         claims.append(
-            Claim(
-                "periodic_carrier_misses_decay",
-                p >= 10 * e,
-                f"median held-out MSE: periodic only {p:.3g}, with envelope {e:.3g}",
-            )
+            beats("periodic_carrier_misses_decay", m, "spectral_envelope", "spectral", factor=10)
         )
     if "snake" in fits:
         s, z = m["test_mse_snake"], m["zero_predictor_test_mse"]
+        logs = np.log10(m["test_mse_snake_per_seed"])
+        margin = Margin(float(np.log10(z) - logs.mean()), seeds_se(logs))
         claims.append(
-            Claim("snake_beats_zero", s < z, f"Snake {s:.3g} vs predicting 0 everywhere {z:.3g}")
+            Claim.from_margin(
+                "snake_beats_zero",
+                margin,
+                f"Snake {s:.3g} (median over seeds) vs predicting 0 everywhere {z:.3g}; log10 "
+                f"MSE over {len(logs)} seeds below log10 of predicting 0: {margin.text(1, '', 2)}",
+            )
         )
     return Outcome(m, claims, fit_arrays(fits, split, config.frame_every))
 
@@ -100,20 +110,9 @@ def figures(outcome: Outcome, config: Config) -> dict:
 
 CLAIMS = (
     ClaimSpec(
-        "envelope_beats_snake_10x",
-        "spectral_envelope's median held-out MSE is <= Snake's / 10",
-        (
-            counterexample(
-                "tau = 2: the signal is gone outside |x| < 10, and the envelope's exp(g) "
-                "overshoots where Snake stays near 0",
-                tau=2.0,
-            ),
-        ),
-    ),
-    ClaimSpec(
         "periodic_carrier_misses_decay",
         "the purely periodic spectral model is >= 10x worse than spectral_envelope",
-        (counterexample("tau = 1e6: no decay left for the envelope to add", tau=1e6),),
+        (counterexample("tau = 1e6: no decay left for the envelope to add", **HEALTHY, tau=1e6),),
     ),
     ClaimSpec(
         "snake_beats_zero",
@@ -132,4 +131,5 @@ EXPERIMENT = Experiment(
     figures=figures,
     doc=__doc__ or "",
     claims=CLAIMS,
+    health=(FIT_HEALTH,),
 )
