@@ -37,6 +37,7 @@ def quick_runs(tmp_path_factory):
     return get
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the items
 def pytest_collection_modifyitems(config, items):
     """Tests of one experiment's runs share a worker (``--dist loadgroup``): its quick run and
     its counterexamples' runs are then computed once per test session, not once per worker."""

@@ -373,6 +373,7 @@ _NOISY = counterexample(
     "sigma 5 is far outside every unit's linear range: the estimates point elsewhere (the "
     "reference gradient is the usual one)",
     sigma=5.0,
+    repeats=2,
 )
 CLAIMS = (
     ClaimSpec(
@@ -383,6 +384,7 @@ CLAIMS = (
                 "sigma 0.5 on the quadratic MSE: the curvature swamps the slope at every S "
                 "(measured: cosine 0.29 at S = 3000)",
                 sigma=0.5,
+                repeats=2,
             ),
         ),
     ),
