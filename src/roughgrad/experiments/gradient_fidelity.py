@@ -374,6 +374,7 @@ _NOISY = counterexample(
     "reference gradient is the usual one)",
     sigma=5.0,
     repeats=2,
+    samples=(10, 100, 1000),
 )
 CLAIMS = (
     ClaimSpec(
@@ -385,6 +386,7 @@ CLAIMS = (
                 "(measured: cosine 0.29 at S = 3000)",
                 sigma=0.5,
                 repeats=2,
+                samples=(10, 100, 1100),
             ),
         ),
     ),
