@@ -35,7 +35,6 @@ from roughgrad.objectives import Restricted
 
 __all__ = [  # besides what is defined here
     "AUTODIFF",
-    "Claim",
     "DigitsConfig",
     "Problem",
     "Trace",
