@@ -203,6 +203,7 @@ CLAIMS = (
                 "a bump narrower than the grid spacing is the identity", curve_width=1e-5
             ),
         ),
+        controls=("test_detectors.py::test_residual_rms_measures_roughness",),
     ),
     ClaimSpec(
         "spikes_smoothed",

@@ -247,6 +247,10 @@ CLAIMS = (
         "basin_matches_theory",
         "the batch gradient's basin half-width around f* is within 10% of 4.49 / x_max",
         (counterexample("a batch of 4 rarely holds an x near x_max", batch_size=4),),
+        controls=(
+            "test_detectors.py::test_basin_width_finds_the_basin",
+            "test_detectors.py::test_basin_width_is_zero_without_one",
+        ),
     ),
     ClaimSpec(
         "batch_gradient_noisy",
