@@ -186,13 +186,14 @@ def test_strict_exits_1_when_a_claim_is_inconclusive(tmp_path, capsys):
 
 
 def test_a_broken_baseline_does_not_make_a_comparison_hold(tmp_path, capsys):
-    """lr 10 (searched no further) breaks autodiff and the regression alike: the comparison
-    between them is not checked, never holds."""
+    """lr 10 (the user's rate replaces the profile's search) breaks autodiff and the regression
+    alike: the comparison between them is not checked, never holds."""
     from roughgrad.cli import main
 
-    argv = ["run", "digits-ann", "--profile", "quick", "--set", "lrs=", "--set", "lr=10"]
+    argv = ["run", "digits-ann", "--profile", "quick", "--set", "lr=10"]
     main([*argv, "--set", "fast_epochs=1", "--json", "--no-progress", "--out", str(tmp_path)])
     out = json.loads(capsys.readouterr().out)
+    assert out["config"]["lrs"] == [] and out["config"]["lr"] == 10
     claim = next(c for c in out["claims"] if c["name"] == "regression_close_to_autodiff")
     assert claim["status"] == "not checked", claim
     assert "did not train" in claim["evidence"]
@@ -212,3 +213,12 @@ def test_strict_exits_1_when_a_claim_does_not_hold(tmp_path, capsys):
     # the run is complete on disk even though the exit code is 1
     (run_dir,) = (tmp_path / "sin-frequency").iterdir()
     assert json.loads((run_dir / "run.json").read_text())["status"] == "complete"
+
+
+def test_a_rate_the_user_sets_replaces_the_search_and_a_grid_they_set_keeps_it():
+    exp = EXPERIMENTS["digits-ann"]
+    assert exp.config("quick").lrs == (0.01, 0.03, 0.1)
+    assert exp.config("quick", {"lr": "0.5"}).lrs == ()
+    assert exp.config("quick", {"lr": "0.5", "lrs": "0.1,0.2"}).lrs == (0.1, 0.2)
+    assert exp.config("quick", {"fast_lr": "0.5"}).fast_lrs == ()
+    assert exp.config("quick", {"fast_lr": "0.5"}).lrs == (0.01, 0.03, 0.1)

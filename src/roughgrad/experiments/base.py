@@ -17,6 +17,7 @@ An experiment is one module holding
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,6 +87,9 @@ __all__ = [
 ]
 
 PROFILE_NAMES = ("quick", "default", "full")
+# A rate a user sets (``--set lr=0.05``) trains at that rate: it clears the grid the profile
+# searches (``lrs``), unless the user sets the grid too.
+SEARCHED_BY = {"lr": "lrs", "fast_lr": "fast_lrs"}
 
 # The four write-ups the experiments come from, by key: "title (topic)".
 SEEDS = {key: f"{title} ({topic})" for key, (title, topic) in SOURCES.items()}
@@ -204,4 +208,10 @@ class Experiment:
         if profile not in self.profiles:
             raise ConfigError(f"unknown profile {profile!r}; known: {', '.join(PROFILE_NAMES)}")
         base = apply_overrides(self.config_cls(), dict(self.profiles[profile]))
-        return apply_overrides(base, overrides or {})
+        user = dict(overrides or {})
+        known = {f.name for f in dataclasses.fields(base)}
+        for one, grid in SEARCHED_BY.items():
+            # The user's explicit rate is the rate: it replaces the profile's search.
+            if one in user and grid not in user and grid in known:
+                user[grid] = ()
+        return apply_overrides(base, user)

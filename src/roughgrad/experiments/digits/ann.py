@@ -86,7 +86,11 @@ class Config(_digits.DigitsConfig):
         "coordinates", "fast setting: node perturbation's noise directions"
     )
     fast_sigma: float = param(0.003, "fast setting: the estimator's sigma", gt=0)
-    fast_lr: float = param(0.02, "fast setting: Adam learning rate (without fast_lrs)", gt=0)
+    fast_lr: float = param(
+        0.02,
+        "fast setting: Adam learning rate (without fast_lrs; setting it alone clears fast_lrs)",
+        gt=0,
+    )
     fast_lrs: tuple[float, ...] = param(
         (0.005, 0.02, 0.08),
         "fast setting: learning rates searched per method on validation (bracketed; empty: "

@@ -156,7 +156,7 @@ class Config(HHConfig):
         "width). Local regression: the seed's sigma 0.15",
     )
     epochs: float = param(4.0, "passes over the training set per method", gt=0)
-    lr: float = param(0.004, "Adam learning rate (without lrs)", gt=0)
+    lr: float = param(0.004, "Adam learning rate (without lrs; setting it alone clears lrs)", gt=0)
     lrs: tuple[float, ...] = param(
         (0.001, 0.004, 0.016),
         "learning rates searched per method and timeframe on validation (bracketed; empty: lr "

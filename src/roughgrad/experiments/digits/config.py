@@ -50,7 +50,9 @@ class DigitsConfig(ConfigBase):
     methods: tuple[str, ...] = param(("autodiff",), "methods to train with")
     batch_size: int = param(10, "examples per update (the seed: 10)", ge=1)
     epochs: float = param(5.0, "passes over the training set per method", gt=0)
-    lr: float = param(0.01, "Adam learning rate", gt=0, le=10)
+    lr: float = param(
+        0.01, "Adam learning rate (setting it alone trains at it: lrs is cleared)", gt=0, le=10
+    )
     lrs: tuple[float, ...] = param(
         (),
         "learning rates searched per method on the validation split (empty: lr only, not "

@@ -60,7 +60,7 @@ class Config(_digits.DigitsConfig):
     )
     fit_batch: int = param(100, "training examples in the loss of the FIT S curve", ge=1)
     fit_sigma: float = param(1e-3, "perturbation std of the FIT S curve (small: the seed)", gt=0)
-    lr: float = param(0.003, "Adam learning rate (without lrs)", gt=0)
+    lr: float = param(0.003, "Adam learning rate (without lrs; setting it alone clears lrs)", gt=0)
     lrs: tuple[float, ...] = param(
         (0.001, 0.003, 0.01),
         "learning rates searched per method on validation (bracketed; empty: lr only)",
