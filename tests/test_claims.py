@@ -158,17 +158,70 @@ def test_docs_experiment_pages_are_current():
     figures in docs/experiments/figures: regenerate them with `roughgrad claims`."""
     from pathlib import Path
 
-    from roughgrad import _catalog
     from roughgrad.runs.claims_doc import load_status
-    from roughgrad.runs.experiment_pages import index_page, page
+    from roughgrad.runs.experiment_pages import render_pages
 
     docs = Path(__file__).resolve().parents[1] / "docs"
-    status = load_status(docs / "claims_status.json")
-    for name, entry in _catalog.catalog().items():
-        expected = page(name, entry, status.get(name, {}), docs)
-        committed = (docs / "experiments" / f"{name}.md").read_text()
-        assert committed == expected, f"{name}: run `roughgrad claims` to regenerate"
-    assert (docs / "experiments" / "index.md").read_text() == index_page(status)
+    for path, expected in render_pages(docs, load_status(docs / "claims_status.json")).items():
+        assert path.read_text() == expected, f"{path.name}: run `roughgrad claims` to regenerate"
+
+
+def test_every_experiment_page_is_in_the_site_navigation_once_under_its_write_up():
+    from pathlib import Path
+
+    import yaml
+
+    from roughgrad import _catalog
+
+    root = Path(__file__).resolve().parents[1]
+    nav = yaml.safe_load((root / "mkdocs.yml").read_text().replace("!relative", ""))["nav"]
+    (experiments,) = [item["Experiments"] for item in nav if "Experiments" in item]
+    entries = [next(iter(g.values())) for g in experiments]
+    groups = [g for g in entries if isinstance(g, list)]
+    assert len(groups) == len(_catalog.SOURCES)
+    listed = [next(iter(p.values())) for g in groups for p in g]
+    by_source = [
+        [f"experiments/{n}.md" for n, e in _catalog.catalog().items() if e["seed"] == key]
+        for key in _catalog.SOURCES
+    ]
+    assert [[next(iter(p.values())) for p in g] for g in groups] == by_source
+    assert sorted(listed) == sorted(f"experiments/{n}.md" for n in _catalog.MODULES)
+
+
+def test_an_experiment_page_states_its_question_source_and_claims_once(tmp_path):
+    from roughgrad import _catalog
+    from roughgrad.runs.experiment_pages import page
+
+    entry = _catalog.catalog()["hh-fi-curve"]
+    folder = tmp_path / "experiments" / "figures" / "hh-fi-curve"
+    folder.mkdir(parents=True)
+    claims = [{"name": "rheobase_textbook", "status": "holds", "evidence": "onset 6.2 uA/cm^2"}]
+    (folder / "claims.json").write_text(json.dumps(claims))
+    text = page("hh-fi-curve", entry, {"rheobase_textbook": "holds"}, tmp_path, {})
+    assert text.count("Source:") == 1 and "Question:" not in text
+    assert "Claims checked" not in text and "```text" not in text
+    assert "| `rheobase_textbook` |  | holds | onset 6.2 uA/cm^2 |" in text
+
+
+def test_a_saved_figure_carries_its_title_as_its_caption(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from roughgrad.runs.rundir import figure_caption, save_figure
+
+    fig, (a, b) = plt.subplots(1, 2)
+    a.set_title("loss along f")
+    b.set_title("its gradient")
+    save_figure(fig, tmp_path / "two_panels.png")
+    fig.suptitle("Fitting sin(f x)")
+    save_figure(fig, tmp_path / "with_suptitle.png")
+    plt.close(fig)
+    assert figure_caption(tmp_path / "two_panels.png") == "loss along f; its gradient"
+    assert figure_caption(tmp_path / "with_suptitle.png") == "Fitting sin(f x)"
+    (tmp_path / "no_title.gif").write_bytes(b"GIF89a")
+    assert figure_caption(tmp_path / "no_title.gif") == "No title"
 
 
 def test_strict_exits_1_when_a_claim_is_inconclusive(tmp_path, capsys):

@@ -16,14 +16,19 @@ from typing import Any
 from roughgrad import _catalog
 from roughgrad.config import set_text
 from roughgrad.runs.html import ROLE, doc_blocks
-from roughgrad.runs.rundir import read_json
+from roughgrad.runs.rundir import figure_caption, read_json
 
 
 def doc_markdown(text: str) -> str:
     """An experiment docstring as Markdown (blocks: :func:`roughgrad.runs.html.doc_blocks`):
     ``code`` and roles as `code`, preformatted blocks (the claims table) fenced as text."""
+    return blocks_markdown(list(doc_blocks(text)))
+
+
+def blocks_markdown(blocks: list[tuple[str, str, str]]) -> str:
+    """Docstring blocks (see :func:`doc_markdown`) as Markdown."""
     out = []
-    for kind, lead, body in doc_blocks(text):
+    for kind, lead, body in blocks:
         if kind == "list":
             out.append("\n".join(f"* {_inline(item)}" for item in body.split("\n")))
         elif kind == "pre":
@@ -39,7 +44,8 @@ def _inline(text: str) -> str:
 
 
 def copy_figures(root: Path, docs: Path, runs: dict[str, str]) -> None:
-    """Copy each experiment's figures from ``root/NAME/RUN`` (``runs``: name -> run folder)."""
+    """Copy each experiment's figures from ``root/NAME/RUN`` (``runs``: name -> run folder),
+    with the run's ``run.json``, ``env.json`` and ``claims.json`` (the measured evidence)."""
     for name, run in runs.items():
         src, dst = Path(root) / name / run, Path(docs) / "experiments" / "figures" / name
         if not (src / "figures").is_dir():
@@ -49,7 +55,7 @@ def copy_figures(root: Path, docs: Path, runs: dict[str, str]) -> None:
         for path in sorted((src / "figures").iterdir()):
             if path.suffix in (".png", ".gif"):
                 shutil.copy2(path, dst / path.name)
-        for meta in ("run.json", "env.json"):
+        for meta in ("run.json", "env.json", "claims.json"):
             if (src / meta).is_file():
                 shutil.copy2(src / meta, dst / meta)
 
@@ -61,14 +67,45 @@ def _provenance(folder: Path) -> str:
     env = read_json(folder / "env.json") if (folder / "env.json").is_file() else {}
     commit = str(env.get("git_commit") or "unknown")[:10]
     return (
-        f"Figures from a `{info.get('profile', '?')}`-profile run started "
+        f"From a `{info.get('profile', '?')}`-profile run started "
         f"{str(info.get('started', '?'))[:16].replace('T', ' ')} UTC, roughgrad commit "
         f"`{commit}`, torch {env.get('torch', '?')} on {env.get('cpu_count', '?')} CPU cores."
     )
 
 
-def page(name: str, entry: dict[str, Any], status: dict[str, str], docs: Path) -> str:
-    """The Markdown page of one experiment."""
+def _cell(text: str) -> str:
+    return _inline(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _question(doc: str) -> str:
+    """The docstring without what the page shows elsewhere: its claims block (the claims table)
+    and its "Source:" line (the page's header); a "Question:" label is dropped."""
+    kept = []
+    for kind, lead, body in doc_blocks(doc):
+        head = (lead or body).lstrip()
+        if head.startswith(("Claims checked", "Source:")):
+            continue
+        if kind == "para" and head.startswith("Question:"):
+            body = body.lstrip()[len("Question:") :].lstrip()
+            body = body[:1].upper() + body[1:]
+        kept.append((kind, lead, body))
+    return blocks_markdown(kept)
+
+
+def page(
+    name: str,
+    entry: dict[str, Any],
+    status: dict[str, str],
+    docs: Path,
+    checks: dict[str, str] | None = None,
+) -> str:
+    """The Markdown page of one experiment: what it asks, its claims with their status and the
+    measured evidence of the last default run, its figures with their titles, its profiles."""
+    folder = Path(docs) / "experiments" / "figures" / name
+    evidence: dict[str, str] = {}
+    if (folder / "claims.json").is_file():
+        evidence = {c["name"]: c.get("evidence", "") for c in read_json(folder / "claims.json")}
+    checks = checks or {}
     lines = [
         f"# {name}",
         "",
@@ -77,24 +114,30 @@ def page(name: str, entry: dict[str, Any], status: dict[str, str], docs: Path) -
         f"Source: *{_catalog.cite(entry['source'])}* ([the four write-ups](../sources.md)). "
         f"Run it with `roughgrad run {name}`; `roughgrad describe {name}` lists its config keys.",
         "",
-        "## Question and claims",
+        "## Question",
         "",
-        doc_markdown(entry["doc"]),
-        "## Status",
+        _question(entry["doc"]),
+        "## Claims",
         "",
-        "In the last default-profile reproduction ([all claims](../claims.md)):",
+        "Status and measured evidence from the last default-profile reproduction "
+        "([all claims, with their counterexamples](../claims.md)):",
         "",
-        "| claim | status |",
-        "|---|---|",
-        *(f"| `{c}` | {status.get(c, 'not run')} |" for c in entry["claims"]),
+        "| claim | checks | status | measured |",
+        "|---|---|---|---|",
+        *(
+            f"| `{c}` | {_cell(checks.get(c, ''))} | {status.get(c, 'not run')} | "
+            f"{_cell(evidence.get(c, '')) or '-'} |"
+            for c in entry["claims"]
+        ),
         "",
     ]
-    folder = Path(docs) / "experiments" / "figures" / name
     figures = sorted(p for p in folder.glob("*") if p.suffix in (".png", ".gif"))
     if figures:
         lines += ["## Figures", "", _provenance(folder), ""]
         for path in figures:
-            lines += [f"![{path.stem}](figures/{name}/{path.name})", "", f"*{path.name}*", ""]
+            caption = figure_caption(path)
+            alt = caption.replace("[", "(").replace("]", ")")
+            lines += [f"![{alt}](figures/{name}/{path.name})", "", f"*{_inline(caption)}*", ""]
     profiles = entry["profiles"]
     lines += ["## Profiles", "", "| profile | overrides |", "|---|---|"]
     for p in ("quick", "default", "full"):
@@ -131,14 +174,23 @@ def index_page(status: dict[str, dict[str, str]]) -> str:
     return "\n".join(lines)
 
 
+def render_pages(docs: Path, status: dict[str, dict[str, str]]) -> dict[Path, str]:
+    """docs/experiments/NAME.md of every experiment and the index: path -> Markdown."""
+    from roughgrad.experiments import EXPERIMENTS
+
+    folder = Path(docs) / "experiments"
+    pages = {}
+    for name, entry in _catalog.catalog().items():
+        checks = {c.name: c.checks for c in EXPERIMENTS[name].claims}
+        pages[folder / f"{name}.md"] = page(name, entry, status.get(name, {}), Path(docs), checks)
+    pages[folder / "index.md"] = index_page(status)
+    return pages
+
+
 def write_experiment_pages(docs: Path, status: dict[str, dict[str, str]]) -> list[Path]:
     """Write docs/experiments/NAME.md for every experiment and the index; return the paths."""
-    folder = Path(docs) / "experiments"
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, entry in _catalog.catalog().items():
-        path = folder / f"{name}.md"
-        path.write_text(page(name, entry, status.get(name, {}), Path(docs)), encoding="utf-8")
-        paths.append(path)
-    (folder / "index.md").write_text(index_page(status), encoding="utf-8")
-    return [*paths, folder / "index.md"]
+    (Path(docs) / "experiments").mkdir(parents=True, exist_ok=True)
+    pages = render_pages(docs, status)
+    for path, text in pages.items():
+        path.write_text(text, encoding="utf-8")
+    return list(pages)

@@ -13,7 +13,7 @@ from typing import Any
 from roughgrad._catalog import cite
 from roughgrad.experiments.base import claim_status
 from roughgrad.runs.html import render_doc, value_text
-from roughgrad.runs.rundir import atomic_write_text
+from roughgrad.runs.rundir import atomic_write_text, figure_caption
 from roughgrad.runs.runner import RunRecord
 
 CSS = """
@@ -112,10 +112,12 @@ def figures_html(record: RunRecord, anchor: str = "") -> str:
         mime = {".png": "image/png", ".gif": "image/gif"}[path.suffix]
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         ident = f" id='{anchor}-fig-{html.escape(path.stem)}'" if anchor else ""
+        caption = figure_caption(path)
         parts.append(
-            f"<figure{ident}><img alt='{html.escape(path.stem)}' "
+            f"<figure{ident}><img alt='{html.escape(caption)}' "
             f"src='data:{mime};base64,{data}'>"
-            f"<figcaption>{html.escape(path.name)}</figcaption></figure>"
+            f"<figcaption>{html.escape(caption)} "
+            f"<span class='meta'>({html.escape(path.name)})</span></figcaption></figure>"
         )
     return "\n".join(parts)
 

@@ -121,10 +121,37 @@ def _git_commit() -> str | None:
 
 
 def save_figure(fig: Any, path: Path) -> None:
-    """Save a matplotlib figure as PNG atomically."""
+    """Save a matplotlib figure as PNG atomically, its title (the suptitle, else the panels'
+    titles) in the PNG's ``Title`` field: the caption the report and the docs show."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Title": _title_of(fig)})
     atomic_write_bytes(path, buf.getvalue())
+
+
+def _title_of(fig: Any) -> str:
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text().strip():
+        return " ".join(suptitle.get_text().split())
+    titles = [" ".join(ax.get_title().split()) for ax in fig.axes]
+    return "; ".join(t for t in titles if t)
+
+
+def figure_caption(path: Path) -> str:
+    """A saved figure's caption: its PNG ``Title`` (see :func:`save_figure`), else its file
+    name as words (``recovery_rates.png`` -> "Recovery rates")."""
+    path = Path(path)
+    if path.suffix == ".png":
+        from PIL import Image
+
+        try:
+            with Image.open(path) as image:
+                title = str(getattr(image, "text", {}).get("Title", "")).strip()
+        except OSError:
+            title = ""
+        if title:
+            return title
+    words = path.stem.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
