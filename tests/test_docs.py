@@ -44,3 +44,22 @@ def test_every_code_block_runs(page, tmp_path, monkeypatch):
 def test_the_docs_have_code_to_run():
     names = {p.relative_to(ROOT).as_posix() for p in PAGES}
     assert any(n.startswith("docs/tutorials/") for n in names)
+
+
+def test_the_site_ships_its_math_renderer_and_opens_from_disk():
+    """Math renders offline (KaTeX shipped under docs/assets, nothing from a CDN) and links end
+    in .html with offline search, so the site built by `mkdocs build` works opened from disk."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    config = yaml.safe_load((root / "mkdocs.yml").read_text().replace("!relative", ""))
+    assert config["use_directory_urls"] is False
+    plugins = [p if isinstance(p, str) else next(iter(p)) for p in config["plugins"]]
+    assert {"search", "offline"} <= set(plugins)
+    for asset in [*config["extra_javascript"], *config["extra_css"]]:
+        assert "://" not in asset, f"{asset}: loaded from the network"
+        assert (root / "docs" / asset).is_file(), asset
+    fonts = root / "docs" / "assets" / "katex" / "fonts"
+    css = (root / "docs" / "assets" / "katex" / "katex.min.css").read_text()
+    woff2 = set(re.findall(r"fonts/([\w-]+\.woff2)", css))
+    assert woff2 and all((fonts / name).is_file() for name in woff2)
