@@ -37,3 +37,11 @@ def test_only_plot_imports_matplotlib():
         if rel[0] in ("plot", "experiments", "runs", "cli.py"):
             continue
         assert not mpl.search(path.read_text()), f"{path} imports matplotlib"
+
+
+def test_docstrings_cross_reference_the_mkdocstrings_way():
+    """No Sphinx roles (``:func:`x` ``): the API pages would show them as raw text. Docstrings
+    link with ``[`name`][roughgrad.module.name]`` (checked by `mkdocs build --strict`)."""
+    role = re.compile(r":(func|class|mod|meth|data|attr|obj):`")
+    for path in LIBRARY.rglob("*.py"):
+        assert not role.search(path.read_text()), f"{path}: a Sphinx role"

@@ -39,7 +39,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 
 
 def atomic_torch_save(path: str | os.PathLike[str], obj: Any) -> None:
-    """``torch.save(obj)`` to ``path`` atomically (see :func:`atomic_write_bytes`)."""
+    """``torch.save(obj)`` to ``path`` atomically (see ``atomic_write_bytes``)."""
     buf = io.BytesIO()
     torch.save(obj, buf)
     atomic_write_bytes(path, buf.getvalue())

@@ -1,6 +1,6 @@
 """The experiments' catalog: names, sources, config keys and profiles, without importing them.
 
-The registry (:data:`MODULES`) names where each experiment lives; ``catalog.json``, generated
+The registry (``MODULES``) names where each experiment lives; ``catalog.json``, generated
 from it by ``python -m roughgrad._catalog``, holds what the command line shows before it runs
 anything: summaries, docstrings, config keys with their types, ranges and defaults, profiles
 and claims. ``roughgrad --help``, ``--version``, ``list``, ``describe`` and shell completion
@@ -8,7 +8,8 @@ read only this file, so they start without importing torch's heavy neighbours (m
 scipy, scikit-learn) or any experiment module. A test regenerates the catalog and fails when the
 committed file is stale.
 
-This module imports nothing from roughgrad but :mod:`roughgrad.config`'s error type, lazily.
+This module imports nothing from roughgrad but [`roughgrad.config`][roughgrad.config]'s error type,
+lazily.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def cite_text(text: str) -> str:
 
 @functools.cache
 def catalog() -> dict[str, dict[str, Any]]:
-    """name -> the experiment's entry (see :func:`build`), in registry order."""
+    """name -> the experiment's entry (see ``build``), in registry order."""
     text = resources.files("roughgrad").joinpath(_FILE).read_text(encoding="utf-8")
     return json.loads(text)
 

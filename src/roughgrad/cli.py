@@ -1,7 +1,7 @@
 """The `roughgrad` command: list / describe / run / reproduce / sweep / landscape / report.
 
 Thin over the library. ``--help``, ``--version``, ``list``, ``describe`` and shell completion
-read the experiment catalog (:mod:`roughgrad._catalog`) and import no experiment, torch or
+read the experiment catalog (``roughgrad._catalog``) and import no experiment, torch or
 matplotlib; the commands that run something import what they need when they start.
 """
 

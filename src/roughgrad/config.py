@@ -1,9 +1,10 @@
 """Typed configs: frozen dataclasses whose fields carry help, bounds and a parser.
 
-A config class subclasses :class:`ConfigBase` and declares its fields with :func:`param`, so that
-overrides given as text (``--set key=value`` on the command line, ``"node_perturbation.sigma=0.1"``
-in an option list) are parsed by the field's type, range-checked, and refused with a one-line
-message naming what is allowed. The experiments' configs and the estimators' options use it.
+A config class subclasses [`ConfigBase`][roughgrad.config.ConfigBase] and declares its fields with
+[`param`][roughgrad.config.param], so that overrides given as text (``--set key=value`` on the
+command line, ``"node_perturbation.sigma=0.1"`` in an option list) are parsed by the field's type,
+range-checked, and refused with a one-line message naming what is allowed. The experiments' configs
+and the estimators' options use it.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """The training loop users call: minibatches, a gradient estimator, a torch optimizer,
 validation, checkpoints and progress.
 
-:func:`fit` trains any objective that takes minibatches (``roughgrad.objectives.Batched``) with
-any registered estimator; :class:`Progress` and :class:`Checkpoints` are the two hooks a caller
-may supply (the command line passes its progress bars and its run directory's checkpoints).
+[`fit`][roughgrad.train.fit] trains any objective that takes minibatches
+(``roughgrad.objectives.Batched``) with any registered estimator;
+[`Progress`][roughgrad.train.Progress] and [`Checkpoints`][roughgrad.train.Checkpoints] are the two
+hooks a caller may supply (the command line passes its progress bars and its run directory's
+checkpoints).
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ class Checkpoints:
     state it saved last) and ``save(key, step, state)`` after every step, with ``state`` a
     function building the snapshot (tensors, numbers, strings, lists and dicts of them), so
     that snapshots are only built when one is written. The implementation decides when to
-    write: the runner's (:mod:`roughgrad.runs.checkpoint`) writes every N steps, every M
+    write: the runner's (``roughgrad.runs.checkpoint``) writes every N steps, every M
     seconds, at the end of the loop (``final=True``) and when the user presses Ctrl-C. This
     base class keeps nothing, so the library and tests run unchanged without a run directory.
 
@@ -113,7 +115,8 @@ class DirectoryCheckpoints(Checkpoints):
 
 @dataclass
 class History:
-    """What a :func:`fit` did: validation scores over training, cost, and the selected point.
+    """What a [`fit`][roughgrad.train.fit] did: validation scores over training, cost, and the
+    selected point.
 
     ``samples_seen``, ``seconds`` (training time, evaluation excluded) and ``validation`` have one
     entry per evaluation; ``grad_norms`` one per update (the estimate's norm before clipping);
@@ -144,7 +147,8 @@ class History:
 
 @dataclass(frozen=True)
 class Fit:
-    """The result of :func:`fit`: the parameters selected on validation, and the history."""
+    """The result of [`fit`][roughgrad.train.fit]: the parameters selected on validation, and the
+    history."""
 
     params: Params
     history: History
@@ -180,7 +184,8 @@ def fit(
     train a module).
 
     Args:
-        objective: an objective over one batch that can take another (:class:`Batched`).
+        objective: an objective over one batch that can take another
+            ([`Batched`][roughgrad.objectives.base.Batched]).
         params: {name: tensor}, the starting point; trained in place.
         data: (x (N, ...), y (N, ...)) training examples.
         estimator: a registered name (``roughgrad.estimators.ESTIMATORS``) or an instance.

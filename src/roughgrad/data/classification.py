@@ -20,8 +20,8 @@ def data_path(name: str, data_dir: str | Path | None = None) -> Path | None:
     """The directory (or .npz file) that data set ``name`` is read from; None for ``digits``.
 
     ``mnist`` needs ``data_dir``; ``fashion-mnist`` reads ``data_dir`` if given, else
-    :data:`FASHION_MNIST_DIR`. A missing location is a one-line :class:`DataError` saying how to
-    supply it."""
+    ``FASHION_MNIST_DIR``. A missing location is a one-line
+    [`DataError`][roughgrad.data.mnist.DataError] saying how to supply it."""
     if name not in DATASETS:
         raise DataError(f"unknown data set {name!r}; known: {', '.join(DATASETS)}")
     if name == "digits":
@@ -49,10 +49,10 @@ def load_dataset(
     """The train/test split of ``name`` (nothing is downloaded).
 
     digits: scikit-learn's 8x8 digits, a fixed stratified 80/20 split (x: 64 values in [0, 1]).
-    mnist: the files in ``data_dir`` (see :func:`roughgrad.data.mnist.load_mnist`; x: 784
-    values in [0, 1]). fashion-mnist: the same format, from ``data_dir`` or
-    ``/usr/share/datasets/fashion-mnist`` (Debian's ``dataset-fashion-mnist``).
-    ``max_train`` keeps the first n training examples.
+    mnist: the files in ``data_dir`` (see
+    [`roughgrad.data.mnist.load_mnist`][roughgrad.data.mnist.load_mnist]; x: 784 values in [0, 1]).
+    fashion-mnist: the same format, from ``data_dir`` or ``/usr/share/datasets/fashion-mnist``
+    (Debian's ``dataset-fashion-mnist``). ``max_train`` keeps the first n training examples.
     """
     path = data_path(name, data_dir)
     if path is None:

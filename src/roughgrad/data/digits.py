@@ -15,7 +15,8 @@ from torch import Tensor
 @dataclass(frozen=True)
 class Split:
     """Train/test tensors (and a validation split carved from training data, when made with
-    :func:`with_validation`): x (n, d) in [0, 1], y (n,) int64 labels 0-9."""
+    [`with_validation`][roughgrad.data.digits.with_validation]): x (n, d) in [0, 1], y (n,) int64
+    labels 0-9."""
 
     x_train: Tensor
     y_train: Tensor

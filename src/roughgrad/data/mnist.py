@@ -8,7 +8,8 @@ each optionally ending in ``.gz`` (also accepted: the ``train-images.idx3-ubyte`
 ``mnist.npz`` with arrays ``x_train (n, 28, 28)``, ``y_train (n,)``, ``x_test``, ``y_test`` (the
 layout Keras ships). A path to an ``.npz`` file also works. Every problem -- a missing file, a
 truncated one, a wrong magic number, mismatched counts, labels outside 0-9, NaN pixels -- is a
-:class:`DataError` whose one-line message names the file and what was expected.
+[`DataError`][roughgrad.data.mnist.DataError] whose one-line message names the file and what was
+expected.
 
 IDX format (LeCun et al. 1998): a big-endian magic number 0x0000TTNN (TT = 0x08: unsigned bytes,
 NN = number of dimensions), NN big-endian uint32 sizes, then the data in C order.

@@ -2,8 +2,8 @@
 
 ``est(objective, params, *, generator) -> Estimate(grad, num_evals, num_grads)``. Every
 estimator that perturbs calls its perturbation size ``sigma`` and its evaluation budget
-``num_samples``; :func:`build` makes one from its registry name and options, so an experiment
-or ``roughgrad.train.fit`` takes any registered estimator by name.
+``num_samples``; [`build`][roughgrad.estimators.build] makes one from its registry name and options,
+so an experiment or ``roughgrad.train.fit`` takes any registered estimator by name.
 """
 
 import dataclasses

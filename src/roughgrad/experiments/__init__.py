@@ -1,6 +1,6 @@
 """The experiment registry: name -> Experiment, imported lazily.
 
-Adding an experiment is one module plus one line in :data:`roughgrad._catalog.MODULES`.
+Adding an experiment is one module plus one line in ``roughgrad._catalog.MODULES``.
 """
 
 from collections.abc import Iterator, Mapping

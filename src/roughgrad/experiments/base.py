@@ -3,15 +3,16 @@
 An experiment is one module holding
 
 * a docstring: the question, the claim(s) checked, and the seed write-up and section it reproduces;
-* ``Config``: a frozen dataclass subclassing :class:`~roughgrad.config.ConfigBase` whose defaults
-  are the seed's settings; fields are declared with :func:`~roughgrad.config.param` so that
-  ``--set key=value`` overrides are parsed, type-checked and range-checked in one place;
+* ``Config``: a frozen dataclass subclassing [`ConfigBase`][roughgrad.config.ConfigBase] whose
+  defaults are the seed's settings; fields are declared with [`param`][roughgrad.config.param] so
+  that ``--set key=value`` overrides are parsed, type-checked and range-checked in one place;
 * ``PROFILES``: overrides for the named profiles ``quick`` (seconds; tests), ``default`` (the
   main job; minutes) and ``full`` (the seed's exact budget);
-* ``CLAIMS``: a :class:`ClaimSpec` per claim, each with at least one counterexample;
+* ``CLAIMS``: a [`ClaimSpec`][roughgrad.experiments.claims.ClaimSpec] per claim, each with at least
+  one counterexample;
 * ``run(config, ctx) -> Outcome``: computes metrics, claims and the arrays that figures need;
 * ``figures(outcome, config) -> dict[str, Figure]``: plotting, kept apart from computing;
-* ``EXPERIMENT = Experiment(...)``, registered in :mod:`roughgrad.experiments` under its name.
+* ``EXPERIMENT = Experiment(...)``, registered in ``roughgrad.experiments`` under its name.
 """
 
 from __future__ import annotations
@@ -99,8 +100,9 @@ SEEDS = {key: f"{title} ({topic})" for key, (title, topic) in SOURCES.items()}
 class Outcome:
     """What ``run`` returns: scalar/list metrics, claims, and arrays for the figures.
 
-    ``errors`` lists the parts of the run that failed (one line each, see :func:`part`): the
-    runner still writes everything else, then marks the run failed.
+    ``errors`` lists the parts of the run that failed (one line each, see
+    [`part`][roughgrad.experiments.base.part]): the runner still writes everything else, then marks
+    the run failed.
     """
 
     metrics: dict[str, Any]

@@ -10,7 +10,7 @@ A claim has four statuses:
   baseline that did not train), with the reason.
 
 A counterexample is a setting under which a claim must report *does not hold* in a *healthy*
-run: one where the experiment works as usual (its :class:`Floor` s are met: training reaches
+run: one where the experiment works as usual (its ``Floor`` s are met: training reaches
 its usual accuracy, the neuron fires). A setting in which nothing trains shows only that the
 claim fails when nothing works, so the registry test checks the floors as well.
 
@@ -103,8 +103,8 @@ class Claim:
     """A named statement the experiment checked: its status and the measured evidence.
 
     ``holds`` is True / False, or None when the run could not decide: *not checked* (build
-    with :meth:`not_checked`) or, with ``inconclusive``, a margin inside the noise (build with
-    :meth:`from_margin` or :meth:`undecided`).
+    with ``not_checked``) or, with ``inconclusive``, a margin inside the noise (build with
+    ``from_margin`` or ``undecided``).
     """
 
     name: str

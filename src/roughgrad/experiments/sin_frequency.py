@@ -190,7 +190,7 @@ def _train(
     """Train frequencies (n, K) side by side with SGD or Adam on fresh minibatches.
 
     ``target`` (n, K): each row's own target frequencies (default: the configured ones).
-    ``curriculum``: the input range grows from :meth:`Config.curriculum`'s start, with lr at
+    ``curriculum``: the input range grows from ``Config.curriculum``'s start, with lr at
     half the stability limit of the current range. ``smoothing``: the gradient is taken at
     f + sigma_t eps (eps ~ N(0, 1) per row and step), a one-sample estimate of the gradient of
     the Gaussian-smoothed loss, with sigma_t annealed linearly from ``smoothing_sigma`` to 0

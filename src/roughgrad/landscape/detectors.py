@@ -3,12 +3,17 @@
 Each has known-answer tests on synthetic data with the structure present and absent
 (tests/test_detectors.py), at the sizes the experiments use:
 
-* :func:`count_bands`: how many bands the values fall into along the loss axis;
-* :func:`count_local_minima`: local minima deeper than a prominence;
-* :func:`basin_width`: how far around a target a gradient points at it without interruption;
-* :func:`count_reversals`: steps of a curve against its overall trend (a sawtooth's teeth).
+* [`count_bands`][roughgrad.landscape.detectors.count_bands]: how many bands the values fall into
+  along the loss axis;
+* [`count_local_minima`][roughgrad.landscape.detectors.count_local_minima]: local minima deeper than
+  a prominence;
+* [`basin_width`][roughgrad.landscape.detectors.basin_width]: how far around a target a gradient
+  points at it without interruption;
+* [`count_reversals`][roughgrad.landscape.detectors.count_reversals]: steps of a curve against its
+  overall trend (a sawtooth's teeth).
 
-Roughness (:func:`roughgrad.landscape.residual_rms`) is tested the same way.
+Roughness ([`roughgrad.landscape.residual_rms`][roughgrad.landscape.residual_rms]) is tested the
+same way.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Losses along a line and over a plane through theta, evaluated as one batched population.
 
 A deterministic objective is evaluated once per point. A stochastic objective (one that
-subclasses :class:`Stochastic`) is averaged over ``trials`` independent noise draws per point
-(the seed's N_trials), and the spread across trials is reported too.
+subclasses [`Stochastic`][roughgrad.objectives.base.Stochastic]) is averaged over ``trials``
+independent noise draws per point (the seed's N_trials), and the spread across trials is reported
+too.
 """
 
 from __future__ import annotations

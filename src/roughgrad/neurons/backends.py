@@ -3,9 +3,9 @@
 roughgrad simulates neurons in two shapes of network, both batched (trials x population x
 neurons are tensor dimensions):
 
-* ``"recurrent"``: :func:`roughgrad.neurons.simulate`, one population of neurons with an
+* ``"recurrent"``: ``roughgrad.neurons.simulate``, one population of neurons with an
   optional recurrent weight matrix (the seed's chains and complete graphs);
-* ``"layered"``: :mod:`roughgrad.neurons.layered`, input -> hidden -> output classifiers (the
+* ``"layered"``: ``roughgrad.neurons.layered``, input -> hidden -> output classifiers (the
   seed's BNN, an snnTorch-style LIF network).
 
 A backend declares the neuron models it runs in each shape; asking it for anything else is
@@ -79,7 +79,7 @@ BACKENDS: dict[str, Backend] = {
 
 def backend(name: str, shape: str, model: str) -> Backend:
     """The backend ``name`` if it runs ``shape`` networks of ``model`` neurons, else a one-line
-    :class:`SimulationError` naming the backends that do."""
+    [`SimulationError`][roughgrad.neurons.hh.SimulationError] naming the backends that do."""
     if shape not in SHAPES:
         raise ValueError(f"unknown network shape {shape!r}; known: {', '.join(SHAPES)}")
     if name not in BACKENDS:

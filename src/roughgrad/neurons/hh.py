@@ -87,7 +87,7 @@ def resting_state(
 ) -> Tensor:
     """(..., 4) state [V, m, h, n] with the gates at their steady state for V = v0.
 
-    v0 defaults to the resting potential of ``p`` (:func:`rest_potential`); for the standard
+    v0 defaults to the resting potential of ``p`` (``rest_potential``); for the standard
     parameters that is -65 mV (their rest to 3e-4 mV), used as written, the seed's start.
     """
     if v0 is None:

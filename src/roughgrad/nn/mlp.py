@@ -119,7 +119,8 @@ class PeriodicMLP(nn.Module):
 
     Every function of the features is periodic in x with the periods of B, so the model
     extrapolates a periodic signal exactly once B holds its fundamental frequencies -- which
-    :func:`roughgrad.periodic.spectral_model` reads off a periodogram of the training data.
+    [`roughgrad.periodic.spectral_model`][roughgrad.periodic.spectral_model] reads off a periodogram
+    of the training data.
 
     With ``skip=True`` a linear layer on the features is added to the head's output,
     y = head(f) + skip(f): a sum of sines is then exactly representable (and can be written in
@@ -158,8 +159,8 @@ class Modulated(nn.Module):
 
     ``g`` is a ReLU MLP, so outside the training range the log-envelope continues along a
     straight line: exponential decay or growth is extrapolated, and a constant envelope stays
-    constant. With a :class:`PeriodicMLP` carrier this follows decaying oscillations such as
-    exp(-|x|/tau) sin(x) (seed 001, "Fitting on a Decaying Signal").
+    constant. With a [`PeriodicMLP`][roughgrad.nn.mlp.PeriodicMLP] carrier this follows decaying
+    oscillations such as exp(-|x|/tau) sin(x) (seed 001, "Fitting on a Decaying Signal").
 
     Args:
         carrier: the oscillating part (any module mapping x to y).

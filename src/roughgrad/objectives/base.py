@@ -3,9 +3,10 @@
 An estimator needs only ``objective(params) -> scalar`` and, for populations,
 ``objective.population(params, deltas) -> (S,)``. Node perturbation needs more: access to each
 linear layer's inputs and a place to add noise to its outputs; objectives that offer it
-subclass :class:`NodePerturbable` (an estimator checks this with isinstance, never hasattr).
-An objective over one batch of data that can be pointed at another batch subclasses
-:class:`Batched`; ``roughgrad.train.fit`` trains any such objective on minibatches.
+subclass [`NodePerturbable`][roughgrad.objectives.base.NodePerturbable] (an estimator checks this
+with isinstance, never hasattr). An objective over one batch of data that can be pointed at another
+batch subclasses [`Batched`][roughgrad.objectives.base.Batched]; ``roughgrad.train.fit`` trains any
+such objective on minibatches.
 """
 
 from __future__ import annotations
@@ -150,13 +151,14 @@ class NodePerturbable(ABC):
     def node_population_units(
         self, params: Params, units: dict[str, tuple[int, Tensor, Tensor]], members: int
     ) -> tuple[Tensor, dict[str, Tensor]]:
-        """:meth:`node_population` of ``members`` networks with noise on one unit each:
+        """``node_population`` of ``members`` networks with noise on one unit each:
         ``units[layer] = (first, index, value)``, index and value (n, B), perturb networks
         first ... first + n - 1 of that layer, adding value[i, b] to unit index[i, b] of
         example b; every other network leaves the layer clean (keep network 0 clean).
 
         This default writes the noise out densely; objectives that can propagate a one-unit
-        change more cheaply than a dense one override it (:class:`MLPObjective`).
+        change more cheaply than a dense one override it
+        ([`MLPObjective`][roughgrad.objectives.MLPObjective]).
         """
         sizes = {n: spec[2] for n, spec in self.node_layers().items()}
         noise = {}

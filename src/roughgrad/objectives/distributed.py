@@ -1,11 +1,13 @@
 """An estimator's population evaluated by Ray actors: for simulators too expensive for one machine.
 
 Every estimator asks its objective for a population of losses (``population`` or, for node
-perturbation, ``node_population``) with the members along dim 0. :class:`Distributed` wraps an
-objective so that call is split into one contiguous chunk of members per actor of a
-:class:`PopulationPool`; the actors evaluate their chunks in parallel and the losses are joined
-in order. The noise is drawn by the estimator in the driver before the split, so a distributed
-estimate equals the in-process one up to floating-point reassociation (the tests check this).
+perturbation, ``node_population``) with the members along dim 0.
+[`Distributed`][roughgrad.objectives.distributed.Distributed] wraps an objective so that call is
+split into one contiguous chunk of members per actor of a
+[`PopulationPool`][roughgrad.objectives.distributed.PopulationPool]; the actors evaluate their
+chunks in parallel and the losses are joined in order. The noise is drawn by the estimator in the
+driver before the split, so a distributed estimate equals the in-process one up to floating-point
+reassociation (the tests check this).
 
 The actors live as long as the pool: each keeps its own torch threads, caches and compiled
 kernels (e.g. the Hodgkin-Huxley network's ``torch.compile``'d time step) warm across calls;
@@ -174,8 +176,9 @@ class Distributed(Objective):
 
 
 class DistributedNode(Distributed, NodePerturbable):
-    """:class:`Distributed` for a node-perturbable objective: its noisy populations are split too
-    (member 0, the noise-free network, is in the first chunk, whose layer inputs are returned)."""
+    """[`Distributed`][roughgrad.objectives.distributed.Distributed] for a node-perturbable
+    objective: its noisy populations are split too (member 0, the noise-free network, is in the
+    first chunk, whose layer inputs are returned)."""
 
     objective: Any  # Objective and NodePerturbable
 

@@ -1,8 +1,8 @@
 """A classifier made of Hodgkin-Huxley neurons (seed 003, "Real Application: MNIST", the BNN).
 
-The network is :func:`roughgrad.neurons.layered.hh_forward` (input -> hidden -> output HH
-neurons with the ANN's weights; see :mod:`roughgrad.neurons.layered`); the loss is
-``criterion(o, labels)`` on its readout o, averaged over the batch. Everything is
+The network is [`roughgrad.neurons.layered.hh_forward`][roughgrad.neurons.layered.hh_forward] (input
+-> hidden -> output HH neurons with the ANN's weights; see ``roughgrad.neurons.layered``); the loss
+is ``criterion(o, labels)`` on its readout o, averaged over the batch. Everything is
 differentiable (autodiff is backpropagation through time). Estimators see it as
 
 * an Objective whose ``population`` runs S perturbed networks as one batched simulation (the
@@ -37,7 +37,8 @@ __all__ = ["HHClassifier", "HHNet", "hh_forward"]
 
 
 class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable, Batched):
-    """loss(params) = criterion(o, y) for the readout o of :func:`hh_forward` on one batch.
+    """loss(params) = criterion(o, y) for the readout o of
+    [`hh_forward`][roughgrad.neurons.layered.hh.hh_forward] on one batch.
 
     Args:
         x: (B, I) inputs in [0, 1]; y: (B,) int64 labels; net: the simulation settings;
@@ -83,7 +84,7 @@ class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable, Batched):
 
     def _output_population(self, params: Params, deltas: Params, size: int) -> Tensor:
         """Members that perturb only the output layer share the hidden layer: each is
-        simulated as its O outputs on the clean hidden trace (:func:`hh_forward_units`), O
+        simulated as its O outputs on the clean hidden trace (``hh_forward_units``), O
         neurons per network instead of H + O."""
         sub = dict(params)
         for key in ("w2", "b2"):
@@ -110,7 +111,7 @@ class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable, Batched):
         self, params: Params, units: dict[str, tuple[int, Tensor, Tensor]], members: int
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """One-unit noise, each network simulated as its perturbed neuron and the outputs
-        (:func:`hh_forward_units`); autograd falls back to the dense path."""
+        (``hh_forward_units``); autograd falls back to the dense path."""
         if needs_grad(*params.values(), *unit_tensors(units)):
             return super().node_population_units(params, units, members)
         o, s_bar = hh_forward_units(params, self.x, self.net, units, members)

@@ -1,8 +1,8 @@
 """A classifier of discrete-time leaky integrate-and-fire neurons, as snnTorch builds one.
 
-The network is :func:`roughgrad.neurons.layered.lif_forward` (snnTorch's ``Leaky`` neurons,
-input -> hidden -> output, the output spike counts o); the loss is snnTorch's
-``mse_count_loss`` or ``ce_count_loss`` on the counts (:func:`count_loss`). The counts are
+The network is [`roughgrad.neurons.layered.lif_forward`][roughgrad.neurons.layered.lif_forward]
+(snnTorch's ``Leaky`` neurons, input -> hidden -> output, the output spike counts o); the loss is
+snnTorch's ``mse_count_loss`` or ``ce_count_loss`` on the counts (``count_loss``). The counts are
 piecewise constant in the weights: autodiff gives zero almost everywhere (snnTorch replaces
 dS/dU by a surrogate), while the estimators here need no derivative at all.
 

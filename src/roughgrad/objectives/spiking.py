@@ -27,7 +27,7 @@ from roughgrad.objectives.recurrent import RecurrentPerturbable
 class SpikingNetObjective(Objective, RecurrentPerturbable):
     """Parameters: w1 (H, I), b1 (H,), w2 (O, H), b2 (O,); x (B, I), y (B, O) in [0, 1].
 
-    The network is :func:`roughgrad.neurons.layered.hh_activity` with currents in uA/cm^2
+    The network is ``roughgrad.neurons.layered.hh_activity`` with currents in uA/cm^2
     (``scale=1``) and the activity sigmoid(V / 2 mV) (``midpoint=0``, ``r0=1``)."""
 
     def __init__(

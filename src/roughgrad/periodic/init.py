@@ -70,17 +70,18 @@ def spectral_model(
 ) -> tuple[nn.Module, SineFit]:
     """A model whose periods are read off the training data, ready for gradient descent.
 
-    The strongest frequencies of (x, y) become the Fourier features of a :class:`PeriodicMLP`
-    (with its linear skip path), which then extrapolates with exactly those periods. How many:
-    ``n_components="auto"`` (the default) lets :func:`select_components` choose K by BIC (up to
-    ``max_components``, parameter cost scaled by ``penalty``); an integer fixes K. The skip
-    path starts at the fitted sum of sines and the head's last layer at zero, so the untrained
-    model already predicts the fit and training only adds what a sum of sines misses (a
-    sawtooth's corners, say).
+    The strongest frequencies of (x, y) become the Fourier features of a
+    [`PeriodicMLP`][roughgrad.nn.mlp.PeriodicMLP] (with its linear skip path), which then
+    extrapolates with exactly those periods. How many: ``n_components="auto"`` (the default) lets
+    [`select_components`][roughgrad.periodic.estimate.select_components] choose K by BIC (up to
+    ``max_components``, parameter cost scaled by ``penalty``); an integer fixes K. The skip path
+    starts at the fitted sum of sines and the head's last layer at zero, so the untrained model
+    already predicts the fit and training only adds what a sum of sines misses (a sawtooth's
+    corners, say).
 
-    With ``envelope=True`` the carrier is wrapped in :class:`Modulated`, whose log-envelope (a
-    ReLU MLP of x / max|x|) continues linearly outside the data, so decaying or growing
-    oscillations are followed. Initial weights come from torch's global generator.
+    With ``envelope=True`` the carrier is wrapped in [`Modulated`][roughgrad.nn.mlp.Modulated],
+    whose log-envelope (a ReLU MLP of x / max|x|) continues linearly outside the data, so decaying
+    or growing oscillations are followed. Initial weights come from torch's global generator.
 
     Returns:
         (model, fit): the float32 model and the SineFit whose frequencies it uses.

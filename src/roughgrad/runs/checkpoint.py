@@ -1,12 +1,13 @@
 """Checkpoints in a run directory: written atomically, read with ``weights_only=True``.
 
 A run's long loops (e.g. each training run of the digits experiments) save their state through
-``ctx.checkpoints`` (see :class:`roughgrad.experiments.Checkpoints`). :class:`FileCheckpoints`
-writes one file per loop, ``RUN_DIR/checkpoints/<key>.pt``, every ``every_steps`` steps, every
-``every_seconds`` seconds, when the loop ends and when the user presses Ctrl-C; each write is a
-temp file plus an atomic rename, so a run killed at any moment (even by SIGKILL) leaves either
-the previous checkpoint or the new one, never a torn file. Every checkpoint also holds torch's
-global RNG state, restored with the loop's own state.
+``ctx.checkpoints`` (see [`roughgrad.experiments.Checkpoints`][roughgrad.experiments.Checkpoints]).
+[`FileCheckpoints`][roughgrad.runs.checkpoint.FileCheckpoints] writes one file per loop,
+``RUN_DIR/checkpoints/<key>.pt``, every ``every_steps`` steps, every ``every_seconds`` seconds, when
+the loop ends and when the user presses Ctrl-C; each write is a temp file plus an atomic rename, so
+a run killed at any moment (even by SIGKILL) leaves either the previous checkpoint or the new one,
+never a torn file. Every checkpoint also holds torch's global RNG state, restored with the loop's
+own state.
 
 A file holds ``{"format", "experiment", "config", "key", "step", "torch_rng", "state"}``;
 ``config`` is the run's resolved config as JSON, so that a checkpoint from another experiment
@@ -177,8 +178,9 @@ class FileCheckpoints(Checkpoints):
 @contextlib.contextmanager
 def graceful_interrupt(checkpoints: FileCheckpoints, log: Callable[[str], None]) -> Iterator[None]:
     """While active, a first Ctrl-C inside a checkpointed loop asks it to write a checkpoint at
-    the end of its current step and stop (:class:`RunInterrupted`); a second Ctrl-C, or one
-    outside such a loop, stops at once (KeyboardInterrupt; the last checkpoint is kept)."""
+    the end of its current step and stop
+    ([`RunInterrupted`][roughgrad.runs.checkpoint.RunInterrupted]); a second Ctrl-C, or one outside
+    such a loop, stops at once (KeyboardInterrupt; the last checkpoint is kept)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

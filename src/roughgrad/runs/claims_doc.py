@@ -129,6 +129,6 @@ def write_claims_doc(root: Path | None, docs: Path) -> Path:
 
 
 def load_status(path: Path) -> Status:
-    """The statuses saved by :func:`write_claims_doc` (empty when there are none yet)."""
+    """The statuses saved by ``write_claims_doc`` (empty when there are none yet)."""
     path = Path(path)
     return json.loads(path.read_text())["status"] if path.is_file() else {}

@@ -65,7 +65,7 @@ class RichProgress(Progress):
 
 @contextlib.contextmanager
 def progress(enabled: bool, every: float = LINE_SECONDS) -> Iterator[RichProgress]:
-    """A :class:`RichProgress` for one command: bars on a terminal, lines without one."""
+    """A ``RichProgress`` for one command: bars on a terminal, lines without one."""
     if not enabled:
         yield RichProgress(None)
     elif not ERR.is_terminal:

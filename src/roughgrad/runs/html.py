@@ -29,7 +29,7 @@ def value_text(value: Any, limit: int = 160) -> str:
     return str(value)
 
 
-ROLE = re.compile(r":(?:func|class|mod|meth|data|attr):`~?([^`]+)`")  # :func:`x` -> x
+ROLE = re.compile(r":(?:func|class|mod|meth|data|attr):`~?([^`]+)`")  # ``x`` -> x
 _LITERAL = re.compile(r"``([^`]+)``")
 _EMPHASIS = re.compile(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])")
 
@@ -74,7 +74,7 @@ def _inline(text: str) -> str:
 
 
 def render_doc(text: str) -> str:
-    """An experiment's docstring as HTML (blocks: :func:`doc_blocks`)."""
+    """An experiment's docstring as HTML (blocks: ``doc_blocks``)."""
     out = []
     for kind, lead, body in doc_blocks(text):
         if kind == "list":

@@ -137,7 +137,7 @@ def _title_of(fig: Any) -> str:
 
 
 def figure_caption(path: Path) -> str:
-    """A saved figure's caption: its PNG ``Title`` (see :func:`save_figure`), else its file
+    """A saved figure's caption: its PNG ``Title`` (see ``save_figure``), else its file
     name as words (``recovery_rates.png`` -> "Recovery rates")."""
     path = Path(path)
     if path.suffix == ".png":

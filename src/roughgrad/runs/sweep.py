@@ -1,6 +1,6 @@
 """Sweeps: a grid of config values times a list of seeds, run on a process pool or on Ray.
 
-Every run executes :func:`run_task` (one experiment run in a private temporary run directory,
+Every run executes ``run_task`` (one experiment run in a private temporary run directory,
 with a fixed number of torch threads) and returns its record and files; the driver writes them
 into the sweep directory, so the same code serves a local pool, a local Ray instance and a
 remote Ray cluster (whose workers share no file system with the driver). The same seed and

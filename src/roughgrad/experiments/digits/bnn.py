@@ -6,7 +6,7 @@ steps, so that dt sets the timeframe: 0.01 ms -> 10 ms (few spikes, a smooth lan
 trains), 0.1 ms -> 100 ms (a nearly discontinuous landscape; autodiff's gradients blow up),
 while its sampled-gradient method trains in both. The seed's own to-do, autodiff with gradient
 clipping, is the fair baseline. The readout is the output neurons' mean membrane potential
-(``readout="membrane"``, see :mod:`roughgrad.objectives.hh_classifier`): in 10 ms a driven
+(``readout="membrane"``, see ``roughgrad.objectives.hh_classifier``): in 10 ms a driven
 neuron fires at most one spike, so a readout of spikes (counted or mollified) is nearly binary
 there and autodiff's gradient vanishes (measured with the mollified readout: median norm 3e-7,
 every network went silent); the mean potential is graded below threshold as well.
@@ -25,7 +25,7 @@ weights shift together from 0 to 1 for dt = 0.01, 0.05, 0.1 (the seed's "Loss Al
 Node perturbation perturbs one unit per network, every hidden and output unit once (S = 110,
 ``node_perturbation.directions=coordinates`` in ``estimator_options``). Hidden HH neurons are
 not coupled to each other, so a network that perturbs hidden unit j is simulated as that
-neuron plus the outputs (:func:`roughgrad.neurons.layered.hh_forward_units`): the 110
+neuron plus the outputs (``roughgrad.neurons.layered.hh_forward_units``): the 110
 networks cost as much as 11 whole ones, the cost of S = 10 dense noise, but the estimate is
 finite differences on every static current instead of 5 random directions among 100
 (measured on the long timeframe, 4 epochs: 92.8% against 82.5%).

@@ -1,7 +1,7 @@
 """Shared machinery of the digits experiments (seed 003, "Real Application: MNIST").
 
 A problem is the seed's layout input-H-10 as a linear classifier, an ANN (sigmoid after both
-layers) or a BNN (Hodgkin-Huxley neurons, :mod:`roughgrad.objectives.hh_classifier`). A method is
+layers) or a BNN (Hodgkin-Huxley neurons, ``roughgrad.objectives.hh_classifier``). A method is
 autodiff, autodiff with gradient-norm clipping, or a no-backprop estimator; all step Adam. A
 training run records validation accuracy against samples seen and training wall time
 (evaluation excluded) and the gradient norm of every update; the parameters of its best
@@ -93,7 +93,7 @@ def train_methods(
     trained parameters, by method.
 
     With ``config.lrs``, each method's learning rate is chosen on the validation split by a
-    bracketed search (:func:`roughgrad.experiments.search.bracketed_search`: a winner at the
+    bracketed search (``roughgrad.experiments.search.bracketed_search``: a winner at the
     grid's edge extends it by ``config.lr_extend`` steps); with ``config.search_epochs``, the
     rates are compared after that many epochs and the winner then trains for ``epochs``. Only
     the chosen run is scored on the test split. Without ``lrs`` every method trains at ``lr``
@@ -190,7 +190,8 @@ def accuracy_figure(
     **curves,
 ):
     """Test accuracy against samples seen (left) and training seconds (right), per method;
-    ``curves``: options of :func:`roughgrad.plot.accuracy_curves` (log_x, level)."""
+    ``curves``: options of [`roughgrad.plot.accuracy_curves`][roughgrad.plot.accuracy_curves]
+    (log_x, level)."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
@@ -234,7 +235,7 @@ TRAINED = CHANCE + 0.2  # a method "trained" when its best validation accuracy c
 def premise(name: str, m: dict, methods: list[str], suffix: str = "") -> Claim | None:
     """For a claim that compares ``methods``: *not checked* when one did not train (best
     validation accuracy below TRAINED: chance + 20 points), *inconclusive* when one's
-    learning-rate search was not bracketed (:func:`unsearched`); None when it can be decided."""
+    learning-rate search was not bracketed (``unsearched``); None when it can be decided."""
     val = {x: m[f"best_val_accuracy_{x}{suffix}"] for x in methods}
     reason = trained_or_reason(val, TRAINED, CHANCE)
     if reason:

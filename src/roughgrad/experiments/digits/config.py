@@ -157,7 +157,8 @@ def method_options(entries: tuple[str, ...]) -> dict[str, dict[str, str]]:
 
 def estimator(method: str, config: DigitsConfig, **overrides: Any) -> Estimator:
     """The estimator behind ``method``: the shared sigma and samples, then the method's
-    ``estimator_options``, then ``overrides``. Autodiff methods get :class:`Autodiff`."""
+    ``estimator_options``, then ``overrides``. Autodiff methods get
+    [`Autodiff`][roughgrad.estimators.autodiff.Autodiff]."""
     if method in AUTODIFF:
         return Autodiff()
     shared = {"sigma": config.sigma, "num_samples": config.samples}

@@ -39,7 +39,7 @@ class Problem:
     """A model family on inputs of size ``inputs``: objectives on batches, outputs, layers.
 
     Parameters are a dict named as the objective expects (``l1.weight``... for the linear
-    classifier and the ANN, ``w1``... for the BNN); :meth:`layers` gives the (weight, bias)
+    classifier and the ANN, ``w1``... for the BNN); ``layers`` gives the (weight, bias)
     pairs, input layer first.
     """
 

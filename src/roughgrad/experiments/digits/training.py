@@ -1,5 +1,5 @@
-"""A digits training run on :func:`roughgrad.train.fit`: Adam on the gradient of a method,
-selected on the validation split, scored once on the test split."""
+"""A digits training run on [`roughgrad.train.fit`][roughgrad.train.fit]: Adam on the gradient of a
+method, selected on the validation split, scored once on the test split."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Shared machinery of the seed 001 experiments: the models, their batched training and plots.
 
 Every model name maps to a builder; all seeds of one model train together as an
-:class:`~roughgrad.nn.Ensemble` (full-batch Adam, one member per seed). Every model, baseline
+[`Ensemble`][roughgrad.nn.Ensemble] (full-batch Adam, one member per seed). Every model, baseline
 or ours, gets the same seeds, steps and learning-rate search: each learning rate in ``lrs`` is
 trained on the first seed and the one with the lowest MSE on a validation split (every 10th
 training point, held out of training) trains the other seeds; held-out (test) MSE is reported
@@ -293,7 +293,7 @@ def _checkpointed(
     ctx: Context,
     **kw: Any,
 ) -> Fitted:
-    """:func:`train_members`, or its result read back from ``ctx.checkpoints`` under ``key``
+    """``train_members``, or its result read back from ``ctx.checkpoints`` under ``key``
     when an interrupted run already trained it (a resumed run retrains nothing it has)."""
     state = ctx.checkpoints.restore(key)
     if state is None:

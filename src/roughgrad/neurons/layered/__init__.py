@@ -4,8 +4,9 @@ Two families, each a function of the parameters w1 (*lead, H, I), b1 (*lead, H),
 O, H), b2 (*lead, O) and inputs x (B, I), where ``lead`` is an optional population shape (S
 perturbed networks are one tensor program, not a loop):
 
-**Hodgkin-Huxley** (:class:`HHNet`, :func:`hh_forward`; the seed's BNN). The ANN's weights
-drive HH neurons:
+**Hodgkin-Huxley** ([`HHNet`][roughgrad.neurons.layered.hh.HHNet],
+[`hh_forward`][roughgrad.neurons.layered.hh.hh_forward]; the seed's BNN). The ANN's weights drive HH
+neurons:
 
     z_h        = x W1^T + b1                      (B, H), static over the trial
     I_h        = scale * z_h                      hidden input currents (uA/cm^2)
@@ -23,12 +24,13 @@ monotonically with the input current from onset (0.11 at 6.5 uA/cm^2) to 0.20 at
 uA/cm^2, where a midpoint of 0 mV peaks at 20 uA/cm^2 and falls as strongly driven spikes
 shrink -- a readout that cannot tell strong from weak drive. The simulation runs ``steps``
 steps of ``dt`` ms (the seed's timeframes: 1000 steps of 0.01, 0.05 or 0.1 ms). Backends:
-``"torch"`` and ``"compile"`` (see :mod:`roughgrad.neurons.backends`).
+``"torch"`` and ``"compile"`` (see ``roughgrad.neurons.backends``).
 
-**Leaky integrate-and-fire, as snnTorch builds it** (:class:`LIFNet`, :func:`lif_forward`):
-discrete-time ``Leaky`` neurons (reset by subtraction, taken from the previous step's spike)
-driven by the static input current every step; the output is the spike count. Backends:
-``"torch"`` and ``"fused"``.
+**Leaky integrate-and-fire, as snnTorch builds it**
+([`LIFNet`][roughgrad.neurons.layered.lif.LIFNet],
+[`lif_forward`][roughgrad.neurons.layered.lif.lif_forward]): discrete-time ``Leaky`` neurons (reset
+by subtraction, taken from the previous step's spike) driven by the static input current every step;
+the output is the spike count. Backends: ``"torch"`` and ``"fused"``.
 
 Noise for node perturbation is added to the pre-activations z_h and z_o: static (one value per
 example and unit for the whole trial) or per step.

@@ -1,4 +1,4 @@
-"""Layered Hodgkin-Huxley networks (the seed's BNN): see :mod:`roughgrad.neurons.layered`."""
+"""Layered Hodgkin-Huxley networks (the seed's BNN): see ``roughgrad.neurons.layered``."""
 
 from __future__ import annotations
 
@@ -122,7 +122,8 @@ def hh_activity(
 ) -> tuple[Tensor, Tensor]:
     """The output neurons' activity a(t) = sigmoid((V_o(t) - midpoint) / 2) / r0 at every step
     (T, *lead, B, O), and the trace s(t) the output layer saw (T, B, H) of the first member;
-    arguments as :func:`hh_forward`. Runs eagerly (a loss on every step of the trial)."""
+    arguments as [`hh_forward`][roughgrad.neurons.layered.hh.hh_forward]. Runs eagerly (a loss on
+    every step of the trial)."""
     _, _, s_seq, a_seq = _run(params, x, net, noise or {}, True, True)
     assert s_seq is not None and a_seq is not None
     return a_seq, s_seq

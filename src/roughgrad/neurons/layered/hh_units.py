@@ -76,7 +76,7 @@ def hh_forward_units(
 
 
 def _advance_units(carry, out_sum, static, offset, w2t, b2, index, columns, first, c, k):
-    """k steps of :func:`hh_forward_units`' neurons, flat: the clean hidden layer (B H), the
+    """k steps of ``hh_forward_units``' neurons, flat: the clean hidden layer (B H), the
     perturbed hidden neurons (n B), the outputs of every network (members B O)."""
     v, m, h, n, syn, syn_p, s_sum = carry
     n_static, n_pert = static.shape[0], syn_p.shape[0]

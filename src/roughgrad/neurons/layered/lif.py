@@ -1,4 +1,4 @@
-"""Layered LIF networks as snnTorch builds them: see :mod:`roughgrad.neurons.layered`."""
+"""Layered LIF networks as snnTorch builds them: see ``roughgrad.neurons.layered``."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Neuron models behind one interface, in a registry keyed by the name configs use.
 
-Adding a model is one file implementing :class:`NeuronModel` plus one line here;
-``tests/test_neuron_models.py`` runs its contract checks over ``NEURONS``.
+Adding a model is one file implementing [`NeuronModel`][roughgrad.neurons.models.base.NeuronModel]
+plus one line here; ``tests/test_neuron_models.py`` runs its contract checks over ``NEURONS``.
 """
 
 from roughgrad.neurons.models.base import NeuronModel
