@@ -1,4 +1,4 @@
-"""The seed's 784-100-10 HH classifier at 100 ms: simulator throughput and one training epoch.
+"""The write-up's 784-100-10 HH classifier at 100 ms: simulator throughput and one training epoch.
 
     python benchmarks/bnn_epoch.py [--quick] [--images N] [--batch B] [--threads T]
 

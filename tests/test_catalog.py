@@ -27,6 +27,6 @@ def test_the_cli_constants_match_the_library():
 
 
 def test_a_source_is_cited_by_its_title():
-    assert _catalog.cite("seed 003, 'Training Complete Graph'") == (
+    assert _catalog.cite("write-up 003, 'Training Complete Graph'") == (
         "Loss Landscapes Emerging from BNNs: 'Training Complete Graph'"
     )

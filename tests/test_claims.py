@@ -181,7 +181,7 @@ def test_every_experiment_page_is_in_the_site_navigation_once_under_its_write_up
     assert len(groups) == len(_catalog.SOURCES)
     listed = [next(iter(p.values())) for g in groups for p in g]
     by_source = [
-        [f"experiments/{n}.md" for n, e in _catalog.catalog().items() if e["seed"] == key]
+        [f"experiments/{n}.md" for n, e in _catalog.catalog().items() if e["write_up"] == key]
         for key in _catalog.SOURCES
     ]
     assert [[next(iter(p.values())) for p in g] for g in groups] == by_source

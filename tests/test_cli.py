@@ -47,7 +47,7 @@ def test_list_groups_every_experiment_under_its_write_up(capsys):
     for name, exp in EXPERIMENTS.items():
         row = next(i for i, line in enumerate(lines) if line.startswith(f"  {name} "))
         group = max(i for i in headers if i < row)
-        assert headers[group] == exp.seed, name
+        assert headers[group] == exp.write_up, name
 
 
 def test_an_experiment_must_name_its_write_up():

@@ -346,3 +346,45 @@ def test_linear_claims_hold_fail_or_are_not_checked():
     assert status("autodiff,node_perturbation", 0.81)["estimators_train_linear"] == "inconclusive"
     got = status("autodiff", 0.9, over=float("nan"))  # nothing to compare on either claim
     assert set(got.values()) == {"not checked"}
+
+
+@pytest.mark.parametrize("data", ["digits", "fashion-mnist"])
+def test_figure_titles_name_the_data_set_and_the_95_line_is_drawn_only_on_digits(
+    data, tmp_path
+):
+    """The 95% line is digits-ann's claim level on 8x8 digits; on another data set it means
+    nothing and is not drawn, and no title says "digits" there."""
+    import matplotlib
+
+    from tests.test_data import _write_idx
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from roughgrad.experiments import EXPERIMENTS
+    from roughgrad.experiments.base import Outcome
+
+    curve = {"samples": np.arange(1.0, 4.0), "seconds": np.arange(3.0), "accuracy": np.ones(3)}
+    arrays = {"fit_s": np.array([10.0, 100.0]), "fit_error": np.array([0.5, 0.1])}
+    arrays |= {f"autodiff_{k}": v for k, v in curve.items()}
+    arrays |= {f"node_perturbation_fast_{k}": v for k, v in curve.items()}
+    shown = "8x8 digits" if data == "digits" else "Fashion-MNIST"
+    for name in ("digits-ann", "digits-linear"):
+        exp = EXPERIMENTS[name]
+        sets = {"data": data, "methods": "autodiff"}
+        if data != "digits":
+            _write_idx(tmp_path, n_train=12, n_test=5)
+            sets["data_dir"] = str(tmp_path)
+        config = exp.config("quick", sets)
+        figs = exp.figures(Outcome({}, [], arrays), config)
+        titles = {k: f._suptitle.get_text() for k, f in figs.items() if f._suptitle is not None}
+        for key, title in titles.items():
+            if key != "fit_s":
+                assert shown in title, (name, key, title)
+            assert data == "digits" or "digits" not in title, (name, key, title)
+        if name == "digits-ann":
+            fast_axes = figs["training_fast_setting"].axes
+            dashed = [ln for ax in fast_axes for ln in ax.lines if ln.get_linestyle() == "--"]
+            assert bool(dashed) == (data == "digits")
+        for f in figs.values():
+            plt.close(f)

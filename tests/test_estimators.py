@@ -402,7 +402,7 @@ def test_node_perturbation_through_time_on_a_spiking_network():
     assert cosine(est.grad, true) > 0.85
     assert cosine({"w2": est.grad["w2"]}, {"w2": true["w2"]}) > 0.9
     # reset variant: the hidden layer reaches the output only through the synapse, after the
-    # scored step, so it gets (almost) no signal -- the seed's caveat, made measurable
+    # scored step, so it gets (almost) no signal -- the write-up's caveat, made measurable
     reset = NodePerturbationThroughTime(sigma=0.1, num_samples=300, mode="reset")(
         obj, params, generator=torch.Generator().manual_seed(0)
     )

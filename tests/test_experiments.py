@@ -128,7 +128,7 @@ QUICK_EXPECT: dict[str, dict] = {
     },
     "digits-ann": {
         "claims": [],
-        "figures": ["fit_s.png", "training_seed_setting.png", "training_fast_setting.png"],
+        "figures": ["fit_s.png", "training_write_up_setting.png", "training_fast_setting.png"],
         "at_least": {"test_accuracy_node_perturbation_fast": 0.5},
     },
     "digits-bnn": {

@@ -58,7 +58,7 @@ def page(tmp_path):
             _run(tmp_path / "runs", "beta", "quick", [("third", None)]),
         ]
         path = build_report(
-            [load_run(r) for r in runs], tmp_path / "report", {"alpha": ("seed 003, 'S'", DOC)}
+            [load_run(r) for r in runs], tmp_path / "report", {"alpha": ("write-up 003, 'S'", DOC)}
         )
     finally:
         os.umask(old)

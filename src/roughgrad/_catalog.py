@@ -72,9 +72,9 @@ _FILE = "catalog.json"
 
 
 def cite(source: str) -> str:
-    """``"seed 003, 'Training Complete Graph'"`` -> the write-up's title and the section."""
-    key, _, section = source.removeprefix("seed ").partition(",")
-    title = SOURCES[key][0] if key in SOURCES else f"seed {key}"
+    """``"write-up 003, 'Training Complete Graph'"`` -> the write-up's title and the section."""
+    key, _, section = source.removeprefix("write-up ").partition(",")
+    title = SOURCES[key][0] if key in SOURCES else f"write-up {key}"
     return f"{title}: {section.strip()}" if section.strip() else title
 
 
@@ -87,11 +87,9 @@ _SHORT = {
 
 
 def cite_text(text: str) -> str:
-    """Prose for readers, who have the write-ups' titles, not our numbering: "seed 003" ->
-    "*Loss Landscapes Emerging from BNNs*", "the seed's" -> "the write-up's"."""
-    text = re.sub(r"\bseeds?[ -](00[0-3])\b", lambda m: f"*{_SHORT[m.group(1)]}*", text)
-    text = re.sub(r"\b([Tt])he seed's\b", r"\1he write-up's", text)
-    return re.sub(r"\b([Tt])he seed\b(?=[\s:),.;])", r"\1he write-up", text)
+    """Prose for readers, who have the write-ups' titles, not our numbering: "write-up 003" ->
+    "*Loss Landscapes Emerging from BNNs*"."""
+    return re.sub(r"\bwrite-ups?[ -](00[0-3])\b", lambda m: f"*{_SHORT[m.group(1)]}*", text)
 
 
 @functools.cache
@@ -147,7 +145,7 @@ def _describe(exp: Any) -> dict[str, Any]:
     ]
     profiles = {p: {k: _jsonable(v) for k, v in o.items()} for p, o in exp.profiles.items()}
     return {
-        "seed": exp.seed,
+        "write_up": exp.write_up,
         "source": exp.source,
         "summary": cite_text(exp.summary),
         "doc": cite_text(exp.doc.strip()),

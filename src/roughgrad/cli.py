@@ -128,11 +128,11 @@ def list_cmd() -> None:
     """Every experiment, one line each, grouped by the write-up it reproduces."""
     entries = _catalog.catalog()
     width = max(len(n) for n in entries)
-    for seed, (title, topic) in _catalog.SOURCES.items():
+    for key, (title, topic) in _catalog.SOURCES.items():
         click.echo(f"{title} ({topic})")
         for name, e in entries.items():
-            if e["seed"] == seed:
-                section = e["source"].removeprefix(f"seed {seed}").lstrip(", ")
+            if e["write_up"] == key:
+                section = e["source"].removeprefix(f"write-up {key}").lstrip(", ")
                 click.echo(f"  {name:<{width}}  {e['summary']}  [{section}]")
 
 

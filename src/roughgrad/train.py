@@ -201,7 +201,7 @@ def fit(
             ``History.skipped``) instead of stepping; off by default, so a blow-up stops the
             loop with a NumericalError rather than training nothing in silence.
         alternate: parameter-name groups; update k estimates only group k % len (the others
-            held fixed), as the seed does for local regression one layer at a time.
+            held fixed), as the write-up does for local regression one layer at a time.
         population: wraps each minibatch objective, e.g. ``lambda o: distributed(o, pool)``
             to evaluate populations on Ray actors.
         checkpoint: a directory (``DirectoryCheckpoints``) or a ``Checkpoints``; the loop

@@ -1,5 +1,5 @@
 """Data sets: scikit-learn's bundled digits (the embedded default), MNIST from local files, and
-seed 001's 1-D signals."""
+write-up 001's 1-D signals."""
 
 from roughgrad.data.classification import load_dataset
 from roughgrad.data.digits import Split, load_digits_split, one_hot, with_validation

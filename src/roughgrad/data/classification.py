@@ -12,6 +12,8 @@ from roughgrad.data.digits import Split, load_digits_split
 from roughgrad.data.mnist import DataError, load_mnist
 
 DATASETS = ("digits", "mnist", "fashion-mnist")
+# How figures and reports name each data set.
+DATASET_TITLES = {"digits": "8x8 digits", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 # where Debian's dataset-fashion-mnist package installs the four gzipped IDX files
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 

@@ -1,10 +1,10 @@
-"""1-D signals with the train/test splits of seed 001 ("Extrapolation investigation").
+"""1-D signals with the train/test splits of write-up 001 ("Extrapolation investigation").
 
-``sine_split`` reproduces the seed's ``gen_data2``: L evenly spaced points on [start, end]; the
+``sine_split`` reproduces the write-up's ``gen_data2``: L evenly spaced points on [start, end]; the
 training set is two blocks of ``L * prop_train / 2`` points, the first starting at index L // 8
 and the second L // 8 points after the first ends; everything else is the test set. With the
 seed's L = 2000 on [-50, 50] the training blocks cover about [-37.5, -12.5] and [0, 25], so the
-test set lies both between and beyond them. ``reverse=True`` swaps the two sets (the seed's
+test set lies both between and beyond them. ``reverse=True`` swaps the two sets (the write-up's
 "interpolation" experiment).
 """
 
@@ -23,9 +23,9 @@ def _sawtooth(x: np.ndarray, **kw: float) -> np.ndarray:
 
 SIGNALS: dict[str, Callable[..., np.ndarray]] = {
     "sin": lambda x, **kw: np.sin(x),
-    # seed 001, "Fitting on a Decaying Signal": a sine under a symmetric exponential envelope
+    # write-up 001, "Fitting on a Decaying Signal": a sine under a symmetric exponential envelope
     "decay": lambda x, tau=20.0, **kw: np.exp(-np.abs(x) / tau) * np.sin(x),
-    # seed 001's commented-out target in gen_data2
+    # write-up 001's commented-out target in gen_data2
     "mixture": lambda x, **kw: np.sin(x) + np.sin(x / 3) + np.sin(3 * x),
     "sawtooth": _sawtooth,
     # noise is added by sine_split (the noise-free sin(x) stays the truth held-out MSE uses)
@@ -56,7 +56,7 @@ class SignalSplit:
 
 
 def split_indices(n: int, prop_train: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
-    """The seed's ``gen_data2`` index split of n points: (train, test)."""
+    """The write-up's ``gen_data2`` index split of n points: (train, test)."""
     if n < 16:
         raise ValueError(f"a split needs at least 16 points, got n={n}")
     if not 0.0 < prop_train < 1.0:

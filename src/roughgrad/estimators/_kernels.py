@@ -1,6 +1,6 @@
 """Mollifier kernels: the normalised bump and the Gaussian, for densities and sampling.
 
-The bump (seed 003, "Mollification"): phi(x) = k_n exp(1 / (|x|^2 - 1)) for |x| < 1, else 0,
+The bump (write-up 003, "Mollification"): phi(x) = k_n exp(1 / (|x|^2 - 1)) for |x| < 1, else 0,
 with k_n making its integral 1 over R^n; phi_eps(x) = phi(x / eps) / eps^n.
 """
 

@@ -1,4 +1,4 @@
-"""Gaussian smoothing by the score-function (log-likelihood) trick, seed 003's main method.
+"""Gaussian smoothing by the score-function (log-likelihood) trick, write-up 003's main method.
 
 The smoothed loss L_sigma(theta) = E[f(theta + sigma eps)], eps ~ N(0, I), has the gradient
     grad L_sigma(theta) = E[f(theta + sigma eps) eps] / sigma           (Leibniz + log trick),

@@ -1,18 +1,18 @@
-"""Local linear regression of sampled losses: seed 003's "regression method".
+"""Local linear regression of sampled losses: write-up 003's "regression method".
 
 Sample S perturbations delta_s ~ N(0, sigma^2 I) around theta, evaluate f_s = f(theta + delta_s),
 fit f_s ~ c + g . delta_s by least squares; the slope g estimates the gradient. With S < D the
-minimum-norm solution is used (the seed found S must reach the number of parameters on a linear
+minimum-norm solution is used (the write-up found S must reach the number of parameters on a linear
 model). That solution is the projection of the gradient onto the S - 1 centred directions, so on
 average it is shrunk to (S - 1) / D of the gradient (measured on a linear f with D = 8: 0.38 at
 S = 4, 0.63 at S = 6); ``rescale=True`` multiplies it by D / (S - 1), which makes the slope's
 mean the gradient (the direction, and so the cosine with the gradient, is unchanged).
 
-``groups="separate"`` perturbs one parameter tensor at a time with S samples each (the seed:
+``groups="separate"`` perturbs one parameter tensor at a time with S samples each (the write-up:
 "changing weights in all layers at once with noise gives bad results"); alternating layers across
 training steps is done by passing only that layer's parameters.
 
-Also ``kneighbour_slope``, the seed's 1-D form: the slope of a sampled loss curve at each point
+Also ``kneighbour_slope``, the write-up's 1-D form: the slope of a sampled loss curve at each point
 from a straight-line fit to its k neighbours on each side.
 """
 

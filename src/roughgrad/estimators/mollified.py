@@ -2,10 +2,10 @@
 
     grad (f * phi_eps)(theta) = integral f(theta + u) (-grad phi_eps(u)) du
                               = E_{u ~ phi_eps}[f(theta + u) (-grad log phi_eps(u))].
-With the compact bump (seed 003) -grad log phi_eps(u) = (2/eps)(u/eps)/(1 - |u/eps|^2)^2; with a
+With the compact bump (write-up 003) -grad log phi_eps(u) = (2/eps)(u/eps)/(1 - |u/eps|^2)^2; with a
 Gaussian kernel of std eps it is u / eps^2 (then this is Gaussian smoothing). Sampling uses
 antithetic pairs (f(theta + u) - f(theta - u)) / 2, whose mean is the same since the score is
-odd. Quadrature (the seed's "integration approach") works when the perturbed subspace has one
+odd. Quadrature (the write-up's "integration approach") works when the perturbed subspace has one
 or two dimensions: Gauss-Legendre nodes on the bump's support, Gauss-Hermite for the Gaussian;
 in 2-D the kernel is the product of two 1-D bumps (also a mollifier, supported on a square).
 """

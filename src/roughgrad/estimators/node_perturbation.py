@@ -1,4 +1,5 @@
-"""Node perturbation: perturb pre-activations instead of weights (seed 003, "Optimizing Methods").
+"""Node perturbation: perturb pre-activations instead of weights (write-up 003, "Optimizing
+Methods").
 
 For a linear layer z = x W^T + b, dL/dW = (dL/dz)^T x. So instead of sampling the d_out * d_in
 weights, add noise xi ~ N(0, sigma^2) to the outputs z (one value per example and unit) and
@@ -7,7 +8,7 @@ estimate dL/dz_bj = E[(L(xi) - L(0)) xi_bj] / sigma^2; then
 with x the layer's (unperturbed) input. Antithetic pairs use (L(xi) - L(-xi)) / 2 instead.
 All layers can be perturbed at once (one population of S) or one at a time ("layerwise", the
 default: the S perturbed networks are shared out between the layers, so the cost is the same,
-and each layer's estimate is free of the other layers' noise -- the seed's advice for the
+and each layer's estimate is free of the other layers' noise -- the write-up's advice for the
 regression method; measured in gradient-fidelity, it raises the cosine at equal cost).
 The S perturbed networks are one forward pass of batch S * B (the population is folded into the
 batch), so the cost is S network evaluations with one large matrix product per layer.

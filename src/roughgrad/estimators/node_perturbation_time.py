@@ -2,7 +2,7 @@
 
 Seed 003 ("SNN/BNN/Time-Varying Case"): the loss integrates over time, so the weight gradient
 is a sum over steps of (dL/da_t)^T x_t, with a_t the pre-activation at step t and x_t its input
-then. dL/da_t is estimated from noise xi_t on a_t, in the seed's two variants:
+then. dL/da_t is estimated from noise xi_t on a_t, in the write-up's two variants:
 
   * free (default): every perturbed network runs freely with noise at every step;
     g_t = E[(L(xi) - L(0)) xi_t] / sigma^2 is unbiased for the total derivative dL/da_t,

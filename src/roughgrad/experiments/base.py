@@ -2,12 +2,12 @@
 
 An experiment is one module holding
 
-* a docstring: the question, the claim(s) checked, and the seed write-up and section it reproduces;
+* a docstring: the question, the claim(s) checked, and the write-up and section it reproduces;
 * ``Config``: a frozen dataclass subclassing [`ConfigBase`][roughgrad.config.ConfigBase] whose
-  defaults are the seed's settings; fields are declared with [`param`][roughgrad.config.param] so
-  that ``--set key=value`` overrides are parsed, type-checked and range-checked in one place;
+  defaults are the write-up's settings; fields are declared with [`param`][roughgrad.config.param]
+  so that ``--set key=value`` overrides are parsed, type-checked and range-checked in one place;
 * ``PROFILES``: overrides for the named profiles ``quick`` (seconds; tests), ``default`` (the
-  main job; minutes) and ``full`` (the seed's exact budget);
+  main job; minutes) and ``full`` (the write-up's exact budget);
 * ``CLAIMS``: a [`ClaimSpec`][roughgrad.experiments.claims.ClaimSpec] per claim, each with at least
   one counterexample;
 * ``run(config, ctx) -> Outcome``: computes metrics, claims and the arrays that figures need;
@@ -57,7 +57,7 @@ from roughgrad.train import Checkpoints, NumericalError, Progress, StopRun
 __all__ = [
     "CLAIM_STATUSES",
     "PROFILE_NAMES",
-    "SEEDS",
+    "WRITE_UPS",
     "Checkpoints",
     "Claim",
     "ClaimSpec",
@@ -93,7 +93,7 @@ PROFILE_NAMES = ("quick", "default", "full")
 SEARCHED_BY = {"lr": "lrs", "fast_lr": "fast_lrs"}
 
 # The four write-ups the experiments come from, by key: "title (topic)".
-SEEDS = {key: f"{title} ({topic})" for key, (title, topic) in SOURCES.items()}
+WRITE_UPS = {key: f"{title} ({topic})" for key, (title, topic) in SOURCES.items()}
 
 
 @dataclass
@@ -171,15 +171,15 @@ class Experiment:
     objective: Callable[[Any, Context], tuple[Any, dict[str, torch.Tensor]]] | None = None
 
     @property
-    def seed(self) -> str:
+    def write_up(self) -> str:
         """The write-up this experiment reproduces ("000" ... "003"), from ``source``."""
-        return self.source.removeprefix("seed ")[:3]
+        return self.source.removeprefix("write-up ")[:3]
 
     def __post_init__(self) -> None:
-        if self.seed not in SEEDS:
+        if self.write_up not in WRITE_UPS:
             raise TypeError(
-                f"experiment {self.name}: source {self.source!r} must start with 'seed NNN', "
-                f"one of {', '.join(SEEDS)}"
+                f"experiment {self.name}: source {self.source!r} must start with 'write-up NNN', "
+                f"one of {', '.join(WRITE_UPS)}"
             )
         missing = [p for p in PROFILE_NAMES if p not in self.profiles]
         if missing:

@@ -2,7 +2,7 @@
 
 Question: given integer seconds t since 0 days 00:00:00, sampled over 120 years centred on T0
 (so t < 0 too: t = -1 reads 23:59:59), can a network learn the (hours, minutes, seconds)
-reading? The seed found that a SIREN (whatever its frequency scale) and a GELU MLP "never
+reading? The write-up found that a SIREN (whatever its frequency scale) and a GELU MLP "never
 converged", and that Snake (x + sin^2 x) did not help.
 
 Baselines, each given what a careful user would give it: inputs in float64 (float32 cannot
@@ -15,7 +15,7 @@ instants; mean field accuracy):
          geometric from 2 s to the span (fine enough to resolve seconds; no clock period given);
 every one over ``baseline_lrs``. The same search also runs on a span of ``short_span_days``, to
 show whether the baselines can learn a clock at all before the span grows.
-A network that learns it (the seed's question): ClockNet (roughgrad.periodic), two layers --
+A network that learns it (the write-up's question): ClockNet (roughgrad.periodic), two layers --
 sawtooth phase units u_k = (t mod P_k) / P_k, then a linear layer whose output j is
 reading_j / levels_j, rounded. Its periods are read off the spectrum of the training readings
 (``spectral_periods``: the lag-pair periodogram below, one pinned period per field; nothing is
@@ -54,7 +54,7 @@ Claims checked:
   clock_solved     PeriodicClock reads 100% of held-out instants exactly, including both span
                    ends, negative t, and the roll-over instants 59/60, 3599/3600, 86399/86400 s.
 
-Source: seed 000, "Simulating a clock".
+Source: write-up 000, "Simulating a clock".
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ def _grid(name: str, half: float, config: Config) -> list[dict[str, float]]:
     """The hyperparameters searched for baseline ``name`` (learning rate included)."""
     grids: dict[str, list[dict[str, float]]] = {
         "siren": [{"omega0": w} for w in config.siren_omega0s],
-        # a = 1 (the seed's x + sin^2 x) and a matched to one cycle per day on t / half
+        # a = 1 (the write-up's x + sin^2 x) and a matched to one cycle per day on t / half
         "snake": [{"a": 1.0}, {"a": 2 * math.pi * half / DAY}],
         "gelu": [{}],
     }
@@ -559,7 +559,7 @@ CLAIMS = (
 
 EXPERIMENT = Experiment(
     name="clock",
-    source="seed 000, 'Simulating a clock'",
+    source="write-up 000, 'Simulating a clock'",
     summary="tuned SIREN/GELU/Snake fail the Clock Problem; spectral period finding solves it",
     config_cls=Config,
     profiles=PROFILES,

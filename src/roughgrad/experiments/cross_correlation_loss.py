@@ -1,6 +1,6 @@
 """A cross-correlation loss between spike trains, against MSE, on the same problem.
 
-Question: seed 003 ("Signal Processing Approach") proposes the cross-correlation of the output
+Question: write-up 003 ("Signal Processing Approach") proposes the cross-correlation of the output
 y(t) with the target y*(t) as a loss, since it tolerates shifts in time. Is its landscape
 easier than the MSE's?
 
@@ -24,7 +24,7 @@ Claims checked:
                             Measured at the quick profile: XCORR 2 against MSE 3 up to teacher
                             noise 2, 3 against 3 at noise 3 (the flip), 3 against 4 at 4 and 6.
 
-Source: seed 003, "Signal Processing Approach" (Cross-Correlation).
+Source: write-up 003, "Signal Processing Approach" (Cross-Correlation).
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ CLAIMS = (
 
 EXPERIMENT = Experiment(
     name="cross-correlation-loss",
-    source="seed 003, 'Signal Processing Approach'",
+    source="write-up 003, 'Signal Processing Approach'",
     summary="a cross-correlation loss between spike trains against MSE: landscapes",
     config_cls=Config,
     profiles=PROFILES,

@@ -1,6 +1,6 @@
 """How close is each gradient estimator to the true gradient, per forward evaluation?
 
-Question: seed 003 fits gradients by local regression and finds it needs S of the order of the
+Question: write-up 003 fits gradients by local regression and finds it needs S of the order of the
 number of parameters on a linear classifier ("FIT S"), does better on a sigmoid ANN ("ANN Fit
 S"), that perturbing all layers at once skews the estimate, and that a larger sigma helps
 ("Vary STD"); it proposes perturbing pre-activations instead of weights (node perturbation).
@@ -8,7 +8,7 @@ Here every estimator is compared with autodiff on the digits data: cosine and re
 against the number of forward evaluations S and against sigma.
 
 Models (digits, 64 inputs): a linear classifier 64-100-10 and a sigmoid ANN 64-100-10 (MSE to
-one-hot targets, as in the seed), and a 64-32-10 tanh MLP (cross-entropy, minibatch 128,
+one-hot targets, as in the write-up), and a 64-32-10 tanh MLP (cross-entropy, minibatch 128,
 sigma 0.01) on which the quality bars below were set.
 
 Claims checked:
@@ -25,7 +25,7 @@ Claims checked:
                                   0.045 / 0.14 / 0.41; forward differences with the clean loss
                                   as baseline use S directions and do better at small sigma).
 
-Source: seed 003, "Real Application: MNIST" (Linear Classifier, ANN: FIT S, Vary STD) and
+Source: write-up 003, "Real Application: MNIST" (Linear Classifier, ANN: FIT S, Vary STD) and
 "Optimizing Methods to Make Them VIABLE".
 """
 
@@ -139,7 +139,7 @@ def run(config: Config, ctx: Context) -> Outcome:
     }
     r, sig = config.repeats, config.sigma
 
-    # A. linear classifier, output layer only (the seed's FIT S)
+    # A. linear classifier, output layer only (the write-up's FIT S)
     lin = objs["linear"]
     p_all = _params(lin)
     out_keys = ["1.weight", "1.bias"]
@@ -411,7 +411,7 @@ CLAIMS = (
 
 EXPERIMENT = Experiment(
     name="gradient-fidelity",
-    source="seed 003, 'Real Application: MNIST' (FIT S, Vary STD)",
+    source="write-up 003, 'Real Application: MNIST' (FIT S, Vary STD)",
     summary="cosine of every estimator to the true gradient against evaluations and sigma",
     config_cls=Config,
     profiles=PROFILES,

@@ -28,7 +28,7 @@ Claims checked:
                        the per-edge spread give loss curves L(w) that differ by < 10% of the
                        curve's range over w.
 
-Source: seed 003, "Training Complete Graph" and "Loss Curves Multi Function".
+Source: write-up 003, "Training Complete Graph" and "Loss Curves Multi Function".
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class Config(ConfigBase):
     )
     w_points: int = param(401, "points in the sweep", ge=10)
     zoom: tuple[float, ...] = param((15.0, 40.0), "zoomed interval (lo, hi)", interval=True)
-    zoom_points: int = param(1000, "points in the zoom (the seed sampled 1000)", ge=20)
+    zoom_points: int = param(1000, "points in the zoom (the write-up sampled 1000)", ge=20)
     n: int = param(10, "neurons in the complete graph", ge=2)
     edge_spread: float = param(0.1, "std of the fixed per-edge weight spread (fraction of w)", ge=0)
     noise_std: float = param(
@@ -285,7 +285,7 @@ HEALTH = (
 
 EXPERIMENT = Experiment(
     name="hh-complete-graph",
-    source="seed 003, 'Training Complete Graph'",
+    source="write-up 003, 'Training Complete Graph'",
     summary="loss of self-coupled HH neurons in w: noisy, banded (a multi-function)",
     config_cls=Config,
     profiles=PROFILES,

@@ -1,6 +1,6 @@
 """Gradient descent on a precomputed Hodgkin-Huxley loss curve: where it sticks, what fixes it.
 
-Question: seed 003 runs gradient descent on the single neuron's loss curve L(w) (sampled on a
+Question: write-up 003 runs gradient descent on the single neuron's loss curve L(w) (sampled on a
 fine grid, w rounded to the nearest grid point), starting at w = 1.5. Centred finite
 differences with eta = 0.1 or 0.2 get stuck (jumping between two points, or on a flat spot);
 a local linear regression over 10 neighbours on each side with a growing eta converges, and so
@@ -9,13 +9,13 @@ one noiseless neuron driven by w * I0 over 1 s (`noise_std` adds a noisy trial p
 grows with the firing rate, so its minimum in the range is where firing stops, at small w.
 
 Every arm is held to the same bar: ending below 10% of the starting loss. Finite differences
-run with the seed's fixed eta 0.1 and 0.2 and with the growing schedule the other arms use.
+run with the write-up's fixed eta 0.1 and 0.2 and with the growing schedule the other arms use.
 
 Claims checked:
   fd_gets_stuck           every finite-difference arm (eta 0.1, 0.2 and growing) ends above
                           10% of the starting loss. Measured here, it does not hold: on this
                           noise-free curve every finite-difference arm ends below 5% of the
-                          start on both backends (the seed's curve was stuck at eta 0.1/0.2);
+                          start on both backends (the write-up's curve was stuck at eta 0.1/0.2);
                           it holds only when every arm's steps are too small to get there in
                           the iterations given (etas 0.01,0.02, eta0 0.01, growth 1);
   regression_converges    10-neighbour regression with a growing eta ends below 10% of the
@@ -23,7 +23,7 @@ Claims checked:
   mollified_converges     centred differences on the bump-mollified curve (same growing eta)
                           end below 10% of the starting loss.
 
-Source: seed 003, "Gradient Descent on This Landscape" and "Mollifying Loss Curve".
+Source: write-up 003, "Gradient Descent on This Landscape" and "Mollifying Loss Curve".
 """
 
 from __future__ import annotations
@@ -213,7 +213,7 @@ CLAIMS = (
 
 EXPERIMENT = Experiment(
     name="hh-descent-1d",
-    source="seed 003, 'Gradient Descent on This Landscape'",
+    source="write-up 003, 'Gradient Descent on This Landscape'",
     summary="finite differences stick on the HH loss curve; regression and mollification descend",
     config_cls=Config,
     profiles=PROFILES,

@@ -12,7 +12,7 @@ Claims checked:
 (The resting potential, -65 mV by the model's parameters, is reported as a metric and checked
 in tests/test_neurons.py.)
 
-Source: seed 003 (the neuron model of "Most Simple Case"); validation the seed assumed.
+Source: write-up 003 (the neuron model of "Most Simple Case"); validation the write-up assumed.
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ HEALTH = (Floor("the highest firing rate in the sweep (Hz)", lambda m: m["max_ra
 
 EXPERIMENT = Experiment(
     name="hh-fi-curve",
-    source="seed 003, 'Most Simple Case' (the neuron model)",
+    source="write-up 003, 'Most Simple Case' (the neuron model)",
     summary="the simulator's f-I curve against the textbook Hodgkin-Huxley neuron",
     config_cls=Config,
     profiles=PROFILES,

@@ -2,7 +2,7 @@
 
 Question: one neuron receives w * I0 and the loss is its mean output over tau = 1 s
 (L(w) = mean_t a(t), a(t) = sigmoid(V / 2 mV): on only during full spikes). How does L depend
-on w? The seed found a
+on w? The write-up found a
 bifurcation where firing stops, a loss that is chaotic at the micro scale with jumps when the
 spike count changes (zoom on [0.5, 0.75]), and a nearly straight curve once the loss is
 averaged over N_trials = 10 noisy neurons.
@@ -12,17 +12,17 @@ Claims checked:
                          block) and the loss drops to ~0;
   single_trial_jumps     the noiseless zoomed curve is a sawtooth: it jumps against its trend
                          >= 5 times. (Measured alongside: how many of those jumps coincide with
-                         a change of the spike count, which the seed names as their cause;
+                         a change of the spike count, which the write-up names as their cause;
                          here most do not -- they come from the last spike's timing at the end
                          of the window.)
-  trials_smooth_curve    the seed's point: the mean of 10 noisy trials departs from a smooth
+  trials_smooth_curve    the write-up's point: the mean of 10 noisy trials departs from a smooth
                          curve (residual RMS in the zoom) less than half as much as the
                          noise-free single trial does -- noise desynchronises the trials, so
                          their jumps average out. (That the mean of N independent trials has
                          1/sqrt(N) of one trial's noise is statistics, reported as a rate,
                          not claimed.)
 
-Source: seed 003, "Most Simple Case" (Loss Landscape: Full Single Trial, Zoom Single Trial,
+Source: write-up 003, "Most Simple Case" (Loss Landscape: Full Single Trial, Zoom Single Trial,
 N_trials = 10).
 """
 
@@ -236,7 +236,7 @@ CLAIMS = (
 
 EXPERIMENT = Experiment(
     name="hh-silence",
-    source="seed 003, 'Most Simple Case'",
+    source="write-up 003, 'Most Simple Case'",
     summary="L(w) of one HH neuron: a bifurcation, micro-scale chaos, smoothing by trials",
     config_cls=Config,
     profiles=PROFILES,

@@ -1,6 +1,6 @@
 """Monte Carlo (log-likelihood trick) vs quadrature for the gradient of a smoothed loss.
 
-Question: seed 003 compares, at every point of [-10, 10], the smoothed gradient of a toy loss
+Question: write-up 003 compares, at every point of [-10, 10], the smoothed gradient of a toy loss
 computed with 100 samples by the score-function (log-likelihood) trick and by numerical
 integration: the Monte Carlo estimate "blows up" where the loss grows quadratically, the
 integral does not. Why, and does a baseline with antithetic pairs fix Monte Carlo?
@@ -22,7 +22,7 @@ Claims checked:
                              f / (sqrt(2) sigma f'), ~3.5 at |theta| = 9; the rest of the
                              fixed estimator's error follows the slope, which also grows).
 
-Source: seed 003, "Computing Gradient of Molified Loss" (Monte-Carlo vs integration, 100 samples
+Source: write-up 003, "Computing Gradient of Molified Loss" (Monte-Carlo vs integration, 100 samples
 on [-10, 10]).
 """
 
@@ -54,7 +54,7 @@ class Config(ConfigBase):
     points: int = param(201, "theta grid points on [-10, 10]", ge=11)
 
 
-# full: the seed's S = 1000 (its figure used 100)
+# full: the write-up's S = 1000 (its figure used 100)
 PROFILES = {"quick": {"points": 201}, "default": {}, "full": {"points": 801, "samples": 1000}}
 
 
@@ -182,7 +182,7 @@ CLAIMS = (
 
 EXPERIMENT = Experiment(
     name="mc-vs-quadrature",
-    source="seed 003, 'Computing Gradient of Molified Loss'",
+    source="write-up 003, 'Computing Gradient of Molified Loss'",
     summary="the log-likelihood trick blows up where the loss is large; baselines fix it",
     config_cls=Config,
     profiles=PROFILES,

@@ -1,6 +1,6 @@
-"""Mollification: the seed's bump applied to a loss curve and to voltage traces.
+"""Mollification: the write-up's bump applied to a loss curve and to voltage traces.
 
-Question: seed 003 smooths a jagged loss curve by convolving it with the normalised bump
+Question: write-up 003 smooths a jagged loss curve by convolving it with the normalised bump
 phi(x) = k exp(1 / (x^2 - 1)) (compact support, integral 1), and smooths spikes by applying
 the same mollifier to voltage traces over time (c = 10 steps, repeatedly), alongside a raster
 of 1000 noisy neurons with the same input weight over 10,000 steps. How much smoother do the
@@ -13,7 +13,7 @@ Claims checked:
   spikes_smoothed          after the repeated applications of the mollifier (c steps) the
                            trace's largest |dV/dt| is at most half the raw trace's (a spike's
                            upstroke lasts ~0.5 ms: a radius much shorter than that leaves it
-                           nearly as steep). Measured: at the seed's c = 10 steps of 0.01 ms
+                           nearly as steep). Measured: at the write-up's c = 10 steps of 0.01 ms
                            three applications leave 81% of the raw slope (does not hold); a
                            0.5 ms radius (c = 50) leaves 29%;
   noisy_raster_desynchronised  identical noisy neurons drift apart: the last spike all of them
@@ -21,7 +21,7 @@ Claims checked:
 
 (That the normalised bump integrates to 1 is an identity: tests/test_landscape.py checks it.)
 
-Source: seed 003, "Mollification" (Mollifying Loss Curve; Mollifying Voltages).
+Source: write-up 003, "Mollification" (Mollifying Loss Curve; Mollifying Voltages).
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def run(config: Config, ctx: Context) -> Outcome:
     t_ms = np.arange(1, config.steps + 1) * config.dt
     trace = v[:, 0].astype(np.float64)
     smoothed = [trace]
-    for _ in range(config.repeats):  # the seed's repeated application
+    for _ in range(config.repeats):  # the write-up's repeated application
         smoothed.append(mollify(smoothed[-1], t_ms, config.c_steps * config.dt))
     max_slopes = [float(np.abs(np.diff(s)).max() / config.dt) for s in smoothed]
     counts = spikes.sum(0)
@@ -223,7 +223,7 @@ CLAIMS = (
 
 EXPERIMENT = Experiment(
     name="mollify",
-    source="seed 003, 'Mollification'",
+    source="write-up 003, 'Mollification'",
     summary="the bump mollifier on an HH loss curve and on voltage traces; a noisy raster",
     config_cls=Config,
     profiles=PROFILES,

@@ -1,12 +1,12 @@
 """Which model forecasts which periodic signal? Spectral models choose their own number of sines.
 
-Question (seed 001 tries sin(x), a decaying sine and, commented out, sin(x) + sin(x/3) +
-sin(3x); seed 000 asks for "a form of Fourier transform"): on signals beyond one sine --
+Question (write-up 001 tries sin(x), a decaying sine and, commented out, sin(x) + sin(x/3) +
+sin(3x); write-up 000 asks for "a form of Fourier transform"): on signals beyond one sine --
 a mixture of three, a sawtooth, sin(x) under noise, a quasi-periodic sum, and two real series
 -- which model predicts the held-out part, and can the spectral model pick how many sines it
 needs from the training data alone?
 
-Targets (``targets``): the synthetic ones on the seed's grid and split (2000 points on
+Targets (``targets``): the synthetic ones on the write-up's grid and split (2000 points on
 [-50, 50], training blocks about [-37.5, -12.5] and [0, 25], the rest held out; see
 ``roughgrad.data.signals``): ``sin``, ``mixture``, ``decay`` (exp(-|x|/20) sin x),
 ``sawtooth`` (period 2 pi), ``noisy`` (sin x + N(0, ``noise``^2); held-out error is measured
@@ -20,9 +20,9 @@ Models (every trained one gets the same seeds, steps and learning-rate search on
 split, every 10th training point, as in the snake experiments):
   spectral           ours: PeriodicMLP on the frequencies select_components picks (K by BIC,
                      ``components=auto``), its linear path starting at the fitted sines;
-  spectral_k1        the same with K = 1 (the seed-001 setting of the snake experiments);
+  spectral_k1        the same with K = 1 (the write-up 001 setting of the snake experiments);
   spectral_envelope  ours with a learned exponential envelope (for decay);
-  snake              the seed's Snake MLP (a = ``snake_a``, width ``hidden``);
+  snake              the write-up's Snake MLP (a = ``snake_a``, width ``hidden``);
   sines              the BIC-selected sum of sines alone, no network (what training adds);
   lomb_scargle       anchor: the single least-squares sinusoid at the periodogram's peak;
   gp                 anchor: scikit-learn's Gaussian process with ExpSineSquared x constant
@@ -38,8 +38,8 @@ Claims checked:
 The comparison with the anchors on every target is the table ``mse_by_target`` (metrics
 ``<target>_test_mse_<model>``), reported whichever model wins.
 
-Source: seed 001, "Extrapolation investigation" (the commented-out mixture target) and
-"Fitting on a Decaying Signal"; seed 000, "Relationship to the Fourier transform".
+Source: write-up 001, "Extrapolation investigation" (the commented-out mixture target) and
+"Fitting on a Decaying Signal"; write-up 000, "Relationship to the Fourier transform".
 """
 
 from __future__ import annotations
@@ -333,7 +333,7 @@ CLAIMS = (
 
 EXPERIMENT = Experiment(
     name="periodic-targets",
-    source="seed 001, 'Extrapolation investigation' (its commented-out mixture target)",
+    source="write-up 001, 'Extrapolation investigation' (its commented-out mixture target)",
     summary="spectral models choose their number of sines (BIC) and forecast mixtures, "
     "sawtooth, noise and real series; GP and Lomb-Scargle anchors",
     config_cls=Config,

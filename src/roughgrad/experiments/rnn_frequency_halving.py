@@ -1,6 +1,6 @@
 """sin(t) -> sin(t/2) with recurrent networks: why they collapse, and training that works.
 
-Question: seed 002 trains an RNN (r_t = sigmoid(W_in x_t + W_rec r_{t-1}), z_t = W_out r_t,
+Question: write-up 002 trains an RNN (r_t = sigmoid(W_in x_t + W_rec r_{t-1}), z_t = W_out r_t,
 hidden 32) on mini-batches of 16 windows of length 16, hidden state reset for every window,
 lr 0.01, and it predicts 0. The answer given there: sin(t) is 2 pi-periodic but sin(t/2) flips
 sign every input cycle, so a reset window sees identical inputs with opposite targets and the
@@ -8,15 +8,15 @@ MSE-optimal output is 0 (MSE = the target's variance, 0.5). Which training fixes
 
 Convention: every sequence starts in the first input cycle (the first half of the target's
 period), so the target is determined and the network has to count input cycles.
-Modes: reset (the seed's: windows anywhere, state reset); stateful (consecutive 16-step windows
+Modes: reset (the write-up's: windows anywhere, state reset); stateful (consecutive 16-step windows
 of streams of stream_length steps, state carried and detached between them); burn_in (each
 update runs a random-length prefix of a stream without gradient, then backpropagates one
-window -- the seed's "more forwards than backwards"); control (reset windows on the positive
+window -- the write-up's "more forwards than backwards"); control (reset windows on the positive
 control sin(t) -> sin(t + control_phase)); long_windows (whole windows of
 long_window steps from the stream start, full BPTT); curriculum (warm start: the first
 ``warmup`` of the updates use full BPTT over windows from the stream start whose length
 doubles from seq_len to long_window, the rest are stateful 16-step windows). Adam with a cosine
-decay of lr to lr/100, gradient norm clipped at 1. The seed's sigmoid RNN is initialised
+decay of lr to lr/100, gradient norm clipped at 1. The write-up's sigmoid RNN is initialised
 "critical" by default (W_rec += 4 I, b -= 2: each unit's self-map has slope 1 at its fixed
 point, so the state can hold a bit); ``--set rnn_init=default`` gives PyTorch's init.
 Evaluation: free-running on 64 held-out sequences of eval_len steps from random starts in the
@@ -33,7 +33,7 @@ Claims checked:
                             1: the same frequency) reset training learns and this fails;
   stateful_training_learns  with carried state, every cell reaches rollout MSE < 0.01 in
                             >= 80% of seeds (4 of the default 5);
-  burn_in_learns            the same for burn_in (the seed's "more forwards than backwards");
+  burn_in_learns            the same for burn_in (the write-up's "more forwards than backwards");
   curriculum_learns         the same for the curriculum mode;
   control_learns            positive control: the same frequency with a phase shift,
                             sin(t) -> sin(t + 1), which one window determines, is learned with
@@ -48,7 +48,7 @@ Claims checked:
 The other carried-state modes are rolled out as long too: metric long_mse_<mode>_<cell>, also
 quoted in those modes' evidence.
 
-Source: seed 002 (the question, its answer, and the comment: "doing more forwards than
+Source: write-up 002 (the question, its answer, and the comment: "doing more forwards than
 backwards").
 """
 
@@ -534,7 +534,7 @@ HEALTH = (
 
 EXPERIMENT = Experiment(
     name="rnn-frequency-halving",
-    source="seed 002, the question and its answer",
+    source="write-up 002, the question and its answer",
     summary="sin(t) -> sin(t/2): reset windows collapse to 0; carried state lets RNNs count",
     config_cls=Config,
     profiles=PROFILES,

@@ -1,7 +1,7 @@
 """Can gradient descent learn the frequency of sin(f x), and what does?
 
 Question: the one-parameter model y = sin(f x) matches the target sin(31 x) exactly at f = 31.
-Trained as in the seed (f ~ N(0, 1), x ~ U[-1000, 1000], batch 32, SGD lr 1e-4, MSE), does
+Trained as in the write-up (f ~ N(0, 1), x ~ U[-1000, 1000], batch 32, SGD lr 1e-4, MSE), does
 it ever find f = 31? Why not, and what recovers f* instead?
 
 Why: near f* the loss curvature is L''(f*) ~= x_max^2 / 3 (3.3e5 at x_max = 1000), so SGD is
@@ -18,7 +18,7 @@ easiest case for gradient descent); the spectral fit estimates all of them.
 Claims checked:
   sgd_fails                    at most 10% of random inits reach |f - f*| < tolerance with SGD;
   adam_fails                   the same with Adam;
-  sgd_unstable_near_answer     SGD at the seed's lr, started inside the basin, moves away;
+  sgd_unstable_near_answer     SGD at the write-up's lr, started inside the basin, moves away;
   stable_lr_converges          SGD at half the stability limit from the same starts converges;
   spectral_recovers            every init recovers f* to within 1e-6 relative (or, with noise,
                                within 5 Cramer-Rao standard deviations if that is larger);
@@ -33,7 +33,7 @@ Claims checked:
 on sin(31 x) (tests/test_experiments.py). The metric exact_freq_loss reports the latter for the
 configured target, which is above 0 once the target has a phase, noise or more components.)
 
-Source: seed 000 ("Nevermind XOR - Deep Learning has an issue with Sin"), sections
+Source: write-up 000 ("Nevermind XOR - Deep Learning has an issue with Sin"), sections
 "Simplifying the problem", "Why can't we train the sin?" and "What to do about it?".
 """
 
@@ -82,7 +82,7 @@ class Config(ConfigBase):
     noise: float = param(0.0, "std of Gaussian noise added to every target sample", ge=0)
     x_range: float = param(1000.0, "x is drawn uniformly from [-x_range, x_range]", gt=0)
     batch_size: int = param(32, "samples per SGD step", ge=1)
-    lr: float = param(1e-4, "SGD learning rate (the seed's)", gt=0)
+    lr: float = param(1e-4, "SGD learning rate (the write-up's)", gt=0)
     adam_lr: float = param(1e-2, "Adam learning rate", gt=0)
     steps: int = param(20_000, "gradient steps per init, for every gradient method", ge=1)
     n_inits: int = param(20, "random initialisations f0 ~ N(0, 1), trained side by side", ge=1)
@@ -300,7 +300,7 @@ def _sweep(config: Config, gen: torch.Generator, rng: np.random.Generator, ctx: 
     The gradient methods train all F x n_inits rows side by side, each row towards its own
     f*, from the same N(0, 1) starts, for the same ``steps``; the spectral fit runs per init on
     its own samples. SGD gets the curriculum's own lr rule at the full range (half the
-    stability limit), not the seed's diverging lr, so the two differ only in the range
+    stability limit), not the write-up's diverging lr, so the two differ only in the range
     schedule."""
     fs = _swept(config)
     n, dev = config.n_inits, ctx.device
@@ -350,7 +350,7 @@ def run(config: Config, ctx: Context) -> Outcome:
     gen = ctx.generator(config.seed)
     rng = np.random.default_rng(config.seed)
     dt, dev, n, k = torch.float64, ctx.device, config.n_inits, len(config.freqs())
-    # the seed's lr is above the limit on purpose (the claim sgd_unstable_near_answer): no
+    # the write-up's lr is above the limit on purpose (the claim sgd_unstable_near_answer): no
     # warning for a deliberate setting; the metric records it
     lr_stable = config.lr <= sgd_lr_limit(config.x_range)
 
@@ -378,7 +378,7 @@ def run(config: Config, ctx: Context) -> Outcome:
     xs = rng.uniform(-config.x_range, config.x_range, 200_000)
     curvature = frequency_curvature(xs, config.target_freq, config.amplitude, config.phase)
     predicted = config.amplitude**2 * config.x_range**2 / 3
-    # the seed's model sin(f x) at f = f*, against fresh samples of the configured target
+    # the write-up's model sin(f x) at f = f*, against fresh samples of the configured target
     x = torch.as_tensor(xs, dtype=dt)
     seed_model = torch.sin(torch.tensor(config.target_freq, dtype=dt) * x)
     exact_loss = ((seed_model - _target(config, x, gen)) ** 2).mean().item()
@@ -523,7 +523,7 @@ def figures(outcome: Outcome, config: Config) -> dict:
     ax1.set(
         xlabel="SGD step",
         ylabel=f"MSE (mean over {config.log_every} steps)",
-        title="SGD loss for 8 random inits (seed setting)",
+        title="SGD loss for 8 random inits (write-up setting)",
     )
     traces(ax2, a["steps"], a["sgd_freqs"], max_traces=8)
     ax2.axhline(f_star, color="k", ls="--", lw=1, label="f*")
@@ -600,7 +600,7 @@ _EASY = {"target_freq": 1.0, "x_range": 1.0, "lr": 0.5, "max_freq": 10.0, **_NO_
 CLAIMS = (
     ClaimSpec(
         "sgd_fails",
-        "SGD at the seed's lr recovers f* in at most 10% of random inits",
+        "SGD at the write-up's lr recovers f* in at most 10% of random inits",
         (counterexample("f* = 1 on x in [-1, 1]: the basin holds the starts", **_EASY),),
     ),
     ClaimSpec(
@@ -660,7 +660,7 @@ CLAIMS = (
 
 EXPERIMENT = Experiment(
     name="sin-frequency",
-    source="seed 000, 'Simplifying the problem'",
+    source="write-up 000, 'Simplifying the problem'",
     summary="SGD and Adam cannot find f in sin(f x); spectral init and a curriculum do",
     config_cls=Config,
     profiles=PROFILES,

@@ -1,18 +1,18 @@
 """Where does the gradient of the sin(f x) loss point, and how does smoothing change it?
 
-Question: seed 000 plots dL/df on a large random batch against f and finds it "all over the
+Question: write-up 000 plots dL/df on a large random batch against f and finds it "all over the
 place", even next to f* = 31. Which part of that is minibatch noise and which part is the loss
 itself? How wide is the basin in which -dL/df points at f*, and does Gaussian smoothing of L
-(the mollification of seed 003) restore a slope that points at f* from far away?
+(the mollification of write-up 003) restore a slope that points at f* from far away?
 
 Method: the population loss for x ~ U[-X, X] is analytic,
     L(f) = 1/2 (1 - S(2 f X)) - S((f - f*) X) + S((f + f*) X) + 1/2 (1 - S(2 f* X)),
 with S(u) = sin(u)/u. It is sampled on a fine grid (spacing well below its oscillation period
 2 pi / X), convolved with Gaussians of width sigma (L_sigma(f) = E L(f + sigma eps)) and
-differentiated. The seed's picture is the same gradient on one finite batch.
+differentiated. The write-up's picture is the same gradient on one finite batch.
 
 Claims checked:
-  basin_matches_theory   the seed's picture: the batch gradient points at f* only within a
+  basin_matches_theory   the write-up's picture: the batch gradient points at f* only within a
                          basin whose half-width is within 10% of 4.49 / X (the population
                          loss's, which is exact by construction and a unit test);
   batch_gradient_noisy   in the zoom around f*, the batch gradient's sign disagrees with the
@@ -23,8 +23,8 @@ Claims checked:
                          collapses (at large sigma the minimum at f* is smoothed away), and
                          whether it reaches the write-up's starts f0 ~ N(0, 1) (|f0| <= 2).
 
-Source: seed 000, "Why can't we train the sin?" (the gradient plots); smoothing as in seed 003,
-"Mollification".
+Source: write-up 000, "Why can't we train the sin?" (the gradient plots); smoothing as in write-up
+003, "Mollification".
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from roughgrad.periodic import basin_half_width
 class Config(ConfigBase):
     target_freq: float = param(31.0, "target frequency f*", gt=0)
     x_range: float = param(1000.0, "x ~ U[-x_range, x_range]", gt=0)
-    batch_size: int = param(10_000, "the finite batch of the seed's gradient plot", ge=1)
+    batch_size: int = param(10_000, "the finite batch of the write-up's gradient plot", ge=1)
     f_max: float = param(62.0, "wide grid: f in [0, f_max]", gt=0)
     wide_points: int = param(3000, "batch-gradient points on the wide grid", ge=10)
     zoom: float = param(0.1, "zoom half-width around f*", gt=0)
@@ -279,7 +279,7 @@ CLAIMS = (
 
 EXPERIMENT = Experiment(
     name="sin-gradient-field",
-    source="seed 000, 'Why can't we train the sin?'",
+    source="write-up 000, 'Why can't we train the sin?'",
     summary="dL/df of sin(f x) is noise outside a basin of width ~9/x_max; smoothing widens it",
     config_cls=Config,
     profiles=PROFILES,

@@ -60,5 +60,5 @@ def random_direction(
 
 
 def uniform_direction(params: Params, value: float = 1.0) -> Params:
-    """Every parameter shifted by the same amount (the seed's "vary all weights uniformly")."""
+    """Every parameter shifted by the same amount (the write-up's "vary all weights uniformly")."""
     return {k: torch.full_like(v.detach(), value) for k, v in params.items()}

@@ -2,8 +2,8 @@
 
 A deterministic objective is evaluated once per point. A stochastic objective (one that
 subclasses [`Stochastic`][roughgrad.objectives.base.Stochastic]) is averaged over ``trials``
-independent noise draws per point (the seed's N_trials), and the spread across trials is reported
-too.
+independent noise draws per point (the write-up's N_trials), and the spread across trials is
+reported too.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Mollifying sampled curves and surfaces, and measuring how rough they are.
 
-``mollify`` convolves samples with the seed's normalised bump (compact support) or a Gaussian,
+``mollify`` convolves samples with the write-up's normalised bump (compact support) or a Gaussian,
 renormalising the kernel at the edges (where part of it falls outside the samples) so that a
 constant stays exactly constant. ``total_variation`` and ``high_frequency_fraction`` turn
 "1 trial vs 10 trials" or "10 ms vs 100 ms" into numbers.
@@ -45,7 +45,7 @@ def mollify(
     Args:
         values: samples; coords: the (uniform) grid, or a pair of grids for a surface.
         width: the bump's radius or the Gaussian's std, in coordinate units.
-        kernel: "bump" (seed 003's mollifier) or "gaussian".
+        kernel: "bump" (write-up 003's mollifier) or "gaussian".
 
     Returns:
         The mollified samples, same shape. The kernel is renormalised where it overhangs the

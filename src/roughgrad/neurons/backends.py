@@ -4,7 +4,7 @@ roughgrad simulates neurons in two shapes of network, both batched (trials x pop
 neurons are tensor dimensions):
 
 * ``"recurrent"``: ``roughgrad.neurons.simulate``, one population of neurons with an
-  optional recurrent weight matrix (the seed's chains and complete graphs);
+  optional recurrent weight matrix (the write-up's chains and complete graphs);
 * ``"layered"``: ``roughgrad.neurons.layered``, input -> hidden -> output classifiers (the
   seed's BNN, an snnTorch-style LIF network).
 

@@ -12,7 +12,7 @@ the gates are advanced first, then V, which is linear in V for the new gates, is
 same way towards V_inf = (gNa m^3 h ENa + gK n^4 EK + gL EL + I) / g_total. Measured against
 an LSODA reference (tests/data): RMS 0.06 mV over 50 ms at dt = 0.01 ms and 0.015 mV at
 0.005 (second order), where updating V and the gates simultaneously gives 5.8 mV and forward
-Euler 3.9 mV at dt = 0.01. It is stable for any dt; dt is capped at 0.1 ms (the seed's longest
+Euler 3.9 mV at dt = 0.01. It is stable for any dt; dt is capped at 0.1 ms (the write-up's longest
 timeframe) for accuracy. Forward Euler, limited by the fastest time constant (C / g_total
 ~ 0.03 ms at a spike's peak), needs dt <= 0.025 ms.
 """
@@ -88,7 +88,7 @@ def resting_state(
     """(..., 4) state [V, m, h, n] with the gates at their steady state for V = v0.
 
     v0 defaults to the resting potential of ``p`` (``rest_potential``); for the standard
-    parameters that is -65 mV (their rest to 3e-4 mV), used as written, the seed's start.
+    parameters that is -65 mV (their rest to 3e-4 mV), used as written, the write-up's start.
     """
     if v0 is None:
         v0 = -65.0 if p == HHParams() else rest_potential(p)

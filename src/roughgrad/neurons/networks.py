@@ -1,4 +1,4 @@
-"""Connectivity builders for the seed's networks (row = postsynaptic neuron)."""
+"""Connectivity builders for the write-up's networks (row = postsynaptic neuron)."""
 
 from __future__ import annotations
 

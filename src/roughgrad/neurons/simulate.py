@@ -15,10 +15,10 @@ decaying synaptic current driven by presynaptic activity, time constant tau_syn)
     a smooth activity that autodiff can differentiate;
   * "spike": s decays with tau_syn and jumps by 1 at each spike (upward crossing of v_th);
     the coupling term is only computed on steps with a spike (event-driven, as Brian2 does).
-The output a(t) that losses use (L = mean_t a(t) is the seed's "average output over tau"):
+The output a(t) that losses use (L = mean_t a(t) is the write-up's "average output over tau"):
   * "trace" (default): a spike-triggered trace that jumps by 1 at each spike and decays with
     tau_syn, so L ~ spike count x tau_syn / T, with jumps when the count changes and small
-    variations with the timing of the last spikes (the seed's loss curves);
+    variations with the timing of the last spikes (the write-up's loss curves);
   * "sigmoid": a(t) = sigmoid((V - out_th) / width), out_th = 0 mV: on only during full
     spikes, off at rest and in depolarisation block; smooth in V (for autodiff).
 Spikes are upward crossings of v_th = -30 mV, low enough to count the small spikes of strongly

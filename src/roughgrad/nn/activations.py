@@ -3,7 +3,7 @@
 * Snake (Ziyin, Hartwig & Ueda 2020, "Neural Networks Fail to Learn Periodic Functions and How
   to Fix It"): x + sin^2(a x) / a. As a -> 0 it tends to x (sin^2(a x)/a ~ a x^2), so the
   division is replaced by its limit near a = 0 to keep value and gradient finite.
-* SnakeB, the seed 001 coefficient family: x + sin^2(a x) / b.
+* SnakeB, the write-up 001 coefficient family: x + sin^2(a x) / b.
 * Sine: sin(omega0 x) (SIREN, Sitzmann et al. 2020).
 """
 
@@ -62,7 +62,7 @@ class Snake(nn.Module):
 
 
 class SnakeB(nn.Module):
-    """x + sin^2(a x) / b (seed 001, "Different coefficients 1/b sin(a x)"); a, b fixed."""
+    """x + sin^2(a x) / b (write-up 001, "Different coefficients 1/b sin(a x)"); a, b fixed."""
 
     def __init__(self, a: float = 1.0, b: float = 1.0) -> None:
         super().__init__()

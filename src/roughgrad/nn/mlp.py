@@ -21,7 +21,7 @@ def mlp(
         widths: layer sizes, e.g. (1, 512, 512, 1).
         activation: a key of ACTIVATIONS (relu, tanh, gelu, sigmoid, sin, snake, snake_b).
         init: "default" (PyTorch's) or "xavier_normal" (weights N(0, 2/(fan_in+fan_out)), zero
-            biases; the seed 001 setting).
+            biases; the write-up 001 setting).
         act_kwargs: passed to the activation (a for snake, omega0 for sin, ...).
     """
     if activation not in ACTIVATIONS:
@@ -93,7 +93,7 @@ class FourierFeatures(nn.Module):
 class SineSum(nn.Module):
     """y = offset + sum_k amplitude_k sin(freq_k x + phase_k); x (..., 1) -> y (..., 1).
 
-    The one-parameter model of seed 000 is SineSum(1) with amplitude 1 and phase 0 fixed.
+    The one-parameter model of write-up 000 is SineSum(1) with amplitude 1 and phase 0 fixed.
     """
 
     def __init__(self, n_components: int = 1, *, learn_amplitude_phase: bool = True) -> None:
@@ -160,7 +160,7 @@ class Modulated(nn.Module):
     ``g`` is a ReLU MLP, so outside the training range the log-envelope continues along a
     straight line: exponential decay or growth is extrapolated, and a constant envelope stays
     constant. With a [`PeriodicMLP`][roughgrad.nn.mlp.PeriodicMLP] carrier this follows decaying
-    oscillations such as exp(-|x|/tau) sin(x) (seed 001, "Fitting on a Decaying Signal").
+    oscillations such as exp(-|x|/tau) sin(x) (write-up 001, "Fitting on a Decaying Signal").
 
     Args:
         carrier: the oscillating part (any module mapping x to y).

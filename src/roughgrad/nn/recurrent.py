@@ -1,6 +1,6 @@
 """Recurrent models with one interface, model(x, state) -> (y, state), and a TBPTT trainer.
 
-* ``SigmoidRNN``: seed 002's network, r_t = sigmoid(W_in x_t + W_rec r_{t-1} + b),
+* ``SigmoidRNN``: write-up 002's network, r_t = sigmoid(W_in x_t + W_rec r_{t-1} + b),
   z_t = W_out r_t + c.
 * ``GatedRNN``: torch's GRU or LSTM with a linear read-out.
 * ``train_tbptt``: truncated backpropagation through time for any such model: windows of
@@ -20,7 +20,7 @@ from torch import Tensor, nn
 
 
 class SigmoidRNN(nn.Module):
-    """r_t = sigmoid(W_in x_t + W_rec r_{t-1} + b), z_t = W_out r_t + c (seed 002).
+    """r_t = sigmoid(W_in x_t + W_rec r_{t-1} + b), z_t = W_out r_t + c (write-up 002).
 
     ``init="default"`` keeps PyTorch's Linear initialisation (W_rec small: the state forgets
     within a few steps and gradients through time vanish). ``init="critical"`` adds
@@ -81,7 +81,7 @@ class GatedRNN(nn.Module):
 def recurrent_model(
     cell: str, hidden: int = 32, inputs: int = 1, outputs: int = 1, *, init: str = "default"
 ) -> nn.Module:
-    """'rnn' (the seed's sigmoid RNN; ``init`` as in SigmoidRNN), 'gru' or 'lstm'."""
+    """'rnn' (the write-up's sigmoid RNN; ``init`` as in SigmoidRNN), 'gru' or 'lstm'."""
     if cell == "rnn":
         return SigmoidRNN(inputs, hidden, outputs, init=init)
     return GatedRNN(cell, inputs, hidden, outputs)

@@ -1,4 +1,4 @@
-"""A classifier made of Hodgkin-Huxley neurons (seed 003, "Real Application: MNIST", the BNN).
+"""A classifier made of Hodgkin-Huxley neurons (write-up 003, "Real Application: MNIST", the BNN).
 
 The network is [`roughgrad.neurons.layered.hh_forward`][roughgrad.neurons.layered.hh_forward] (input
 -> hidden -> output HH neurons with the ANN's weights; see ``roughgrad.neurons.layered``); the loss

@@ -16,7 +16,7 @@ class NeuronObjective(Stochastic):
     """L(w) = mean_t a(t) of one neuron driven by w * i0 for ``steps`` steps of dt.
 
     The noise is a seed: each trial draws one, and every population member then gets its own
-    independent current noise from that seed (the seed's N_trials). ``noise=None`` is the
+    independent current noise from that seed (the write-up's N_trials). ``noise=None`` is the
     noiseless neuron. The simulator is batched, so populations are one simulation, not a vmap.
     """
 

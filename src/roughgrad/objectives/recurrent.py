@@ -1,12 +1,12 @@
-"""The seed 002 recurrent network as an objective, with node noise per time step.
+"""The write-up 002 recurrent network as an objective, with node noise per time step.
 
     a_t = W_in x_t + W_rec r_{t-1} + b,   r_t = sigmoid(a_t),   z_t = W_out r_t + c,
     L = mean over (batch, time, outputs) of (z_t - y_t)^2.
 
 The capability [`RecurrentPerturbable`][roughgrad.objectives.recurrent.RecurrentPerturbable] lets
-node perturbation add noise to the pre-activations a_t and z_t at every time step, in the seed's two
-variants: the perturbed networks run freely (noise at every step, trajectories diverge), or every
-step is perturbed from the clean state and only that step's loss is measured ("returned to the
+node perturbation add noise to the pre-activations a_t and z_t at every time step, in the write-up's
+two variants: the perturbed networks run freely (noise at every step, trajectories diverge), or
+every step is perturbed from the clean state and only that step's loss is measured ("returned to the
 unperturbed state at every step").
 """
 
@@ -53,7 +53,7 @@ class RecurrentPerturbable(ABC):
 
 
 class RNNObjective(Objective, RecurrentPerturbable):
-    """MSE of the seed 002 RNN on sequences x (B, T, I) -> y (B, T, O).
+    """MSE of the write-up 002 RNN on sequences x (B, T, I) -> y (B, T, O).
 
     Args:
         x: inputs.

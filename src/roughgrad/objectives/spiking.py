@@ -8,7 +8,7 @@
 Inputs are static (e.g. pixel intensities in [0, 1]) and the currents are in uA/cm^2. Everything
 is differentiable, so autodiff (backpropagation through time) is available as the reference.
 Node perturbation through time adds noise to I_hidden(t) and I_out(t) at every step
-(RecurrentPerturbable), in the seed's two variants: free-running, or from the clean state one
+(RecurrentPerturbable), in the write-up's two variants: free-running, or from the clean state one
 step at a time (then the hidden layer gets no signal: its effect on the output arrives through
 the synapse one step later, past the scored step).
 """

@@ -1,4 +1,4 @@
-"""The Clock Problem (seed 000): integer seconds since T0 -> the digital clock's reading.
+"""The Clock Problem (write-up 000): integer seconds since T0 -> the digital clock's reading.
 
 ``clock_reading`` is the exact reference (floor division, so t = -1 -> 23:59:59). Its fields
 are named in ``CLOCK_FIELDS``: the 24-hour clock's hours, minutes and seconds, and fields a
@@ -390,7 +390,7 @@ class PhaseLayer(torch.nn.Module):
 
     The reduction is done on int64 seconds, so the phase is exact at any |t| (a float phase
     f t at t ~ 1.9e9 would need f to 1e-10). Periods are buffers, not parameters: a gradient
-    step on a period is the seed-000 problem (its basin is ~1 / span wide).
+    step on a period is the write-up 000 problem (its basin is ~1 / span wide).
     """
 
     periods: torch.Tensor

@@ -1,6 +1,6 @@
 """Estimate the frequencies, amplitudes and phases of a sum of sines from samples.
 
-The answer seed 000 hoped for ("perhaps a form of Fourier transform would help"): gradient
+The answer write-up 000 hoped for ("perhaps a form of Fourier transform would help"): gradient
 descent on f cannot find the frequency of sin(f x) because the loss is flat-and-oscillating
 everywhere except in a basin of width ~ 4.5 / x_max around f*. A periodogram sees the whole
 frequency axis at once, and a coarse-to-fine least-squares refinement then pins f* to the

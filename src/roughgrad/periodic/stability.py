@@ -3,7 +3,7 @@
 For L(f) = E_x[(sin(f x) - sin(f* x))^2] with x ~ U[-X, X]:
     L''(f*) = 2 E[x^2 cos^2(f* x)] ~= X^2 / 3     (for f* X >> 1),
 so gradient descent is stable near f* only for lr < 2 / L''(f*) ~= 6 / X^2 (6e-6 at X = 1000;
-the seed's lr 1e-4 is 17x too large). The basin where -dL/df points at f* is |f - f*| < 4.49/X,
+the write-up's lr 1e-4 is 17x too large). The basin where -dL/df points at f* is |f - f*| < 4.49/X,
 the first minimum of sinc, because L(f) ~= 1 - sinc((f - f*) X) near f*.
 """
 

@@ -165,7 +165,7 @@ def index_page(status: dict[str, dict[str, str]]) -> str:
             "|---|---|---|",
         ]
         for name, e in _catalog.catalog().items():
-            if e["seed"] == key:
+            if e["write_up"] == key:
                 held = sum(status.get(name, {}).get(c) == "holds" for c in e["claims"])
                 lines.append(
                     f"| [{name}]({name}.md) | {e['summary']} | {held}/{len(e['claims'])} |"

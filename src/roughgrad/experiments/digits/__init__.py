@@ -1,2 +1,2 @@
-"""The digits experiments (seed 003, "Real Application: MNIST"): one problem layout, one
+"""The digits experiments (write-up 003, "Real Application: MNIST"): one problem layout, one
 training loop (``roughgrad.train.fit``), three experiments."""

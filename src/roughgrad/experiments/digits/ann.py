@@ -1,12 +1,12 @@
 """Can a sigmoid network be trained on digits without backpropagation, as fast as with it?
 
-Question: seed 003 moves from the linear classifier to an ANN (the same input-100-10 layout
+Question: write-up 003 moves from the linear classifier to an ANN (the same input-100-10 layout
 with a sigmoid after the hidden and output layers) and finds its regression method, with a
 batch of 10, S = 100 and the two layers alternating, "pretty comparably well" to autodiff, even
-though S is far below the number of weights (the seed's "ANN Fit S" shows the gradient itself is
+though S is far below the number of weights (the write-up's "ANN Fit S" shows the gradient itself is
 poorly fitted unless S approaches it). Two runs here:
 
-* the seed's setting (MSE, batch 10, S = 100) for every method, and the FIT S curve on W2;
+* the write-up's setting (MSE, batch 10, S = 100) for every method, and the FIT S curve on W2;
 * a fast setting (``fast_*``): node perturbation against autodiff on the same batches (64),
   learning-rate schedule and loss, timed on training wall time. Node perturbation perturbs one
   unit per network, every unit once (S = 110, ``directions="coordinates"``), which
@@ -18,14 +18,14 @@ of its best validation evaluation (the stopping step) and scores them once on th
 reported with its standard error.
 
 Claims checked:
-  regression_close_to_autodiff  in the seed's setting, the regression's test accuracy is
+  regression_close_to_autodiff  in the write-up's setting, the regression's test accuracy is
                                 within 5 points of autodiff's;
   no_backprop_reaches_97        in the fast setting, node perturbation's test accuracy is
                                 >= 97% (± one standard error shown);
   no_backprop_fast_to_95        ... and reaches 95% validation accuracy in no more than twice
                                 autodiff's training time to 95%.
 
-Source: seed 003, "Real Application: MNIST" > "ANN" (figures "MNIST ANN", "ANN Fit S", the
+Source: write-up 003, "Real Application: MNIST" > "ANN" (figures "MNIST ANN", "ANN Fit S", the
 training curves at 500 and 5000 samples).
 """
 
@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from roughgrad.data.classification import DATASET_TITLES
 from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
@@ -58,19 +59,19 @@ from roughgrad.experiments.digits import common as _digits
 class Config(_digits.DigitsConfig):
     methods: tuple[str, ...] = param(
         ("autodiff", "local_regression", "gaussian_smoothing", "node_perturbation"),
-        "methods to train with in the seed's setting",
+        "methods to train with in the write-up's setting",
     )
     fit_samples: tuple[int, ...] = param(
         (10, 100, 300, 600, 900, 1100, 1500, 2000, 3000),
-        "S values of the regression's error-against-S curve (the seed's ANN Fit S)",
+        "S values of the regression's error-against-S curve (the write-up's ANN Fit S)",
         ge=2,
     )
     fit_batch: int = param(100, "training examples in the loss of the FIT S curve", ge=1)
     fit_sigma: float = param(1e-3, "perturbation std of the FIT S curve", gt=0)
-    epochs: float = param(10.0, "seed setting: passes over the training set", gt=0)
+    epochs: float = param(10.0, "write-up setting: passes over the training set", gt=0)
     lrs: tuple[float, ...] = param(
         (0.003, 0.01, 0.03),
-        "seed setting: learning rates searched per method on validation (bracketed; empty: lr "
+        "write-up setting: learning rates searched per method on validation (bracketed; empty: lr "
         "only)",
         gt=0,
         le=10,
@@ -167,7 +168,7 @@ def run(config: Config, ctx: Context) -> Outcome:
         seed=config.seed + 1,
     )
     problem = _digits.make_problem("ann", inputs, config.hidden, config.loss, config.ce_gain)
-    traces, _ = _digits.train_methods(problem, config, data, ctx, label="seed setting: ")
+    traces, _ = _digits.train_methods(problem, config, data, ctx, label="write-up setting: ")
     fast = fast_config(config)
     fast_problem = _digits.make_problem("ann", inputs, config.hidden, fast.loss, fast.ce_gain)
     fast_traces, _ = _digits.train_methods(fast_problem, fast, data, ctx, label="fast setting: ")
@@ -202,7 +203,7 @@ def _claims(config: Config, fast: Config, m: dict) -> list[Claim]:
             or Claim.from_margin(
                 name,
                 margin,
-                f"seed setting: autodiff {100 * m['test_accuracy_autodiff']:.1f}% (lr "
+                f"write-up setting: autodiff {100 * m['test_accuracy_autodiff']:.1f}% (lr "
                 f"{m['lr_autodiff']:g}), regression "
                 f"{100 * m['test_accuracy_local_regression']:.1f}% (lr "
                 f"{m['lr_local_regression']:g}); gap {100 * gap:.1f} points against the "
@@ -257,20 +258,21 @@ def figures(outcome: Outcome, config: Config) -> dict:
         "fit_s": _digits.fit_figure(
             a["fit_s"], a["fit_error"], 10 * config.hidden, "ANN: regression error against S"
         ),
-        "training_seed_setting": _digits.accuracy_figure(
+        "training_write_up_setting": _digits.accuracy_figure(
             a,
             config.methods,
-            f"ANN on digits, the seed's setting (batch {config.batch_size}, "
-            f"S = {config.samples}, {config.loss})",
+            f"ANN on {DATASET_TITLES[config.data]}, the write-up's setting "
+            f"(batch {config.batch_size}, S = {config.samples}, {config.loss})",
         ),
         "training_fast_setting": _digits.accuracy_figure(
             a,
             fast.methods,
-            f"ANN on digits, fast setting (batch {fast.batch_size}, S = {fast.samples}, "
-            f"{fast.loss}, cosine lr; dashed: 95%)",
+            f"ANN on {DATASET_TITLES[config.data]}, fast setting (batch {fast.batch_size}, "
+            f"S = {fast.samples}, {fast.loss}, cosine lr"
+            + ("; dashed: 95%)" if config.data == "digits" else ")"),
             suffix="_fast",
             log_x=True,
-            level=0.95,
+            level=0.95 if config.data == "digits" else None,  # the claim's level, set on digits
         ),
     }
 
@@ -278,7 +280,7 @@ def figures(outcome: Outcome, config: Config) -> dict:
 CLAIMS = (
     ClaimSpec(
         "regression_close_to_autodiff",
-        "in the seed's setting the regression's test accuracy is within 5 points of autodiff's "
+        "in the write-up's setting the regression's test accuracy is within 5 points of autodiff's "
         "(both trained, rates searched; beyond two standard errors)",
         (counterexample("S = 10: the regression's estimate is too noisy (measured)", samples=10),),
     ),
@@ -308,7 +310,7 @@ CLAIMS = (
 
 HEALTH = (
     Floor(
-        "autodiff's best validation accuracy, seed setting",
+        "autodiff's best validation accuracy, write-up setting",
         lambda m: m["best_val_accuracy_autodiff"],
         0.8,
     ),
@@ -322,7 +324,7 @@ HEALTH = (
 
 EXPERIMENT = Experiment(
     name="digits-ann",
-    source="seed 003, 'Real Application: MNIST' > 'ANN'",
+    source="write-up 003, 'Real Application: MNIST' > 'ANN'",
     summary="training a sigmoid MLP on digits with no-backprop estimators against autodiff",
     config_cls=Config,
     profiles=PROFILES,

@@ -1,10 +1,10 @@
 """Can a network of Hodgkin-Huxley neurons learn digits without backpropagation?
 
-Question: seed 003 drives Hodgkin-Huxley neurons with the ANN's weights (input currents into
+Question: write-up 003 drives Hodgkin-Huxley neurons with the ANN's weights (input currents into
 the hidden layer, hidden activity through synapses into the output layer) and simulates 1000
 steps, so that dt sets the timeframe: 0.01 ms -> 10 ms (few spikes, a smooth landscape; autodiff
 trains), 0.1 ms -> 100 ms (a nearly discontinuous landscape; autodiff's gradients blow up),
-while its sampled-gradient method trains in both. The seed's own to-do, autodiff with gradient
+while its sampled-gradient method trains in both. The write-up's own to-do, autodiff with gradient
 clipping, is the fair baseline. The readout is the output neurons' mean membrane potential
 (``readout="membrane"``, see ``roughgrad.objectives.hh_classifier``): in 10 ms a driven
 neuron fires at most one spike, so a readout of spikes (counted or mollified) is nearly binary
@@ -16,11 +16,11 @@ Methods: autodiff, autodiff with gradient clipping, surrogate-gradient autodiff
 registered estimators. Forward-only simulations run on the fused C backend (``backend``).
 
 Runs: every method on each of ``timeframes`` (short 10 ms, mid 50 ms, long 100 ms; set by dt
-with ``steps`` fixed, the seed's way, or with ``timeframe_by=steps`` by the step count at
+with ``steps`` fixed, the write-up's way, or with ``timeframe_by=steps`` by the step count at
 dt_short) from the same init; the configured estimator on the long timeframe at each extra
-sigma (training accuracy per sigma; the gradient error per sigma, the seed's "Vary STD", is
+sigma (training accuracy per sigma; the gradient error per sigma, the write-up's "Vary STD", is
 bnn-gradient-fit's); the loss as all
-weights shift together from 0 to 1 for dt = 0.01, 0.05, 0.1 (the seed's "Loss Along Dir").
+weights shift together from 0 to 1 for dt = 0.01, 0.05, 0.1 (the write-up's "Loss Along Dir").
 
 Node perturbation perturbs one unit per network, every hidden and output unit once (S = 110,
 ``node_perturbation.directions=coordinates`` in ``estimator_options``). Hidden HH neurons are
@@ -34,7 +34,7 @@ Claims checked:
   long_timeframe_rougher        along that direction the 100 ms loss is rougher than the 10 ms
                                 one (residual RMS about its 11-point moving average), with the
                                 first of ``dir_readouts``: by default the membrane readout that
-                                is trained (the seed's spike-driven voltage readout is shown
+                                is trained (the write-up's spike-driven voltage readout is shown
                                 too). The gradient-level comparison -- autodiff's direction
                                 against a smoothed estimate on this objective -- is
                                 bnn-gradient-fit's;
@@ -48,7 +48,7 @@ Claims checked:
                                 (the target set for it);
   larger_sigma_helps            on the long timeframe the largest sigma beats the smallest.
 
-Source: seed 003, "Real Application: MNIST" > "BNN" (Case 1: Short Timeframe; Case 2: Long
+Source: write-up 003, "Real Application: MNIST" > "BNN" (Case 1: Short Timeframe; Case 2: Long
 Timeframe; "Vary STD", "Loss Along Dir", the 10/50/100 ms training curves; Todo 2).
 """
 
@@ -60,6 +60,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from roughgrad.data.classification import DATASET_TITLES
 from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
@@ -88,7 +89,7 @@ class HHConfig(_digits.DigitsConfig):
     """The HH classifier's simulation settings, shared by digits-bnn and bnn-gradient-fit."""
 
     objective_type: ClassVar[type] = HHClassifier
-    steps: int = param(1000, "simulation steps per trial (the seed: 1000)", ge=1)
+    steps: int = param(1000, "simulation steps per trial (the write-up: 1000)", ge=1)
     dt_short: float = param(0.01, "short timeframe: ms per step (1000 steps: 10 ms)", gt=0, le=0.1)
     dt_long: float = param(0.1, "long timeframe: ms per step (1000 steps: 100 ms)", gt=0, le=0.1)
     scale: float = param(40.0, "input current per unit of pre-activation (uA/cm^2)", gt=0)
@@ -120,7 +121,7 @@ class Config(HHConfig):
     dt_mid: float = param(0.05, "mid timeframe: ms per step (1000 steps: 50 ms)", gt=0, le=0.1)
     timeframe_by: Literal["dt", "steps"] = param(
         "dt",
-        "how timeframes differ: dt (steps steps of dt_<timeframe>, the seed) or steps (every "
+        "how timeframes differ: dt (steps steps of dt_<timeframe>, the write-up) or steps (every "
         "timeframe at dt_short, with steps x dt_<timeframe> / dt_short steps: the same "
         "durations without the coarser integration)",
     )
@@ -153,7 +154,7 @@ class Config(HHConfig):
         "per hidden and output unit (num_samples 110, coordinates; each simulated as its "
         "perturbed neuron plus the outputs: 110 cost as much as 11 whole networks), all "
         "layers in one population; with coordinates one unit moves by sigma sqrt(layer "
-        "width). Local regression: the seed's sigma 0.15",
+        "width). Local regression: the write-up's sigma 0.15",
     )
     epochs: float = param(4.0, "passes over the training set per method", gt=0)
     lr: float = param(0.004, "Adam learning rate (without lrs; setting it alone clears lrs)", gt=0)
@@ -183,7 +184,7 @@ class Config(HHConfig):
     dir_readouts: tuple[str, ...] = param(
         ("membrane", "voltage"),
         "readouts of Loss Along Dir; the first one's roughness is the claim (membrane: the "
-        "trained readout; voltage: the seed's spike-driven readout)",
+        "trained readout; voltage: the write-up's spike-driven readout)",
     )
     dir_points: int = param(200, "points along the direction", ge=11)
     dir_batch: int = param(10, "training examples in the Loss Along Dir loss", ge=1)
@@ -527,14 +528,14 @@ def figures(outcome: Outcome, config: Config) -> dict:
         ax.set(xlabel="shift of every weight", ylabel="loss", title=f"{readout} readout")
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
-    fig.suptitle("BNN loss along one direction (seed: Loss Along Dir)")
+    fig.suptitle("BNN loss along one direction (the write-up's Loss Along Dir)")
     fig.tight_layout()
     figs["loss_along_direction"] = fig
     for label, dt, steps in _timeframes(config):
         figs[f"training_{label}"] = _digits.accuracy_figure(
             a,
             config.methods,
-            f"BNN on {config.data}, {steps * dt:g} ms ({steps} steps of {dt:g} ms)",
+            f"BNN on {DATASET_TITLES[config.data]}, {steps * dt:g} ms ({steps} steps of {dt:g} ms)",
             suffix=f"_{label}",
         )
     keys = [
@@ -567,7 +568,7 @@ def _trace_figure(a: dict, config: Config):
     for j in range(out.shape[1]):
         axes[1].plot(t, out[:, j], lw=0.8 if j != a["trace_label"][0] else 1.6, label=f"output {j}")
     axes[0].set(xlabel="time (ms)", ylabel="V (mV)", title="hidden neurons (3 most driven)")
-    axes[1].set(xlabel="time (ms)", title=f"output neurons (digit {a['trace_label'][0]}: thick)")
+    axes[1].set(xlabel="time (ms)", title=f"output neurons (class {a['trace_label'][0]}: thick)")
     axes[0].legend(fontsize=7)
     axes[1].legend(fontsize=6, ncol=2)
     fig.suptitle(f"One test image through the trained BNN ({len(t) * dt:g} ms)")
@@ -667,7 +668,7 @@ HEALTH = (
 
 EXPERIMENT = Experiment(
     name="digits-bnn",
-    source="seed 003, 'Real Application: MNIST' > 'BNN' (short and long timeframes)",
+    source="write-up 003, 'Real Application: MNIST' > 'BNN' (short and long timeframes)",
     summary="training a Hodgkin-Huxley network on digits: autodiff, clipped autodiff, estimators",
     config_cls=Config,
     profiles=PROFILES,

@@ -1,7 +1,7 @@
-"""How well does the seed's regression recover the BNN's gradient, and where does autodiff's
+"""How well does the write-up's regression recover the BNN's gradient, and where does autodiff's
 gradient stop meaning anything?
 
-Question: seed 003's "BNN Fit S" fits the regression to the second layer of its MNIST BNN and
+Question: write-up 003's "BNN Fit S" fits the regression to the second layer of its MNIST BNN and
 predicts that with S at least the number of weights (S = 1100 for W2's 1000) the fitted slope
 should match autodiff's gradient "almost exactly"; it found a "weird discrepancy" and, in
 "Vary STD BNN", an error that changes with the perturbation's standard deviation. Here both
@@ -19,12 +19,12 @@ cross-entropy, float64 -- at the network's initialisation, on one batch:
 Claims checked:
   w2_recovered_at_s_above_d     on the short timeframe, at the smallest S in ``fit_samples``
                                 that exceeds W2's size, the regression's W2 error is <= 0.3
-                                (the seed's prediction for S = 1100);
+                                (the write-up's prediction for S = 1100);
   long_autodiff_disagrees       W2's best cosine (over sigma) between the smoothed estimate
                                 and autodiff's gradient is >= 0.2 lower on the long timeframe
                                 than on the short one.
 
-Source: seed 003, "Real Application: MNIST" > "BNN" > "Case 1: Short Timeframe" (the S = 1,100
+Source: write-up 003, "Real Application: MNIST" > "BNN" > "Case 1: Short Timeframe" (the S = 1,100
 prediction of the second layer, "BNN Fit S", "BNN Fit S Zoom", "Vary STD BNN", "Higher STD").
 """
 
@@ -55,13 +55,13 @@ from roughgrad.objectives.base import Objective
 
 @dataclass(frozen=True)
 class Config(HHConfig):
-    batch_size: int = param(10, "training examples in the loss (the seed: batch 10)", ge=1)
+    batch_size: int = param(10, "training examples in the loss (the write-up: batch 10)", ge=1)
     fit_samples: tuple[int, ...] = param(
-        (10, 100, 300, 600, 1100, 2000), "S values of Fit S (the seed: up to 1100)", ge=2
+        (10, 100, 300, 600, 1100, 2000), "S values of Fit S (the write-up: up to 1100)", ge=2
     )
     fit_sigma: float = param(1e-3, "perturbation std of Fit S", gt=0)
     std_sigmas: tuple[float, ...] = param((1e-4, 1e-3, 1e-2, 1e-1, 1.0), "sigmas of Vary STD", gt=0)
-    std_samples: int = param(1100, "S of Vary STD (the seed's 1100)", ge=2)
+    std_samples: int = param(1100, "S of Vary STD (the write-up's 1100)", ge=2)
     dtype: Literal["float32", "float64"] = param(
         "float64", "precision of the simulations (float64: finite differences at sigma 1e-4)"
     )
@@ -86,7 +86,7 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 
 def _objective(config: Config, data, dt: float) -> tuple[Objective, dict]:
-    """The trained objective on the first training batch, and the seed's init, in config's
+    """The trained objective on the first training batch, and the write-up's init, in config's
     precision; autodiff runs on the torch backend (the fused one is forward only)."""
     dtype = getattr(torch, config.dtype)
     net = config.hh_net(dt, backend=config.backend, autograd_backend="torch")
@@ -281,7 +281,7 @@ CLAIMS = (
 
 EXPERIMENT = Experiment(
     name="bnn-gradient-fit",
-    source="seed 003, 'Real Application: MNIST' > 'BNN' (BNN Fit S, Vary STD BNN)",
+    source="write-up 003, 'Real Application: MNIST' > 'BNN' (BNN Fit S, Vary STD BNN)",
     summary="regression vs autodiff gradients of the HH classifier: error against S and sigma",
     config_cls=Config,
     profiles=PROFILES,

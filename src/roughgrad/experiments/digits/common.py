@@ -1,6 +1,6 @@
-"""Shared machinery of the digits experiments (seed 003, "Real Application: MNIST").
+"""Shared machinery of the digits experiments (write-up 003, "Real Application: MNIST").
 
-A problem is the seed's layout input-H-10 as a linear classifier, an ANN (sigmoid after both
+A problem is the write-up's layout input-H-10 as a linear classifier, an ANN (sigmoid after both
 layers) or a BNN (Hodgkin-Huxley neurons, ``roughgrad.objectives.hh_classifier``). A method is
 autodiff, autodiff with gradient-norm clipping, or a no-backprop estimator; all step Adam. A
 training run records validation accuracy against samples seen and training wall time
@@ -60,7 +60,7 @@ def fit_errors(
 ) -> np.ndarray:
     """Relative error of the regression's output-layer weight gradient against autodiff, per S.
 
-    The seed's "FIT S" curves: only W2 is perturbed (the other parameters held fixed).
+    The write-up's "FIT S" curves: only W2 is perturbed (the other parameters held fixed).
     """
     gen = ctx.generator(seed)
     params = problem.init(gen, ctx.device)

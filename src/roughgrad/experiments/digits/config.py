@@ -42,13 +42,13 @@ class DigitsConfig(ConfigBase):
     )
     data_dir: str | None = param(None, "directory of the (Fashion-)MNIST IDX files or mnist.npz")
     max_train: int | None = param(None, "use only the first n training examples", ge=1)
-    hidden: int = param(100, "hidden units (the seed: 100)", ge=1)
+    hidden: int = param(100, "hidden units (the write-up: 100)", ge=1)
     loss: Literal["mse", "cross_entropy"] = param(
-        "mse", "MSE against one-hot targets (the seed) or cross-entropy on ce_gain * outputs"
+        "mse", "MSE against one-hot targets (the write-up) or cross-entropy on ce_gain * outputs"
     )
     ce_gain: float = param(10.0, "logit scale for cross-entropy on bounded outputs", gt=0)
     methods: tuple[str, ...] = param(("autodiff",), "methods to train with")
-    batch_size: int = param(10, "examples per update (the seed: 10)", ge=1)
+    batch_size: int = param(10, "examples per update (the write-up: 10)", ge=1)
     epochs: float = param(5.0, "passes over the training set per method", gt=0)
     lr: float = param(
         0.01, "Adam learning rate (setting it alone trains at it: lrs is cleared)", gt=0, le=10
@@ -73,7 +73,7 @@ class DigitsConfig(ConfigBase):
     lr_schedule: Literal["constant", "cosine"] = param(
         "constant", "learning rate over training: constant, or cosine decay to zero"
     )
-    samples: int = param(100, "S: perturbed networks per estimate (the seed: 100)", ge=2)
+    samples: int = param(100, "S: perturbed networks per estimate (the write-up: 100)", ge=2)
     sigma: float = param(0.01, "every estimator's perturbation std (sigma)", gt=0)
     estimator_options: tuple[str, ...] = param(
         (),

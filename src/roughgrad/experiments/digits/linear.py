@@ -1,6 +1,6 @@
 """Do sampled gradients match the true gradient of a linear classifier, and how many samples?
 
-Question: seed 003 first checks its regression method on a linear classifier (input-100-10, no
+Question: write-up 003 first checks its regression method on a linear classifier (input-100-10, no
 activation), where the true gradient is known. In the simplest case -- input uniformly 1 and loss
 = mean output -- the gradient is closed-form: z1 = W1 1 + b1 and dL/dW2[i, j] = z1[j] / 10 (every
 row the same). Then, on digits with the MSE loss, it finds the regression needs S >= the number
@@ -18,7 +18,7 @@ Claims checked:
   estimators_train_linear         every no-backprop method trains the classifier well above
                                   chance (test accuracy >= 80%).
 
-Source: seed 003, "Real Application: MNIST" > "Convergence of Linear Regression Method" >
+Source: write-up 003, "Real Application: MNIST" > "Convergence of Linear Regression Method" >
 "Linear Classifier" (figures "Comparison", "MNIST Linear Classifier", "FIT S").
 """
 
@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from roughgrad.data.classification import DATASET_TITLES
 from roughgrad.estimators import relative_error
 from roughgrad.experiments.base import (
     Claim,
@@ -55,11 +56,13 @@ class Config(_digits.DigitsConfig):
     )
     fit_samples: tuple[int, ...] = param(
         (10, 100, 250, 500, 750, 900, 1001, 1100, 1500, 2000, 3000),
-        "S values of the regression's error-against-S curve (the seed's FIT S)",
+        "S values of the regression's error-against-S curve (the write-up's FIT S)",
         ge=2,
     )
     fit_batch: int = param(100, "training examples in the loss of the FIT S curve", ge=1)
-    fit_sigma: float = param(1e-3, "perturbation std of the FIT S curve (small: the seed)", gt=0)
+    fit_sigma: float = param(
+        1e-3, "perturbation std of the FIT S curve (small: the write-up)", gt=0
+    )
     lr: float = param(0.003, "Adam learning rate (without lrs; setting it alone clears lrs)", gt=0)
     lrs: tuple[float, ...] = param(
         (0.001, 0.003, 0.01),
@@ -186,7 +189,9 @@ def figures(outcome: Outcome, config: Config) -> dict:
     title = "Linear classifier: regression needs S >= D (the write-up's FIT S)"
     return {
         "fit_s": _digits.fit_figure(a["fit_s"], a["fit_error"], 10 * config.hidden, title),
-        "training": _digits.accuracy_figure(a, config.methods, "Linear classifier on digits"),
+        "training": _digits.accuracy_figure(
+            a, config.methods, f"Linear classifier on {DATASET_TITLES[config.data]}"
+        ),
     }
 
 
@@ -213,7 +218,7 @@ CLAIMS = (
 
 EXPERIMENT = Experiment(
     name="digits-linear",
-    source="seed 003, 'Real Application: MNIST' > 'Linear Classifier'",
+    source="write-up 003, 'Real Application: MNIST' > 'Linear Classifier'",
     summary="sampled gradients of a linear classifier against the closed form and autodiff",
     config_cls=Config,
     profiles=PROFILES,

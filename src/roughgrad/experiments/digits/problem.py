@@ -1,4 +1,4 @@
-"""The models of the digits experiments (seed 003's layout input-H-10) and their losses."""
+"""The models of the digits experiments (write-up 003's layout input-H-10) and their losses."""
 
 from __future__ import annotations
 

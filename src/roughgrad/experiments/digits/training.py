@@ -66,7 +66,7 @@ def train(
     options: dict[str, Any] | None = None,
     score: bool = True,
 ) -> tuple[Trace, Params]:
-    """Train from the seed's init with Adam, the gradient coming from ``method`` (autodiff,
+    """Train from the write-up's init with Adam, the gradient coming from ``method`` (autodiff,
     autodiff_clipped, or a registered estimator with ``options`` over the config's).
 
     Accuracy is measured on ``data``'s validation split at ``config.evaluations`` points; the

@@ -1,1 +1,1 @@
-"""The Snake experiments (seed 001): shared models and training, four experiments."""
+"""The Snake experiments (write-up 001): shared models and training, four experiments."""

@@ -1,8 +1,8 @@
 """How do the coefficients of x + sin^2(a x)/b change extrapolation?
 
-Question (seed 001, "Different coefficients 1 / b sin(a x)"; the section has only its title):
+Question (write-up 001, "Different coefficients 1 / b sin(a x)"; the section has only its title):
 Snake fixes b = a. Over a grid of a and b, which activation x + sin^2(a x)/b extrapolates sin(x)
-best on the seed's split, and how sensitive is the result to the coefficients (users of Snake
+best on the write-up's split, and how sensitive is the result to the coefficients (users of Snake
 report strong sensitivity to a)? All grid points start from the same initial weights (one
 seed) and train together as one batched ensemble.
 
@@ -14,7 +14,7 @@ Measured, not claimed: how far the best b = a point (Snake itself) is from the g
 (``diagonal_log10_ratio_to_best``). As a claim ("within 2x") it could not be made to fail in a
 healthy run at test scale, where every cell's held-out MSE sits near predicting 0.
 
-Source: seed 001, "Different coefficients 1 / b sin(a x)".
+Source: write-up 001, "Different coefficients 1 / b sin(a x)".
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ CLAIMS = (
 
 EXPERIMENT = Experiment(
     name="snake-coefficients",
-    source="seed 001, Different coefficients 1 / b sin(a x)",
+    source="write-up 001, Different coefficients 1 / b sin(a x)",
     summary="x + sin^2(a x)/b over a grid of a and b: held-out MSE table and heatmap",
     config_cls=Config,
     profiles=PROFILES,

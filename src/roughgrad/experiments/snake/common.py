@@ -1,4 +1,4 @@
-"""Shared machinery of the seed 001 experiments: the models, their batched training and plots.
+"""Shared machinery of the write-up 001 experiments: the models, their batched training and plots.
 
 Every model name maps to a builder; all seeds of one model train together as an
 [`Ensemble`][roughgrad.nn.Ensemble] (full-batch Adam, one member per seed). Every model, baseline
@@ -36,7 +36,7 @@ from roughgrad.experiments.search import bracketed_search
 from roughgrad.nn import Ensemble, fit_ensemble, mlp, siren
 from roughgrad.periodic import spectral_model
 
-TRAIN_COLOUR, TEST_COLOUR = "tab:blue", "tab:orange"  # the seed's colours
+TRAIN_COLOUR, TEST_COLOUR = "tab:blue", "tab:orange"  # the write-up's colours
 
 # the quick profile shared by the snake experiments (tests: seconds, not minutes)
 QUICK = {"hidden": 32, "steps": 300, "seeds": 2, "n_points": 400}
@@ -53,7 +53,7 @@ OURS = (*CONTENDERS, "spectral_k1")
 
 @dataclass(frozen=True)
 class SplitConfig(ConfigBase):
-    """The seed's data, network size and baseline optimiser."""
+    """The write-up's data, network size and baseline optimiser."""
 
     n_points: int = param(2000, "points on [start, end] (seed: L=2000)", ge=16)
     start: float = param(-50.0, "left end of the x grid")
@@ -434,7 +434,7 @@ def fit_arrays(fits: dict[str, Fitted], split: SignalSplit, frame_every: int) ->
     return arrays
 
 
-# a healthy run: some model fits its training points (the seed's extrapolation may still fail)
+# a healthy run: some model fits its training points (the write-up's extrapolation may still fail)
 FIT_HEALTH = Floor(
     "the best model's training MSE below the variance of the training targets, as 1 - MSE / "
     "variance (the networks fit their training points)",
@@ -515,7 +515,8 @@ def _ylim(arrays: dict[str, np.ndarray]) -> tuple[float, float]:
 
 
 def fit_figure(arrays: dict[str, np.ndarray], metrics: dict[str, Any], title: str) -> plt.Figure:
-    """One row per model: the data (train blue, test orange, as in the seed) and seed 0's fit."""
+    """One row per model: the data (train blue, test orange, as in the write-up) and seed 0's
+    fit."""
     names = [k[len("pred_") :] for k in arrays if k.startswith("pred_")]
     fig, axes = plt.subplots(len(names), 1, figsize=(12, 1.7 * len(names)), sharex=True)
     axes = np.atleast_1d(axes)
@@ -537,7 +538,7 @@ def fit_figure(arrays: dict[str, np.ndarray], metrics: dict[str, Any], title: st
 
 
 def training_gif(arrays: dict[str, np.ndarray], title: str) -> bytes:
-    """The seed's animation: the fit of each animated model (seed 0) as training proceeds."""
+    """The write-up's animation: the fit of each animated model (seed 0) as training proceeds."""
     from roughgrad.plot import gif_bytes
 
     names = [k[len("frames_") :] for k in arrays if k.startswith("frames_")]

@@ -1,13 +1,13 @@
-"""How many cycles can a Snake network fit? The seed's "full cycles vs parameters" remark.
+"""How many cycles can a Snake network fit? The write-up's "full cycles vs parameters" remark.
 
-Question (seed 000, "Simulating a clock"): the x + sin^2(x) activation "only really worked when
+Question (write-up 000, "Simulating a clock"): the x + sin^2(x) activation "only really worked when
 the number of full cycles in the dataset was less than the number of parameters of the
 network". Is the parameter count what limits it, and where is the crossover?
 
 Setting: sin(x) on [0, 2 pi C] for C full cycles (``cycles``), ``points_per_cycle`` random
 training points per cycle (at least 400), inputs scaled to [-1, 1] as a user would
 (``input_scale=unit``; ``raw`` feeds x itself, where Snake's own period pi matches sin(x)'s
-and one unit can represent it). An MLP of two hidden Snake layers (a = ``snake_a``; the seed's
+and one unit can represent it). An MLP of two hidden Snake layers (a = ``snake_a``; the write-up's
 x + sin^2 x is a = 1) of each width in ``widths``, N = w^2 + 4w + 1 parameters. Full-batch
 Adam for ``steps`` steps; the learning rate is searched over ``lrs`` on a validation split
 (every 10th training point) per (width, C); ``seeds`` seeds, median held-out MSE on random
@@ -17,7 +17,7 @@ below ``works_below`` (sin's variance is 0.5).
 Claims checked:
   snake_fails_below_params  for every width, Snake stops working at a number of cycles below
                             its parameter count (the largest C that works, times 2, is < N),
-                            i.e. the limit the seed saw is reached before cycles = parameters;
+                            i.e. the limit the write-up saw is reached before cycles = parameters;
                             it needs at least one width whose N the cycles tried reach.
 The crossover per width (largest C that works) is the metric ``crossover_w<width>``. The claim
 is not checked when the cycles tried reach half the parameter count of no width. Its
@@ -27,7 +27,7 @@ cycles with 13 parameters, so what limits a randomly started Snake is finding th
 not its parameter count. Random starts did not get there: raw x with a = 1 (width 2: 1 cycle,
 width 4: 4), a = 8 pi matched to 16 cycles on the unit scale (width 2: MSE 0.48).
 
-Source: seed 000, "Simulating a clock" (the remark on x + sin(x)^2).
+Source: write-up 000, "Simulating a clock" (the remark on x + sin(x)^2).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class Config(ConfigBase):
     input_scale: Literal["unit", "raw"] = param(
         "unit", "unit: x scaled to [-1, 1]; raw: x itself (Snake's period matches sin x)"
     )
-    snake_a: float = param(1.0, "Snake's a (1: the seed's x + sin^2 x)", gt=0)
+    snake_a: float = param(1.0, "Snake's a (1: the write-up's x + sin^2 x)", gt=0)
     first_layer: Literal["random", "matched"] = param(
         "random",
         "first-layer init: random (Xavier), or matched: weights 1 and phases spread over pi, so "
@@ -210,7 +210,7 @@ CLAIMS = (
 
 EXPERIMENT = Experiment(
     name="snake-cycles",
-    source="seed 000, 'Simulating a clock' (the x + sin(x)^2 remark)",
+    source="write-up 000, 'Simulating a clock' (the x + sin(x)^2 remark)",
     summary="how many cycles of sin(x) a Snake MLP fits against its parameter count",
     config_cls=Config,
     profiles=PROFILES,

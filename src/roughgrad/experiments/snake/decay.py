@@ -1,7 +1,7 @@
 """Which models follow a decaying oscillation outside the training range?
 
-Question (seed 001, "Fitting on a Decaying Signal"; the section has only its title): trained on
-the seed's split of y = exp(-|x| / tau) sin(x) (tau = 20: the amplitude falls from 1 at x = 0
+Question (write-up 001, "Fitting on a Decaying Signal"; the section has only its title): trained on
+the write-up's split of y = exp(-|x| / tau) sin(x) (tau = 20: the amplitude falls from 1 at x = 0
 to 0.08 at |x| = 50), does Snake -- or any baseline -- continue the decay outside the training
 blocks? A periodic model cannot: its amplitude is the same everywhere. Our ``spectral_envelope``
 model is y = carrier(x) * exp(g(x)), the carrier a PeriodicMLP on the periodogram's frequency,
@@ -20,7 +20,7 @@ log10 of Snake's held-out MSE over the envelope's). As a claim ("10x better") no
 tried at test scale made it fail: on [-10, 10] with tau 2, 20 or 1e6, and with 90% of the
 points for training, the envelope wins by 17x to 3000x wherever Snake fits its training points.
 
-Source: seed 001, "Fitting on a Decaying Signal".
+Source: write-up 001, "Fitting on a Decaying Signal".
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ CLAIMS = (
 
 EXPERIMENT = Experiment(
     name="snake-decay",
-    source="seed 001, Fitting on a Decaying Signal",
+    source="write-up 001, Fitting on a Decaying Signal",
     summary="A decaying sine: Snake misses the decay; a spectral carrier times a ReLU log-envelope",
     config_cls=Config,
     profiles=PROFILES,

@@ -1,14 +1,14 @@
 """Does the Snake activation extrapolate sin(x), and what does?
 
-Question (seed 001, "Extrapolation Experiment" and "Interpolation Experiment"): Ziyin et al.
+Question (write-up 001, "Extrapolation Experiment" and "Interpolation Experiment"): Ziyin et al.
 (2020) proposed Snake, x + sin^2(a x)/a, to give networks a periodic bias. Trained on two blocks
-of sin(x) (about [-37.5, -12.5] and [0, 25] of 2000 points on [-50, 50], the seed's
+of sin(x) (about [-37.5, -12.5] and [0, 25] of 2000 points on [-50, 50], the write-up's
 ``gen_data2`` split), does a Snake MLP predict the held-out points between and beyond the
 blocks, and does it do better than ReLU, tanh, sin, x + sin^2 x and SIREN? With the split
 reversed ("interpolation": train on the outer pieces, predict the inner blocks), can anything
 fill the gaps?
 
-Settings (the seed's): two hidden layers of 512, Xavier-normal init, Adam lr 1e-4, a = 30,
+Settings (the write-up's): two hidden layers of 512, Xavier-normal init, Adam lr 1e-4, a = 30,
 full batch; 3000 steps (the write-up states no budget). Ours: ``spectral`` reads the fundamental
 frequency off a periodogram of the training points (``roughgrad.periodic.spectral_model``) and
 feeds sin/cos of it to a small tanh MLP (Adam lr 1e-3), so it is periodic by construction;
@@ -27,7 +27,7 @@ Claims checked (interpolation):
   snake_beats_relu_interpolation, no_baseline_reaches_1e-2 (every baseline's median > 1e-2),
   spectral_interpolates (<= 1e-2 in >= 80% of seeds).
 
-Source: seed 001, "Extrapolation Experiment", "Interpolation Experiment", "Extrapolation
+Source: write-up 001, "Extrapolation Experiment", "Interpolation Experiment", "Extrapolation
 investigation" (gen_data2 and the animation).
 """
 
@@ -69,8 +69,9 @@ BASELINES = ("snake", "relu", "tanh", "sin", "x_sin2", "siren", "snake_learnable
 class Config(FitConfig):
     target: Literal["sin", "mixture", "sawtooth", "noisy", "quasiperiodic"] = param(
         "sin",
-        "the signal: sin(x) (the seed's), mixture sin(x)+sin(x/3)+sin(3x) (the seed's commented "
-        "target), sawtooth, noisy (sin(x) + N(0, noise^2)), quasiperiodic sin(x)+0.5 sin(sqrt2 x)",
+        "the signal: sin(x) (the write-up's), mixture sin(x)+sin(x/3)+sin(3x) (the write-up's "
+        "commented target), sawtooth, noisy (sin(x) + N(0, noise^2)), quasiperiodic "
+        "sin(x)+0.5 sin(sqrt2 x)",
     )
     noise: float = param(0.3, "noise standard deviation of target=noisy", ge=0)
     models: tuple[str, ...] = param(
@@ -203,7 +204,7 @@ def _claims(kind: str, bound: str, rivals: tuple[str, ...]) -> tuple[ClaimSpec, 
 
 EXTRAPOLATION = Experiment(
     name="snake-extrapolation",
-    source="seed 001, Extrapolation Experiment",
+    source="write-up 001, Extrapolation Experiment",
     summary="Snake vs ReLU/tanh/sin/SIREN extrapolating sin(x); a spectral model does it exactly",
     config_cls=Config,
     profiles=PROFILES,
@@ -216,7 +217,7 @@ EXTRAPOLATION = Experiment(
 
 INTERPOLATION = Experiment(
     name="snake-interpolation",
-    source="seed 001, Interpolation Experiment",
+    source="write-up 001, Interpolation Experiment",
     summary="The reversed split: nothing fills the gaps of sin(x) except a spectral model",
     config_cls=InterpolationConfig,
     profiles=PROFILES,  # the quick profile's model list overrides the shorter default list

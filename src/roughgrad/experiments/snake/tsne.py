@@ -1,8 +1,8 @@
 """What do the learned features of a sin(x) regressor encode: the phase of x, or x itself?
 
-Question (seed 001, "TSNE on learned features"; the section has only its title): a network that
+Question (write-up 001, "TSNE on learned features"; the section has only its title): a network that
 extrapolates a periodic function must map x and x + 2 pi to the same features. After training
-on the seed's extrapolation split, we embed the last hidden layer's features of every grid point
+on the write-up's extrapolation split, we embed the last hidden layer's features of every grid point
 with t-SNE (scikit-learn), coloured by the phase of x and by train/held-out. The picture is
 backed by a number computed on the features themselves (not on the embedding): for each
 held-out point, the circular distance between its phase and the phase of its nearest training
@@ -13,7 +13,7 @@ Claims checked:
 (The spectral model's features are sin/cos of one frequency, so they track the phase by
 construction; its error is reported as a metric and checked in tests/test_claims.py.)
 
-Source: seed 001, "TSNE on learned features".
+Source: write-up 001, "TSNE on learned features".
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ CLAIMS = (
 
 EXPERIMENT = Experiment(
     name="snake-tsne",
-    source="seed 001, TSNE on learned features",
+    source="write-up 001, TSNE on learned features",
     summary="t-SNE of learned features: do they encode the phase of x (periodic) or x itself?",
     config_cls=Config,
     profiles=PROFILES,

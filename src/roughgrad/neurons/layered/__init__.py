@@ -5,8 +5,8 @@ O, H), b2 (*lead, O) and inputs x (B, I), where ``lead`` is an optional populati
 perturbed networks are one tensor program, not a loop):
 
 **Hodgkin-Huxley** ([`HHNet`][roughgrad.neurons.layered.hh.HHNet],
-[`hh_forward`][roughgrad.neurons.layered.hh.hh_forward]; the seed's BNN). The ANN's weights drive HH
-neurons:
+[`hh_forward`][roughgrad.neurons.layered.hh.hh_forward]; the write-up's BNN). The ANN's weights
+drive HH neurons:
 
     z_h        = x W1^T + b1                      (B, H), static over the trial
     I_h        = scale * z_h                      hidden input currents (uA/cm^2)
@@ -23,7 +23,7 @@ throughout roughgrad: measured at dt = 0.1 ms over 100 ms, the fraction of time 
 monotonically with the input current from onset (0.11 at 6.5 uA/cm^2) to 0.20 at 60-80
 uA/cm^2, where a midpoint of 0 mV peaks at 20 uA/cm^2 and falls as strongly driven spikes
 shrink -- a readout that cannot tell strong from weak drive. The simulation runs ``steps``
-steps of ``dt`` ms (the seed's timeframes: 1000 steps of 0.01, 0.05 or 0.1 ms). Backends:
+steps of ``dt`` ms (the write-up's timeframes: 1000 steps of 0.01, 0.05 or 0.1 ms). Backends:
 ``"torch"`` and ``"compile"`` (see ``roughgrad.neurons.backends``).
 
 **Leaky integrate-and-fire, as snnTorch builds it**

@@ -1,4 +1,4 @@
-"""Layered Hodgkin-Huxley networks (the seed's BNN): see ``roughgrad.neurons.layered``."""
+"""Layered Hodgkin-Huxley networks (the write-up's BNN): see ``roughgrad.neurons.layered``."""
 
 from __future__ import annotations
 
