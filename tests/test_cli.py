@@ -150,8 +150,16 @@ def test_run_json_schema_and_overrides(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["run", "no-such-experiment"], "unknown experiment 'no-such-experiment'; known: "),
-        (["run", "sin-frequency", "--set", "bogus=1"], "unknown config key 'bogus'; known keys:"),
+        (
+            ["run", "no-such-experiment"],
+            "unknown experiment 'no-such-experiment'; `roughgrad list`",
+        ),
+        (
+            ["run", "sin-frequncy"],
+            "unknown experiment 'sin-frequncy'; did you mean 'sin-frequency'",
+        ),
+        (["run", "sin-frequency", "--set", "bogus=1"], "unknown config key 'bogus'; known: "),
+        (["run", "sin-frequency", "--set", "target_frq=1"], "did you mean 'target_freq'?"),
         (["run", "sin-frequency", "--set", "steps=ten"], "bad value for steps: 'ten'"),
         (["run", "sin-frequency", "--set", "lr=0"], "lr=0.0 is out of range: it must be > 0"),
         (["run", "sin-frequency", "--set", "steps"], "--set takes key=value"),

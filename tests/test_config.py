@@ -43,7 +43,7 @@ def test_values_parse_by_type():
     [
         (
             "nope=1",
-            "unknown config key 'nope'; known keys: flag, limit, lr, mode, n, seed, span, widths",
+            "unknown config key 'nope'; known: flag, limit, lr, mode, n, seed, span, widths",
         ),
         ("n=2.5", "bad value for n: '2.5'; expected an integer"),
         ("n=0", "n=0 is out of range: it must be >= 1"),

@@ -349,13 +349,10 @@ def test_linear_claims_hold_fail_or_are_not_checked():
 
 
 @pytest.mark.parametrize("data", ["digits", "fashion-mnist"])
-def test_figure_titles_name_the_data_set_and_the_95_line_is_drawn_only_on_digits(
-    data, tmp_path
-):
+def test_figure_titles_name_the_data_set_and_the_95_line_is_drawn_only_on_digits(data, tmp_path):
     """The 95% line is digits-ann's claim level on 8x8 digits; on another data set it means
     nothing and is not drawn, and no title says "digits" there."""
     import matplotlib
-
     from tests.test_data import _write_idx
 
     matplotlib.use("Agg")

@@ -107,9 +107,11 @@ def entry(name: str) -> dict[str, Any]:
 
 def _check(name: str) -> None:
     if name not in MODULES:
+        from roughgrad._names import unknown_name
         from roughgrad.config import ConfigError
 
-        raise ConfigError(f"unknown experiment {name!r}; known: {', '.join(MODULES)}")
+        listing = f"`roughgrad list` shows the {len(MODULES)}: {', '.join(MODULES)}"
+        raise ConfigError(unknown_name("experiment", name, MODULES, listing))
 
 
 def load(name: str) -> Any:

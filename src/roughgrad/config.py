@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from roughgrad._names import unknown_name
+
 
 class ConfigError(ValueError):
     """A config override or value that is not allowed; its message is one line for the user."""
@@ -177,7 +179,7 @@ def apply_overrides(config: ConfigBase, overrides: Mapping[str, str | Any]) -> C
     changes: dict[str, Any] = {}
     for key, raw in overrides.items():
         if key not in known:
-            raise ConfigError(f"unknown config key {key!r}; known keys: {', '.join(sorted(known))}")
+            raise ConfigError(unknown_name("config key", key, sorted(known)))
         if isinstance(raw, str):
             try:
                 changes[key] = parse_value(raw, hints[key])

@@ -39,8 +39,13 @@ figcaption{font-size:.85em;color:#555} .meta{color:#555;font-size:.85em}
 .banner{padding:.6em 1em;border-radius:4px;margin:1em 0;background:#e8f1fb;
 border:1px solid #9cc0e6} .banner.reduced{background:#fff4d6;border-color:#e0b84a}
 details{margin:.6em 0} code{background:#f3f3f3;padding:0 .2em}
+td{overflow-wrap:anywhere}
 @media (max-width:800px){.layout{display:block} nav.toc{position:static;max-height:none;
 border-bottom:1px solid #ddd}}
+@media (max-width:600px){table{display:block;overflow-x:visible}
+table tr{display:block;border:1px solid #ccc;margin:.5em 0}
+table th{display:none} table td{display:block;border:none;border-bottom:1px solid #eee}
+body{padding:0 .6em}}
 """
 
 

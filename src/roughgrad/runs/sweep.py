@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from roughgrad._names import unknown_name
 from roughgrad.experiments import EXPERIMENTS, ConfigError, Context, Progress
 from roughgrad.experiments.base import parse_set_options
 from roughgrad.objectives.distributed import init_ray
@@ -61,9 +62,7 @@ class SweepSpec:
     def tasks(self) -> list[tuple[int, dict[str, str], int]]:
         """(point index, point, seed) for every run, validated up front (ConfigError)."""
         if self.experiment not in EXPERIMENTS:
-            raise ConfigError(
-                f"unknown experiment {self.experiment!r}; known: {', '.join(EXPERIMENTS)}"
-            )
+            raise ConfigError(unknown_name("experiment", self.experiment, EXPERIMENTS))
         exp, out = EXPERIMENTS[self.experiment], []
         for i, point in enumerate(self.points()):
             for seed in self.seeds:
