@@ -377,3 +377,30 @@ def test_a_failing_part_keeps_the_other_results_and_exits_1(tmp_path, capsys, mo
     assert (tmp_path / "r" / "figures" / "clock_accuracy.png").is_file()
     page = build_report([load_run(tmp_path / "r")], tmp_path / "report").read_text()
     assert "This run failed in part: gelu (short span): RuntimeError" in page
+
+
+def test_the_claims_summary_goes_to_stdout_and_progress_to_stderr(tmp_path):
+    """`roughgrad run NAME > out.txt` keeps the claims in out.txt."""
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "roughgrad.cli", "run", "hh-fi-curve", "--profile", "quick"]
+    done = subprocess.run(
+        [*argv, "--out", str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "hh-fi-curve: rheobase_textbook: " in done.stdout
+    assert "rheobase_textbook" not in done.stderr and "run directory" in done.stderr
+
+
+def test_without_a_terminal_a_line_comes_at_least_every_period_between_loops(capsys):
+    import time
+
+    from roughgrad.runs.console import progress
+
+    with progress(True, every=0.3) as bar:
+        for _ in bar.track(range(2), total=2, description="first loop"):
+            pass
+        time.sleep(1.0)  # work outside any tracked loop
+    err = capsys.readouterr().err
+    assert "still running" in err and "first loop: 2/2" in err

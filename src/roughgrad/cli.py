@@ -544,14 +544,14 @@ _MARKS = {
 
 def _print_claims(records) -> None:
     from roughgrad.experiments.base import claim_status
-    from roughgrad.runs.console import ERR
+    from roughgrad.runs.console import OUT
 
     for r in records:
         for c in r.claims:
             mark = _MARKS[claim_status(c)]
-            ERR.print(f"{r.experiment}: {c['name']}: {mark} — {c['evidence']}", highlight=False)
+            OUT.print(f"{r.experiment}: {c['name']}: {mark} — {c['evidence']}", highlight=False)
         if not r.healthy:
-            ERR.print(
+            OUT.print(
                 f"{r.experiment}: [yellow]not a healthy run[/] ({'; '.join(r.unmet())}): its "
                 "claims say little (the quick profile only checks that everything runs)",
                 highlight=False,
@@ -590,8 +590,11 @@ def _exit_if_strict(records, strict: bool) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors are one line on stderr with exit code 2, never a traceback."""
     os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to files; a user's choice wins
+    from roughgrad._workers import stop_on_signals
+
     try:
-        cli.main(args=argv, prog_name="roughgrad", standalone_mode=False)
+        with stop_on_signals():  # SIGTERM and SIGHUP stop a run as Ctrl-C does
+            cli.main(args=argv, prog_name="roughgrad", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:

@@ -55,16 +55,16 @@ backwards").
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import warnings
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import torch
 
+from roughgrad._workers import worker_pool
 from roughgrad.experiments.base import (
     Claim,
     ClaimSpec,
@@ -296,8 +296,7 @@ def run(config: Config, ctx: Context) -> Outcome:
     done = {}
     if workers > 1:
         # hidden-32 RNNs gain nothing from intra-op threads; independent runs use the cores
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-        with pool:
+        with worker_pool(workers) as pool:
             futures = [pool.submit(_job, *job) for job in jobs]
             for fut in ctx.progress.track(
                 as_completed(futures), total=len(jobs), description="RNN runs"

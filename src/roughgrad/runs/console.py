@@ -1,14 +1,16 @@
 """Progress on stderr for the command line: bars on a terminal, periodic lines elsewhere.
 
-stdout stays clean for ``--json``. With stderr a terminal, every tracked loop is a rich
-progress bar; without one (a log file, CI, ``nohup``), a tracked loop prints one line once it
-runs for ``every`` seconds, then one every ``every`` seconds and one when it ends, so a long
-run is never silent and a short loop adds no noise.
+Results (the claims summary, or the one ``--json`` object) go to stdout. With stderr a
+terminal, every tracked loop is a rich progress bar; without one (a log file, CI, ``nohup``), a
+tracked loop prints one line once it runs for ``every`` seconds, then one every ``every``
+seconds and one when it ends, so a long run is never silent and a short loop adds no noise;
+between loops, a line whenever ``every`` seconds pass without one ("still running").
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -20,6 +22,7 @@ from rich.progress import Progress as RichProgressBar
 from roughgrad.train import Progress
 
 ERR = Console(stderr=True, soft_wrap=True)
+OUT = Console(soft_wrap=True)  # results (the claims summary); stderr has progress and diagnostics
 LINE_SECONDS = 30.0  # without a terminal: one progress line per loop this often
 
 
@@ -28,6 +31,8 @@ class RichProgress(Progress):
 
     def __init__(self, bar: RichProgressBar | None, every: float = 0.0) -> None:
         self.bar, self.every = bar, every
+        self.last_output = time.monotonic()
+        self.current = "working"  # the innermost loop's place, for the heartbeat
 
     def track(
         self, iterable: Iterable[Any], total: int | None = None, description: str = ""
@@ -47,9 +52,11 @@ class RichProgress(Progress):
         start = last = time.monotonic()
         of = f"/{total}" if total is not None else ""
         done = 0
+        self.current = f"{what}: 0{of}"
         for item in iterable:
             yield item
             done += 1
+            self.current = f"{what}: {done}{of}"
             now = time.monotonic()
             if now - last >= self.every:
                 last = now
@@ -58,9 +65,18 @@ class RichProgress(Progress):
             self.log(f"{what}: {done}{of} done ({time.monotonic() - start:.0f} s)")
 
     def log(self, message: str) -> None:
+        self.last_output = time.monotonic()
         (self.bar.console if self.bar is not None else ERR).print(
             message, markup=False, highlight=False
         )
+
+    def heartbeat(self, stop: threading.Event) -> None:
+        """Without a terminal: a line whenever ``every`` seconds pass with none, so that the
+        whole run, not only its long loops, prints at least that often."""
+        start = time.monotonic()
+        while not stop.wait(min(1.0, self.every)):
+            if time.monotonic() - self.last_output >= self.every:
+                self.log(f"still running, {time.monotonic() - start:.0f} s: {self.current}")
 
 
 @contextlib.contextmanager
@@ -69,7 +85,15 @@ def progress(enabled: bool, every: float = LINE_SECONDS) -> Iterator[RichProgres
     if not enabled:
         yield RichProgress(None)
     elif not ERR.is_terminal:
-        yield RichProgress(None, every)
+        lines = RichProgress(None, every)
+        stop = threading.Event()
+        beat = threading.Thread(target=lines.heartbeat, args=(stop,), daemon=True)
+        beat.start()
+        try:
+            yield lines
+        finally:
+            stop.set()
+            beat.join()
     else:
         bar = RichProgressBar(
             TextColumn("{task.description}"),

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import itertools
 import math
-import multiprocessing
 import tempfile
 import typing
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ import numpy as np
 import torch
 
 from roughgrad._names import unknown_name
+from roughgrad._workers import worker_pool
 from roughgrad.experiments import EXPERIMENTS, ConfigError, Context, Progress
 from roughgrad.experiments.base import parse_set_options
 from roughgrad.objectives.distributed import init_ray
@@ -150,8 +150,7 @@ def local_executor(jobs: int) -> Executor:
     """Runs tasks in a pool of ``jobs`` fresh (spawned) processes; yields (index, result)."""
 
     def execute(tasks: list[tuple[Any, ...]]) -> Iterator[tuple[int, dict[str, Any]]]:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        with worker_pool(jobs) as pool:
             futures = {pool.submit(run_task, *t): i for i, t in enumerate(tasks)}
             for fut in as_completed(futures):
                 yield futures[fut], fut.result()
