@@ -284,3 +284,51 @@ def test_spectral_model_starts_at_the_fitted_sines():
     assert np.abs(pred - y).max() < 1e-4  # float32 features; the untrained model is the fit
     with pytest.raises(ValueError, match="n_components=0"):
         spectral_model(x, y, max_freq=20, n_components=0)
+
+
+def test_utc_offsets_parse_and_shift_every_field():
+    from roughgrad.periodic import utc_offset_seconds
+
+    assert utc_offset_seconds("+05:30") == 19800 and utc_offset_seconds("-03:30") == -12600
+    assert utc_offset_seconds(3600) == 3600 and utc_offset_seconds("+5") == 18000
+    for bad in ("+15:00", "5:75", "abc"):
+        with pytest.raises(ValueError, match="utc_offset"):
+            utc_offset_seconds(bad)
+    # 00:00:00 UTC on 2000-01-01 is 05:30 in India and 20:30 on 1999-12-31 (day 365) in Newfoundland
+    assert clock_reading(np.array([0]), ("hours", "minutes", "weekday"), "+05:30").tolist() == [
+        [5, 30, 6]
+    ]
+    assert clock_reading(np.array([0]), ("hours", "minutes", "yday"), "-03:30").tolist() == [
+        [20, 30, 365]
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("zone", ["+05:30", "-03:30", "+05:45"])
+def test_periodic_clock_reads_a_clock_in_any_time_zone(zone):
+    """A coarser field's steps start where one of the finer field's readings starts, not where
+    the finer field rolls over: on UTC+05:30 the hours change at the half hour."""
+    from roughgrad.periodic import utc_offset_seconds
+
+    fields = ("hours", "minutes", "seconds", "weekday", "yday")
+    rng = np.random.default_rng(14)
+    t = sample_instants(60_000, 120, rng)
+    clock = PeriodicClock().fit(t, clock_reading(t, fields, zone))
+    assert clock.undetermined == {}
+    assert min(f.agreement for f in clock.fields if f is not None) == 1.0
+    test = np.concatenate([sample_instants(20_000, 120, rng), edge_instants(120)])
+    local_edges = edge_instants(120) - np.int64(utc_offset_seconds(zone))  # local roll-overs
+    test = np.concatenate([test, local_edges])
+    assert np.array_equal(clock.predict(test), clock_reading(test, fields, zone))
+
+
+def test_spectral_periods_reports_what_it_cannot_pin_instead_of_raising():
+    from roughgrad.periodic import spectral_periods
+
+    rng = np.random.default_rng(15)
+    t = sample_instants(5000, 2 / 365.25, rng)  # two days: no day of the year
+    readings = clock_reading(t, ("hours", "minutes", "yday"))
+    noisy = _corrupt(readings, 0.01, rng)
+    periods, undetermined = spectral_periods(t, noisy)  # a two-day span pins the day roughly
+    assert periods[2] is None and set(undetermined) == {2}
+    assert abs(periods[0] - 86400) < 0.01 * 86400 and abs(periods[1] - 3600) < 0.01 * 3600

@@ -87,12 +87,14 @@ from roughgrad.periodic import (
     CLOCK_FIELDS,
     DEFAULT_FIELDS,
     ClockNet,
+    FieldUndetermined,
     PeriodicClock,
     check_time_dtype,
     clock_reading,
     edge_instants,
     sample_instants,
     spectral_periods,
+    utc_offset_seconds,
 )
 
 BASELINES = ("siren", "gelu", "snake")
@@ -127,6 +129,10 @@ class Config(ConfigBase):
         f"the clock's fields, in order; known: {', '.join(CLOCK_FIELDS)} (hours12 reads "
         "12, 1, ..., 11; weekday 1..7 and yday 1..366 count from 2000-01-01)",
     )
+    utc_offset: str = param(
+        "+00:00",
+        "the clock's time zone, +HH:MM or -HH:MM east of UTC (every field reads local time)",
+    )
     net_steps: int = param(1000, "full-batch Adam steps of the clock networks", ge=1)
     net_lrs: tuple[float, ...] = param(
         (0.003, 0.01, 0.03), "Adam learning rates searched for the clock networks", gt=0
@@ -146,6 +152,10 @@ class Config(ConfigBase):
                 f"fields={','.join(self.fields)!r} is not allowed: give one or more of "
                 f"{', '.join(CLOCK_FIELDS)}"
             )
+        try:
+            utc_offset_seconds(self.utc_offset)
+        except ValueError as exc:
+            raise ConfigError(f"{exc}; e.g. utc_offset=+05:30") from None
 
 
 PROFILES: dict[str, dict[str, Any]] = {
@@ -301,20 +311,25 @@ def _instants(span_years: float, config: Config, rng: np.random.Generator):
     """Training instants with their (possibly corrupted) readings, clean test instants."""
     t_train = sample_instants(config.n_train, span_years, rng)
     t_test = np.concatenate(
-        [sample_instants(config.n_test, span_years, rng), edge_instants(span_years)]
+        [sample_instants(config.n_test, span_years, rng), _edges(span_years, config)]
     )
-    r_train = clock_reading(t_train, config.fields).copy()
+    r_train = clock_reading(t_train, config.fields, config.utc_offset).copy()
     bad = rng.choice(len(t_train), round(config.label_noise * len(t_train)), replace=False)
     lo, hi = r_train.min(0), r_train.max(0)
     r_train[bad] = rng.integers(lo, hi + 1, size=(len(bad), len(lo)))
-    return t_train, r_train, t_test, clock_reading(t_test, config.fields)
+    return t_train, r_train, t_test, clock_reading(t_test, config.fields, config.utc_offset)
+
+
+def _edges(span_years: float, config: Config) -> np.ndarray:
+    """The instants where the clock's readings roll over, in its own time zone."""
+    return edge_instants(span_years) - np.int64(utc_offset_seconds(config.utc_offset))
 
 
 def run(config: Config, ctx: Context) -> Outcome:
     rng = np.random.default_rng(config.seed)
     fields = config.fields
     t_train, r_train, t_test, r_test = _instants(config.span_years, config, rng)
-    edges = edge_instants(config.span_years)
+    edges = _edges(config.span_years, config)
     half = float(np.abs(t_test).max())
     short = _instants(config.short_span_days / 365.25, config, rng)
     half_short = float(np.abs(short[2]).max())
@@ -351,7 +366,12 @@ def run(config: Config, ctx: Context) -> Outcome:
         preds[name], chosen[name] = failed, {}
         with part(name, errors, ctx.progress.log):
             if name == "spectral_net":
-                net_periods[name] = spectral_periods(t_train, r_train)
+                found, unpinned = spectral_periods(t_train, r_train)
+                for j, why in sorted(unpinned.items()):  # the net reads it from the others
+                    ctx.progress.log(f"clock: no period for {fields[j]}: {why}")
+                net_periods[name] = [p for p in found if p is not None]
+                if not net_periods[name]:
+                    raise FieldUndetermined("no field's period could be pinned")
             preds[name], lr = _train_net(
                 net_periods[name], t_train, r_train, t_test, config, ctx, name
             )

@@ -13,6 +13,7 @@ from roughgrad.periodic.clock import (
     find_period,
     sample_instants,
     spectral_periods,
+    utc_offset_seconds,
 )
 from roughgrad.periodic.estimate import ComponentSelection, SineFit, fit_sines, select_components
 from roughgrad.periodic.init import refine, spectral_init, spectral_model
@@ -55,4 +56,5 @@ __all__ = [
     "spectral_init",
     "spectral_model",
     "spectral_periods",
+    "utc_offset_seconds",
 ]

@@ -53,12 +53,17 @@ CLOCK_FIELDS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 DEFAULT_FIELDS = ("hours", "minutes", "seconds")
 
 
-def clock_reading(t: np.ndarray, fields: Sequence[str] = DEFAULT_FIELDS) -> np.ndarray:
+def clock_reading(
+    t: np.ndarray, fields: Sequence[str] = DEFAULT_FIELDS, utc_offset: int | str = 0
+) -> np.ndarray:
     """The readings of ``fields`` (names in ``CLOCK_FIELDS``) at integer seconds ``t``.
 
     Args:
-        t: (...,) integers (any integer dtype; negative allowed).
+        t: (...,) integers (any integer dtype; negative allowed): seconds since T0 in UTC.
         fields: which readings, in order; the default is (hours, minutes, seconds).
+        utc_offset: the clock's time zone, in seconds east of UTC or as ``"+05:30"`` /
+            ``"-03:30"`` (see [`utc_offset_seconds`][roughgrad.periodic.clock.utc_offset_seconds]):
+            every field reads local time t + offset.
 
     Returns:
         (..., len(fields)) int64.
@@ -75,8 +80,28 @@ def clock_reading(t: np.ndarray, fields: Sequence[str] = DEFAULT_FIELDS) -> np.n
     unknown = [f for f in fields if f not in CLOCK_FIELDS]
     if unknown:
         raise ValueError(f"unknown clock field {unknown[0]!r}; known: {', '.join(CLOCK_FIELDS)}")
-    t = t.astype(np.int64)
+    t = t.astype(np.int64) + utc_offset_seconds(utc_offset)
     return np.stack([CLOCK_FIELDS[f](t) for f in fields], axis=-1)
+
+
+def utc_offset_seconds(offset: int | str) -> int:
+    """A time zone's offset east of UTC in seconds: an int as it is, or ``"+HH:MM"`` /
+    ``"-HH:MM"`` (``"+05:30"`` -> 19800, ``"-03:30"`` -> -12600), within +-14 hours."""
+    if isinstance(offset, str):
+        text = offset.strip()
+        sign, rest = (-1, text[1:]) if text[:1] == "-" else (1, text.lstrip("+"))
+        hours, _, minutes = rest.partition(":")
+        try:
+            seconds = sign * (int(hours) * 3600 + int(minutes or 0) * 60)
+        except ValueError:
+            raise ValueError(f"utc_offset {offset!r} is not +HH:MM or -HH:MM") from None
+        if minutes and not 0 <= int(minutes) < 60:
+            raise ValueError(f"utc_offset {offset!r}: minutes must be 00-59")
+    else:
+        seconds = int(offset)
+    if abs(seconds) > 14 * 3600:
+        raise ValueError(f"utc_offset {offset!r} is beyond +-14:00")
+    return seconds
 
 
 def sample_instants(n: int, span_years: float, rng: np.random.Generator) -> np.ndarray:
@@ -306,10 +331,12 @@ def _field_period(t: np.ndarray, reading: np.ndarray) -> float:
 def _fit_field(t: np.ndarray, reading: np.ndarray, estimate: float, finer: list[FieldModel]):
     base, levels = _levels(reading)
     cycle, step, under = _pin(estimate, levels, finer)
-    if under is not None:  # readings change where the finer field's cycles start
-        starts = [
-            under.offset % under.period + k * under.period for k in range(step // under.period)
-        ]
+    if under is not None:
+        # The readings change where one of the finer field's readings starts: try every step
+        # boundary of the finer field within one step of this one (a time zone moves the hours'
+        # roll-over to the half hour, which is a minutes boundary but not a roll-over of the
+        # minutes). The table absorbs which reading comes first.
+        starts = [under.offset % under.step + k * under.step for k in range(step // under.step)]
     else:
         starts = [_robust_offset(t, reading - base, cycle, step)]
     return max(
@@ -437,8 +464,20 @@ class ClockNet(torch.nn.Module):
         return torch.remainder(z, self.levels.long())
 
 
-def spectral_periods(t: np.ndarray, readings: np.ndarray) -> list[int]:
+def spectral_periods(
+    t: np.ndarray, readings: np.ndarray
+) -> tuple[list[int | None], dict[int, str]]:
     """One period per field, from the spectrum of its readings (nothing given), pinned to
-    whole seconds; a field the samples cannot pin raises FieldUndetermined."""
+    whole seconds: (periods, undetermined), with None in ``periods`` and the reason in
+    ``undetermined`` (field index -> reason) for each field the samples cannot pin. Nothing is
+    raised for a field that cannot be pinned."""
     t = _seconds(t)
-    return [pin_period(_field_period(t, r)) for r in np.asarray(readings).T]
+    periods: list[int | None] = []
+    undetermined: dict[int, str] = {}
+    for j, r in enumerate(np.asarray(readings).reshape(len(t), -1).T):
+        try:
+            periods.append(pin_period(_field_period(t, r)))
+        except ValueError as exc:  # FieldUndetermined, or a period that is no whole second
+            periods.append(None)
+            undetermined[j] = str(exc)
+    return periods, undetermined
