@@ -286,7 +286,8 @@ def run(config: Config, ctx: Context) -> Outcome:
             f"ratio={config.ratio:g}: windows one input period apart have identical inputs but "
             f"different targets, so with the state reset for every window no network can do "
             f"better than MSE {floor:.3f} (predicting the mean of those targets); use "
-            f"mode stateful or curriculum"
+            f"mode curriculum (stateful training has stayed near predicting 0 in the runs "
+            f"measured: docs/results.md)"
         )
         warnings.warn(message, stacklevel=2)
     jobs = [
@@ -375,7 +376,22 @@ def run(config: Config, ctx: Context) -> Outcome:
                 + long,
             )
         )
-    if "curriculum" in config.modes and config.long_eval:
+    learned = {
+        c: float(np.mean(np.array(results[(c, "curriculum")]) < 0.01))
+        for c in config.cells
+        if "curriculum" in config.modes
+    }
+    if "curriculum" in config.modes and config.long_eval and min(learned.values()) < 0.8:
+        # its premise: a network that never locked on cannot be said to stay locked
+        claims.append(
+            Claim.not_checked(
+                "curriculum_holds_long",
+                "the curriculum's networks did not learn (curriculum_learns: "
+                + "; ".join(f"{c} {r:.0%} of seeds below MSE 0.01" for c, r in learned.items())
+                + ")",
+            )
+        )
+    elif "curriculum" in config.modes and config.long_eval:
         long_rates = {
             c: float(np.mean(np.array(drifts[(c, "curriculum")]) < 0.01)) for c in config.cells
         }
@@ -534,7 +550,7 @@ HEALTH = (
 EXPERIMENT = Experiment(
     name="rnn-frequency-halving",
     source="write-up 002, the question and its answer",
-    summary="sin(t) -> sin(t/2): reset windows collapse to 0; carried state lets RNNs count",
+    summary="sin(t) -> sin(t/2): reset windows collapse to 0; a warm-start curriculum learns",
     config_cls=Config,
     profiles=PROFILES,
     run=run,

@@ -139,9 +139,18 @@ def run_interpolation(config: Config, ctx: Context) -> Outcome:
     return _run(config, ctx, reverse=True)
 
 
+TARGET_TITLES = {
+    "sin": "sin(x)",
+    "mixture": "sin(x) + sin(x/3) + sin(3x)",
+    "sawtooth": "a sawtooth",
+    "noisy": "sin(x) + noise",
+    "quasiperiodic": "sin(x) + 0.5 sin(sqrt(2) x)",
+}
+
+
 def figures(outcome: Outcome, config: Config) -> dict:
     kind = outcome.metrics["split"]
-    title = f"sin(x), {kind}: train (blue) / held-out (orange)"
+    title = f"{TARGET_TITLES[config.target]}, {kind}: train (blue) / held-out (orange)"
     return fit_figures(outcome, title)
 
 
