@@ -16,6 +16,14 @@ from roughgrad.periodic.clock import (
     utc_offset_seconds,
 )
 from roughgrad.periodic.estimate import ComponentSelection, SineFit, fit_sines, select_components
+from roughgrad.periodic.forecast import (
+    ARModel,
+    SinesAR,
+    choose_ar_order,
+    dominant_period,
+    fit_ar,
+    seasonal_naive,
+)
 from roughgrad.periodic.init import refine, spectral_init, spectral_model
 from roughgrad.periodic.spectrum import fft_periodogram, gridded_periodogram, ls_periodogram
 from roughgrad.periodic.stability import (
@@ -30,20 +38,25 @@ from roughgrad.periodic.stability import (
 __all__ = [
     "CLOCK_FIELDS",
     "DEFAULT_FIELDS",
+    "ARModel",
     "ClockNet",
     "ComponentSelection",
     "FieldUndetermined",
     "PeriodicClock",
     "PhaseLayer",
     "SineFit",
+    "SinesAR",
     "StabilityWarning",
     "basin_half_width",
     "check_frequency_lr",
     "check_time_dtype",
+    "choose_ar_order",
     "clock_reading",
+    "dominant_period",
     "edge_instants",
     "fft_periodogram",
     "find_period",
+    "fit_ar",
     "fit_sines",
     "frequency_curvature",
     "frequency_std_bound",
@@ -51,6 +64,7 @@ __all__ = [
     "ls_periodogram",
     "refine",
     "sample_instants",
+    "seasonal_naive",
     "select_components",
     "sgd_lr_limit",
     "spectral_init",

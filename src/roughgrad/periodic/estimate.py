@@ -224,7 +224,9 @@ def select_components(
     exact (nothing is added to fit rounding error): on sin(x) plus white noise the BIC stays at
     K = 1, on a mixture of three sines it reaches 3, on a sawtooth it keeps adding harmonics up
     to ``max_components``. The search stops after ``patience`` values of K in a row that do not
-    improve on the best.
+    improve on the best, and at the first K whose sines include two closer than the span can
+    resolve (2 pi / span rad per unit x, the Rayleigh limit): such a pair models a slow drift of
+    one cycle (the sunspot cycle's), which it does not continue beyond the data.
 
     Args:
         x: (n,) sample positions, as for ``fit_sines``.
@@ -251,6 +253,7 @@ def select_components(
         raise ValueError(f"penalty={penalty} must be >= 0")
     n = len(np.asarray(x).ravel())
     floor = EXACT_FIT * n * float(np.var(y)) + 1e-300  # a fit explaining 1 - 1e-10 is exact
+    resolution = 2 * np.pi / max(float(np.ptp(np.asarray(x, dtype=np.float64))), 1e-300)
     fits: dict[int, SineFit] = {}
     scores: dict[int, float] = {}
     best = 1
@@ -263,6 +266,9 @@ def select_components(
             if k == 1:  # bad input (lengths, NaN, frequency range): fit_sines says what
                 raise
             break  # fewer spectral peaks than k: nothing more to add
+        if k > 1 and np.min(np.diff(np.sort(fits[k].freqs))) < resolution:
+            del fits[k]  # two sines closer than the span resolves: one cycle's drift, not two
+            break
         scores[k] = bic(fits[k].rms_residual ** 2 * n, n, k, penalty, floor)
         if scores[k] < scores[best]:
             best = k
