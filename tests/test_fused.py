@@ -290,3 +290,32 @@ def test_layered_fused_runs_gradients_on_its_autograd_backend():
     with torch.no_grad():  # the same call without autograd runs in C
         with pytest.raises(fused_mod.SimulationError, match="float32/float64 tensors on the CPU"):
             hh_forward({k: v.half() for k, v in params.items()}, x.half(), net)
+
+
+def test_auto_falls_back_to_torch_with_one_notice_where_no_kernel_builds(monkeypatch):
+    from roughgrad.neurons import fused
+    from roughgrad.neurons.backends import FusedFallback, resolve
+
+    monkeypatch.setattr(fused, "unavailable_reason", lambda: None)
+    assert resolve("auto", "layered", "hh") == "fused"
+    assert resolve("auto", "recurrent", "izhikevich") == "torch"  # no kernel for it: no notice
+    why = "backend='fused' needs a C compiler (set $CC or install gcc); use backend='torch'"
+    monkeypatch.setattr(fused, "unavailable_reason", lambda: why)
+    with pytest.warns(FusedFallback) as caught:
+        assert resolve("auto", "layered", "hh") == "torch"
+    (notice,) = caught
+    message = str(notice.message)
+    assert "\n" not in message and "needs a C compiler" in message and "torch" in message
+    assert resolve("fused", "layered", "hh") == "fused"  # explicit: checked where it is used
+
+
+def test_without_a_compiler_the_kernel_says_why(tmp_path):
+    """A machine without a C compiler: the fused kernel reports why (and `auto` falls back)."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from roughgrad.neurons import fused; print(fused.unavailable_reason())"
+    env = {**os.environ, "CC": str(tmp_path / "no-such-cc"), "ROUGHGRAD_CACHE": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert "needs a C compiler" in out.stdout, out.stdout + out.stderr

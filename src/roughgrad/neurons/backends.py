@@ -23,6 +23,7 @@ its code path in the simulator it serves.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -75,6 +76,32 @@ BACKENDS: dict[str, Backend] = {
         ),
     )
 }
+
+
+def resolve(name: str, shape: str, model: str) -> str:
+    """``"auto"`` -> the fastest backend that runs ``shape`` networks of ``model`` neurons here:
+    "fused" when it runs them and its kernel builds, else "torch", with a one-line notice (a
+    machine without a C compiler). Any other name is returned as it is (and checked where it is
+    used: an explicit "fused" without a compiler is an error, not a fallback)."""
+    if name != "auto":
+        return name
+    if BACKENDS["fused"].supports(shape, model):
+        from roughgrad.neurons import fused
+
+        reason = fused.unavailable_reason()
+        if reason is None:
+            return "fused"
+        warnings.warn(
+            f"backend='auto' runs on torch (slower): the fused C kernel is unavailable here "
+            f"({reason.split(';')[0]})",
+            FusedFallback,
+            stacklevel=2,
+        )
+    return "torch"
+
+
+class FusedFallback(UserWarning):
+    """backend='auto' fell back from the fused kernel to torch."""
 
 
 def backend(name: str, shape: str, model: str) -> Backend:

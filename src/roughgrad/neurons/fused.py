@@ -74,12 +74,17 @@ def _compiler() -> list[str]:
 
 def available() -> bool:
     """Whether both fused kernels build and load here (tests skip the fused checks otherwise)."""
+    return unavailable_reason() is None
+
+
+def unavailable_reason() -> str | None:
+    """Why the fused kernels cannot run here (no C compiler, a failed build), or None."""
     try:
         library()
         lif_library()
-    except FusedUnavailable:
-        return False
-    return True
+    except FusedUnavailable as exc:
+        return str(exc)
+    return None
 
 
 def _build(source: Path) -> ctypes.CDLL:

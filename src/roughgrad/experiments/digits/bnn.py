@@ -79,6 +79,7 @@ from roughgrad.experiments.base import (
 )
 from roughgrad.experiments.digits import common as _digits
 from roughgrad.landscape import loss_line, residual_rms, uniform_direction
+from roughgrad.neurons.backends import resolve as resolve_backend
 from roughgrad.neurons.layered import SPIKE_TH, HHNet, hh_traces
 from roughgrad.neurons.layered.hh import upward_crossings
 from roughgrad.objectives.hh_classifier import HHClassifier
@@ -103,6 +104,8 @@ class HHConfig(_digits.DigitsConfig):
     def hh_net(self, dt: float, steps: int | None = None, **backends: str) -> HHNet:
         """The simulation settings at ``dt`` (``steps`` or the configured count), with the
         caller's ``backend`` / ``autograd_backend``."""
+        if "backend" in backends:  # "auto": the fused kernel where it builds, else torch
+            backends["backend"] = resolve_backend(backends["backend"], "layered", "hh")
         return HHNet(
             steps=steps or self.steps,
             dt=dt,
@@ -128,10 +131,11 @@ class Config(HHConfig):
     compile: bool = param(
         True, "run autodiff's simulations in torch.compile'd chunks (faster once compiled)"
     )
-    backend: Literal["torch", "compile", "fused"] = param(
-        "fused",
+    backend: Literal["auto", "torch", "compile", "fused"] = param(
+        "auto",
         "forward-only simulations (estimators' populations, evaluation): fused (one C loop per "
-        "network, CPU), compile or torch (any device)",
+        "network, CPU), compile or torch (any device); auto: fused where its C kernel builds, "
+        "else torch with a notice",
     )
     timeframes: tuple[str, ...] = param(
         ("short", "long"),

@@ -65,8 +65,10 @@ class Config(HHConfig):
     dtype: Literal["float32", "float64"] = param(
         "float64", "precision of the simulations (float64: finite differences at sigma 1e-4)"
     )
-    backend: Literal["torch", "fused"] = param(
-        "fused", "the perturbed populations' simulator (fused: C loops on the CPU)"
+    backend: Literal["auto", "torch", "fused"] = param(
+        "auto",
+        "the perturbed populations' simulator (fused: C loops on the CPU; auto: fused where its "
+        "C kernel builds, else torch with a notice)",
     )
 
 
