@@ -205,7 +205,7 @@ class SinesAR:
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Trend + sines at ``x``; after the training end, plus the AR forecast of the residual
         (sample k after the end gets the k-th forecast step)."""
-        if self.sines is None or self.ar is None or self.residual is None:
+        if self.trend is None or self.sines is None or self.ar is None or self.residual is None:
             raise RuntimeError("SinesAR.predict before fit")
         x = np.asarray(x, dtype=np.float64)
         out = np.polyval(self.trend, x) + self.sines.predict(x)
