@@ -54,7 +54,7 @@ def test_an_experiment_must_name_its_write_up():
     from roughgrad.experiments.base import Experiment
 
     exp = EXPERIMENTS["clock"]
-    with pytest.raises(TypeError, match="must start with 'seed NNN', one of 000, 001"):
+    with pytest.raises(TypeError, match="must start with 'write-up NNN', one of 000, 001"):
         Experiment(**{**exp.__dict__, "source": "a blog post"})
 
 

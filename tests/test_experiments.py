@@ -157,7 +157,7 @@ def test_every_experiment_has_a_row():
 def test_contract(name):
     exp = EXPERIMENTS[name]
     assert exp.doc.strip(), "the module docstring states the question and the claims"
-    assert "seed" in exp.source
+    assert exp.source.startswith("write-up ")
     for profile in PROFILE_NAMES:
         exp.config(profile)  # every profile resolves to a valid config
 

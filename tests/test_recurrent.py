@@ -62,19 +62,6 @@ def test_carried_state_learns_to_count_cycles(ratio, seed):
         torch.set_num_threads(threads)
 
 
-def test_staying_locked_is_not_checked_when_the_curriculum_never_locked_on():
-    """curriculum_holds_long's premise is curriculum_learns: 5 updates learn nothing, so the
-    long-rollout claim is not checked (it held vacuously before)."""
-    from roughgrad.experiments import EXPERIMENTS, Context
-
-    exp = EXPERIMENTS["rnn-frequency-halving"]
-    config = exp.config("quick", {"modes": "curriculum", "steps": "5", "workers": "1"})
-    claims = {c.name: c for c in exp.run(config, Context()).claims}
-    assert claims["curriculum_learns"].holds is False
-    held = claims["curriculum_holds_long"]
-    assert held.holds is None and "did not learn" in held.evidence
-
-
 def test_every_snake_target_titles_its_figures():
     import typing
 

@@ -5,7 +5,7 @@
 * ask the kernel to send them SIGTERM when their parent dies (Linux ``PR_SET_PDEATHSIG``), so
   a parent killed outright (SIGKILL, a crash) leaves no orphan computing on;
 * are stopped at once, queued work cancelled, when the ``with`` block is left by an exception
-  (Ctrl-C, SIGTERM and SIGHUP arrive as ``KeyboardInterrupt``: see :func:`stop_on_signals`),
+  (Ctrl-C, SIGTERM and SIGHUP arrive as ``KeyboardInterrupt``: see ``stop_on_signals``),
   instead of ``ProcessPoolExecutor``'s default of waiting for every running job to finish.
 """
 
