@@ -304,7 +304,7 @@ def test_utc_offsets_parse_and_shift_every_field():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("zone", ["+05:30", "-03:30", "+05:45"])
+@pytest.mark.parametrize("zone", ["+05:30", "-03:45"])
 def test_periodic_clock_reads_a_clock_in_any_time_zone(zone):
     """A coarser field's steps start where one of the finer field's readings starts, not where
     the finer field rolls over: on UTC+05:30 the hours change at the half hour."""
@@ -312,7 +312,7 @@ def test_periodic_clock_reads_a_clock_in_any_time_zone(zone):
 
     fields = ("hours", "minutes", "seconds", "weekday", "yday")
     rng = np.random.default_rng(14)
-    t = sample_instants(60_000, 120, rng)
+    t = sample_instants(30_000, 120, rng)
     clock = PeriodicClock().fit(t, clock_reading(t, fields, zone))
     assert clock.undetermined == {}
     assert min(f.agreement for f in clock.fields if f is not None) == 1.0

@@ -41,12 +41,8 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.parametrize(
-    "sig",
-    [signal.SIGTERM, signal.SIGHUP],
-    ids=lambda s: s.name,  # Ctrl-C: test_checkpoint
-)
-def test_a_signal_stops_the_run_and_every_worker_it_started(tmp_path, sig):
+def test_sigterm_stops_the_run_and_every_worker_it_started(tmp_path):
+    sig = signal.SIGTERM
     argv = [
         sys.executable, "-m", "roughgrad.cli", "run", "rnn-frequency-halving", "--profile",
         "quick", "--set", "workers=2", "--set", "steps=200000", "--set", "seeds=2",
@@ -102,3 +98,15 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_sigterm_and_sighup_arrive_as_ctrl_c(sig):
+    """The same path as Ctrl-C (KeyboardInterrupt), so a run is marked interrupted and its
+    worker pools are stopped (the run above shows the whole path for SIGTERM)."""
+    from roughgrad._workers import stop_on_signals
+
+    with pytest.raises(KeyboardInterrupt, match=sig.name), stop_on_signals():
+        os.kill(os.getpid(), sig)
+        time.sleep(5)  # the handler interrupts this
+    assert signal.getsignal(sig) is not signal.getsignal(signal.SIGINT)  # restored
