@@ -62,17 +62,38 @@ class ARModel:
 
     def forecast(self, history: np.ndarray, horizon: int) -> np.ndarray:
         """(horizon,) predictions after ``history``, each fed back as the next input."""
+        return self.forecast_many(np.asarray(history, dtype=np.float64)[None], horizon)[0]
+
+    def forecast_many(self, histories: np.ndarray, horizon: int) -> np.ndarray:
+        """(n, horizon) forecasts after each row of ``histories`` (n, >= order), all rows
+        advanced together: one small matrix product per step, not one loop per row."""
         p = self.order
-        buf = list(np.asarray(history, dtype=np.float64)[-p:][::-1]) if p else []
-        if len(buf) < p:
-            raise ValueError(f"an AR({p}) forecast needs {p} samples of history, got {len(buf)}")
-        out = np.empty(horizon)
+        if histories.shape[1] < p:
+            raise ValueError(
+                f"an AR({p}) forecast needs {p} samples of history, got {histories.shape[1]}"
+            )
+        buf = histories[:, histories.shape[1] - p :][:, ::-1].copy()  # latest first
+        out = np.empty((len(histories), horizon))
         for h in range(horizon):  # sequential by nature: each step needs the previous one
-            value = self.intercept + (float(np.dot(self.coef, buf)) if p else 0.0)
-            out[h] = value
+            out[:, h] = self.intercept + buf @ self.coef
             if p:
-                buf = [value, *buf[:-1]]
+                buf = np.concatenate([out[:, h : h + 1], buf[:, :-1]], axis=1)
         return out
+
+
+def _lag_design(y: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray]:
+    """(design (n - order, 1 + order): an intercept column then the lags, latest first;
+    targets (n - order,)): the least-squares problem of an AR(``order``) on ``y``."""
+    rows = np.lib.stride_tricks.sliding_window_view(y, order + 1)  # oldest first
+    design = np.concatenate([np.ones((len(rows), 1)), rows[:, :-1][:, ::-1]], axis=1)
+    return design, rows[:, -1]
+
+
+def _solve_ar(gram: np.ndarray, rhs: np.ndarray, order: int, ridge: float) -> ARModel:
+    """The AR(``order``) whose normal equations are the leading block of (gram, rhs)."""
+    k = order + 1
+    theta = np.linalg.solve(gram[:k, :k] + ridge * np.eye(k), rhs[:k])
+    return ARModel(theta[1:], float(theta[0]))
 
 
 def fit_ar(y: np.ndarray, order: int, ridge: float = 1e-8) -> ARModel:
@@ -82,12 +103,8 @@ def fit_ar(y: np.ndarray, order: int, ridge: float = 1e-8) -> ARModel:
         raise ValueError(f"AR({order}) needs at least {2 * order + 2} samples, got {len(y)}")
     if order == 0:
         return ARModel(np.zeros(0), float(y.mean()))
-    rows = np.lib.stride_tricks.sliding_window_view(y, order + 1)  # (n - p, p + 1), oldest first
-    lags = rows[:, :-1][:, ::-1]  # latest first
-    design = np.concatenate([lags, np.ones((len(lags), 1))], axis=1)
-    gram = design.T @ design + ridge * len(y) * np.eye(order + 1)
-    theta = np.linalg.solve(gram, design.T @ rows[:, -1])
-    return ARModel(theta[:-1], float(theta[-1]))
+    design, target = _lag_design(y, order)
+    return _solve_ar(design.T @ design, design.T @ target, order, ridge * len(y))
 
 
 def choose_ar_order(
@@ -105,26 +122,24 @@ def choose_ar_order(
     n_val = max(1, round(len(y) * val_fraction))
     n_fit = len(y) - n_val
     horizon = max(1, min(horizon, n_val))
-    origins = range(n_fit, len(y), max(1, horizon // 2))
     # One design of the largest order on a common sample: every order's normal equations are
     # a block of its Gram matrix (as statsmodels' order selection does).
     top = min(max_order, (n_fit - 2) // 2)
     if top < 0:
         raise ValueError(f"{len(y)} samples are too few to choose an AR order")
-    fit_part = y[:n_fit]
-    rows = np.lib.stride_tricks.sliding_window_view(fit_part, top + 1)
-    design = np.concatenate([np.ones((len(rows), 1)), rows[:, :-1][:, ::-1]], axis=1)
-    gram, rhs = design.T @ design, design.T @ rows[:, -1]
-    ridge = 1e-8 * len(fit_part)
+    design, target = _lag_design(y[:n_fit], top)
+    gram, rhs = design.T @ design, design.T @ target
+    # every origin's forecast at once: histories (origins, top), truths (origins, horizon)
+    starts = np.arange(n_fit, len(y), max(1, horizon // 2))
+    histories = np.stack([y[o - top : o] for o in starts]) if top else np.zeros((len(starts), 0))
+    ahead = starts[:, None] + np.arange(horizon)[None]
+    inside = ahead < len(y)  # the last origins' forecasts run past the series
+    truth = y[np.minimum(ahead, len(y) - 1)]
     scores: dict[int, float] = {}
     for p in range(0, top + 1):
-        theta = np.linalg.solve(gram[: p + 1, : p + 1] + ridge * np.eye(p + 1), rhs[: p + 1])
-        model = ARModel(theta[1:], float(theta[0]))
-        errors = []
-        for o in origins:
-            h = min(horizon, len(y) - o)
-            errors.append(model.forecast(y[:o], h) - y[o : o + h])
-        scores[p] = float(np.mean(np.concatenate(errors) ** 2))
+        model = _solve_ar(gram, rhs, p, 1e-8 * n_fit)
+        errors = model.forecast_many(histories, horizon) - truth
+        scores[p] = float(np.mean(errors[inside] ** 2))
     best = min(scores, key=lambda p: scores[p])
     return best, scores
 
@@ -177,11 +192,11 @@ class SinesAR:
         horizon = max(1, min(self.horizon, n_val))
         scores: dict[tuple[int, str], float] = {}
         for k in range(self.max_components + 1):
-            for kind in RESIDUALS:
-                try:
-                    part = _fit_parts(x[:n_fit], y[:n_fit], k, kind, self, horizon)
-                except ValueError:
-                    break  # fewer peaks than k, or too few samples
+            try:
+                parts = _fit_parts(x[:n_fit], y[:n_fit], k, self, horizon)
+            except ValueError:
+                break  # fewer peaks than k, or too few samples
+            for kind, part in parts.items():
                 errors = []
                 for o in range(n_fit, len(x), max(1, horizon // 2)):
                     h = min(horizon, len(x) - o)
@@ -191,7 +206,7 @@ class SinesAR:
             raise ValueError(f"too few samples ({len(x)}) to choose a forecasting model")
         self.scores = scores
         k, self.residual_kind = min(scores, key=lambda c: scores[c])
-        part = _fit_parts(x, y, k, self.residual_kind, self, horizon)
+        part = _fit_parts(x, y, k, self, horizon)[self.residual_kind]
         self.trend, self.sines, self.residual, self.ar = (
             part.trend,
             part.sines,
@@ -237,9 +252,9 @@ class _Parts:
 
 
 def _fit_parts(
-    x: np.ndarray, y: np.ndarray, k: int, kind: str, cfg: SinesAR, horizon: int
-) -> _Parts:
-    """Trend, K sines and the residual's model, fitted on (x, y)."""
+    x: np.ndarray, y: np.ndarray, k: int, cfg: SinesAR, horizon: int
+) -> dict[str, _Parts]:
+    """Trend and K sines fitted on (x, y) once, with each residual model of ``RESIDUALS``."""
     step = _regular_step(x)
     trend = np.polyfit(x, y, cfg.trend_degree)
     detrended = y - np.polyval(trend, x)
@@ -256,15 +271,15 @@ def _fit_parts(
     strongest = float(sines.freqs[np.argmax(sines.amplitudes)]) if len(sines.freqs) else 0.0
     cycle = 2 * np.pi / strongest / step if strongest > 0 else np.inf
     window = int(min(max(round(cycle), 1), len(x) // 4)) if np.isfinite(cycle) else 1
-    if kind == "level":
-        return _Parts(trend, sines, residual, ARModel(np.zeros(0), 0.0), window, kind)
-    cap = cfg.max_order
-    if cap is None:
-        cap = int(min(2 * cycle, len(x) / 4))
+    cap = cfg.max_order if cfg.max_order is not None else int(min(2 * cycle, len(x) / 4))
     order, _ = choose_ar_order(
         residual, max(cap, 0), val_fraction=cfg.val_fraction, horizon=horizon
     )
-    return _Parts(trend, sines, residual, fit_ar(residual, order), window, kind)
+    level = ARModel(np.zeros(0), 0.0)  # unused: the level is the residual's last-cycle mean
+    return {
+        "ar": _Parts(trend, sines, residual, fit_ar(residual, order), window, "ar"),
+        "level": _Parts(trend, sines, residual, level, window, "level"),
+    }
 
 
 def _forecast(part: _Parts, x: np.ndarray, y: np.ndarray, origin: int, h: int) -> np.ndarray:

@@ -32,7 +32,7 @@ class RichProgress(Progress):
     def __init__(self, bar: RichProgressBar | None, every: float = 0.0) -> None:
         self.bar, self.every = bar, every
         self.last_output = time.monotonic()
-        self.current = "working"  # the innermost loop's place, for the heartbeat
+        self.place: tuple[str, int, str] = ("working", 0, "")  # (what, done, of), for heartbeat
 
     def track(
         self, iterable: Iterable[Any], total: int | None = None, description: str = ""
@@ -52,11 +52,11 @@ class RichProgress(Progress):
         start = last = time.monotonic()
         of = f"/{total}" if total is not None else ""
         done = 0
-        self.current = f"{what}: 0{of}"
+        self.place = (what, 0, of)
         for item in iterable:
             yield item
             done += 1
-            self.current = f"{what}: {done}{of}"
+            self.place = (what, done, of)  # formatted only when the heartbeat prints
             now = time.monotonic()
             if now - last >= self.every:
                 last = now
@@ -76,7 +76,8 @@ class RichProgress(Progress):
         start = time.monotonic()
         while not stop.wait(min(1.0, self.every)):
             if time.monotonic() - self.last_output >= self.every:
-                self.log(f"still running, {time.monotonic() - start:.0f} s: {self.current}")
+                what, done, of = self.place
+                self.log(f"still running, {time.monotonic() - start:.0f} s: {what}: {done}{of}")
 
 
 @contextlib.contextmanager

@@ -19,14 +19,9 @@ from roughgrad.runs.html import ROLE, doc_blocks
 from roughgrad.runs.rundir import figure_caption, read_json
 
 
-def doc_markdown(text: str) -> str:
-    """An experiment docstring as Markdown (blocks: ``roughgrad.runs.html.doc_blocks``):
-    ``code`` and roles as `code`, preformatted blocks (the claims table) fenced as text."""
-    return blocks_markdown(list(doc_blocks(text)))
-
-
 def blocks_markdown(blocks: list[tuple[str, str, str]]) -> str:
-    """Docstring blocks (see ``doc_markdown``) as Markdown."""
+    """Docstring blocks (``roughgrad.runs.html.doc_blocks``) as Markdown: ``code`` and roles as
+    `code`, preformatted blocks fenced as text."""
     out = []
     for kind, lead, body in blocks:
         if kind == "list":

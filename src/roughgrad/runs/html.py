@@ -29,7 +29,8 @@ def value_text(value: Any, limit: int = 160) -> str:
     return str(value)
 
 
-ROLE = re.compile(r":(?:func|class|mod|meth|data|attr):`~?([^`]+)`")  # ``x`` -> x
+# A user's own experiment may write Sphinx roles (func, class, ...) in its docstring: shown as code
+ROLE = re.compile(r":(?:func|class|mod|meth|data|attr):`~?([^`]+)`")
 _LITERAL = re.compile(r"``([^`]+)``")
 _EMPHASIS = re.compile(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])")
 
