@@ -11,8 +11,8 @@ parameters and noise (roughgrad.neurons.hh; a fresh N(0, 2^2) uA/cm^2 current ev
   c. a population of B = 100 independent 100-neuron all-to-all networks (0.1 uA/cm^2 per
      spike), the case estimators need (--quick: B = 20).
 
-roughgrad runs ``simulate(..., backend="fused")`` in float32 (and the torch backend for (c), for
-scale). Brian2 2.9 runs in its own environment (it needs numpy < 2): ``--brian2-python``, else
+roughgrad runs ``simulate("hh", ..., backend="fused")`` in float32 (and the torch backend for (c),
+for scale). Brian2 2.9 runs in its own environment (it needs numpy < 2): ``--brian2-python``, else
 $ROUGHGRAD_BRIAN2_PYTHON, else a venv made once in benchmarks/.venv-brian2 (``pip install
 brian2==2.9.0 "numpy<2"``). Brian2's configurations: cpp_standalone in float64 and float32 on 1
 and ``--threads`` OpenMP threads (--quick: float64 on ``--threads`` only; cython if standalone
@@ -37,7 +37,7 @@ from pathlib import Path
 
 import torch
 
-from roughgrad.neurons import simulate
+from roughgrad.neurons import CurrentSynapse, Network, Readout, simulate
 
 HERE = Path(__file__).resolve().parent
 DRIVE, NOISE, TAU_SYN, DT = 6.5, 2.0, 5.0, 0.01
@@ -77,11 +77,14 @@ def roughgrad_run(case: dict, backend: str, dtype=torch.float32):
     gen = torch.Generator().manual_seed(0)
 
     def run() -> float:
+        network = Network(
+            w_rec, CurrentSynapse(tau=case["tau_syn"], kind="spike"),
+            readout=Readout(tau=case["tau_syn"]), noise_std=case["noise_std"],
+        )  # fmt: skip
         with torch.no_grad():
             res = simulate(
-                w_in, case["steps"], case["dt"], i_input=case["drive"], w_rec=w_rec,
-                synapse="spike", noise_std=case["noise_std"], generator=gen,
-                tau_syn=case["tau_syn"], backend=backend,
+                "hh", network, w_in * case["drive"], steps=case["steps"], dt=case["dt"],
+                generator=gen, backend=backend,
             )  # fmt: skip
         return float(res.spike_counts.mean()) / (case["steps"] * case["dt"] / 1000)
 

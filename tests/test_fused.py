@@ -8,7 +8,18 @@ import sys
 import pytest
 import torch
 
-from roughgrad.neurons import BACKENDS, NEURONS, HHNet, LIFNet, SimulationError, simulate
+from roughgrad.neurons import (
+    BACKENDS,
+    NEURONS,
+    CurrentSynapse,
+    HHNet,
+    HodgkinHuxley,
+    LIFNet,
+    Network,
+    Readout,
+    SimulationError,
+    simulate,
+)
 from roughgrad.neurons import fused as fused_mod
 from roughgrad.neurons.layered import hh_forward, hh_forward_units
 
@@ -31,9 +42,10 @@ def _net(dtype, batched: bool):
 @pytest.mark.parametrize("batched", [True, False])
 def test_noise_free_run_matches_the_torch_backend(dtype, batched):
     w_in, w_rec = _net(dtype, batched)
-    kw = dict(i_input=10.0, w_rec=w_rec, synapse="spike", transient=300)
-    ours = simulate(w_in, 3000, 0.01, backend="fused", **kw)
-    ref = simulate(w_in, 3000, 0.01, **kw)
+    kw = dict(steps=3000, dt=0.01, transient=300)
+    net = Network(w_rec, CurrentSynapse(kind="spike"))
+    ours = simulate("hh", net, w_in * 10.0, backend="fused", **kw)
+    ref = simulate("hh", net, w_in * 10.0, **kw)
     assert ref.spike_counts.sum() > 100  # the network fires, so the comparison means something
     assert torch.equal(ours.spike_counts, ref.spike_counts)
     tol = 1e-9 if dtype == torch.float64 else 1e-4
@@ -44,8 +56,8 @@ def test_noise_free_run_matches_the_torch_backend(dtype, batched):
 @pytest.mark.slow
 def test_independent_neurons_span_several_blocks_and_keep_their_drive():
     w_in = torch.linspace(0.0, 2.0, 700, dtype=torch.float64)  # > 2 blocks of 256
-    ours = simulate(w_in, 2000, 0.01, backend="fused")
-    ref = simulate(w_in, 2000, 0.01)
+    ours = simulate("hh", None, w_in * 10.0, steps=2000, dt=0.01, backend="fused")
+    ref = simulate("hh", None, w_in * 10.0, steps=2000, dt=0.01)
     assert torch.equal(ours.spike_counts, ref.spike_counts)
     assert ours.spike_counts[0] == 0 and ours.spike_counts[-1] >= 2
 
@@ -60,7 +72,8 @@ def test_noise_has_the_torch_backend_statistics_and_does_not_depend_on_threads()
         torch.set_num_threads(threads or old)
         try:
             gen = torch.Generator().manual_seed(seed)
-            return simulate(w_in, 3000, 0.01, noise_std=2.0, generator=gen, backend=backend)
+            return simulate("hh", Network(noise_std=2.0), w_in * 10.0, steps=3000, dt=0.01,
+                            generator=gen, backend=backend)  # fmt: skip
         finally:
             torch.set_num_threads(old)
 
@@ -75,18 +88,24 @@ def test_noise_has_the_torch_backend_statistics_and_does_not_depend_on_threads()
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        (dict(model="lif"), r"does not run recurrent networks of 'lif' neurons \(it runs: hh\)"),
-        (dict(method="euler"), "method='exponential' only"),
-        (dict(output="sigmoid"), "output='trace' only"),
-        (dict(w_rec=torch.zeros(4, 4)), "synapse='spike' only"),
-        (dict(record_v=True), "does not record"),
-        (dict(backend="gpu"), "unknown backend 'gpu'"),
+        (
+            dict(model="lif"),
+            r"HodgkinHuxley neurons with method='exponential' \(or TraubMiles .*\) only; use "
+            "backend='torch'",
+        ),
+        (dict(model=HodgkinHuxley(method="euler")), "method='exponential' "),
+        (dict(network=Network(readout=Readout("sigmoid"))), "readout kind='trace' only"),
+        (dict(network=Network(torch.zeros(4, 4))), r"CurrentSynapse\(kind='spike'\) only"),
+        (dict(record=["v"]), "does not record"),
+        (dict(backend="gpu"), "unknown backend 'gpu'; known: torch, compile, fused, auto"),
+        (dict(backend="compile"), "layered HH classifiers only"),
     ],
 )
 def test_unsupported_options_are_refused_in_one_line(kwargs, message):
-    kwargs = {"backend": "fused", **kwargs}
-    with pytest.raises(SimulationError, match=message):
-        simulate(torch.ones(4), 10, 0.01, **kwargs)
+    kwargs = {"backend": "fused", "model": "hh", "network": None, **kwargs}
+    with pytest.raises(SimulationError, match=message) as caught:
+        simulate(inputs=torch.ones(4), steps=10, dt=0.01, **kwargs)
+    assert "\n" not in str(caught.value)
 
 
 @needs_cc
@@ -95,15 +114,13 @@ def test_a_model_instance_brings_its_own_settings_to_the_fused_backend():
     parameters and integrator, as the torch backend does, instead of simulate's arguments."""
     from roughgrad.neurons import HHParams, HodgkinHuxley
 
-    w_in = torch.linspace(0.5, 1.5, 8, dtype=torch.float64)
+    drive = torch.linspace(0.5, 1.5, 8, dtype=torch.float64) * 12.0
     neuron = HodgkinHuxley(HHParams(g_k=30.0), v_th=0.0)
-    ours = simulate(w_in, 3000, 0.01, i_input=12.0, model=neuron, backend="fused")
-    ref = simulate(w_in, 3000, 0.01, i_input=12.0, model=neuron)
+    ours = simulate(neuron, None, drive, steps=3000, dt=0.01, backend="fused")
+    ref = simulate(neuron, None, drive, steps=3000, dt=0.01)
     assert ref.spike_counts.sum() > 0 and torch.equal(ours.spike_counts, ref.spike_counts)
-    default = simulate(w_in, 3000, 0.01, i_input=12.0, backend="fused")
+    default = simulate("hh", None, drive, steps=3000, dt=0.01, backend="fused")
     assert not torch.equal(ours.spike_counts, default.spike_counts)
-    with pytest.raises(SimulationError, match="method='exponential' only"):
-        simulate(w_in, 10, 0.01, model=HodgkinHuxley(method="euler"), backend="fused")
 
 
 @pytest.mark.parametrize(
@@ -123,15 +140,14 @@ def test_a_layered_network_refuses_a_backend_that_cannot_run_it(net, message):
 
 
 def test_every_backend_declares_what_it_runs():
-    for b in BACKENDS.values():
-        assert b.runs and set(b.runs) <= {"recurrent", "layered"}
-        assert all(set(models) <= set(NEURONS) for models in b.runs.values())
+    for key, b in BACKENDS.items():
+        assert b.name == key and b.summary and set(b.layered) <= set(NEURONS)
 
 
 def test_autograd_inputs_are_refused():
     w = torch.ones(4, requires_grad=True)
     with pytest.raises(SimulationError, match="forward only"):
-        simulate(w, 10, 0.01, backend="fused")
+        simulate("hh", None, w, steps=10, dt=0.01, backend="fused")
 
 
 def test_missing_compiler_is_a_clear_error(monkeypatch, tmp_path):
@@ -141,7 +157,7 @@ def test_missing_compiler_is_a_clear_error(monkeypatch, tmp_path):
     fused_mod.layered_library.cache_clear()
     try:
         with pytest.raises(fused_mod.FusedUnavailable, match="needs a C compiler"):
-            simulate(torch.ones(4), 10, 0.01, backend="fused")
+            simulate("hh", None, torch.ones(4), steps=10, dt=0.01, backend="fused")
         with pytest.raises(fused_mod.FusedUnavailable, match="needs a C compiler"):
             params = _classifier(torch.float32, ())
             hh_forward(params, torch.ones(2, 6), HHNet(steps=5, backend="fused"))
@@ -168,7 +184,7 @@ def test_loading_and_running_the_kernels_keeps_subnormals():
         "net = HHNet(steps=50, dt=0.1, readout='membrane', backend='fused')\n"
         "hh_forward(p, torch.rand(4, 6), net)\n"
         "hh_forward_units({k: v[0] for k, v in p.items()}, torch.rand(4, 6), net, {}, 2)\n"
-        "simulate(torch.rand(2, 5), 50, 0.05, backend='fused')\n"
+        "simulate('hh', None, torch.rand(2, 5), steps=50, dt=0.05, backend='fused')\n"
         "assert numpy.float64(1e-310) * 1.0 == 1e-310, 'numpy float64 flushed'\n"
         "assert numpy.float32(1e-40) * numpy.float32(1.0) != 0, 'numpy float32 flushed'\n"
         "assert float(torch.tensor(1e-40) * 1.0) != 0.0, 'torch float32 flushed'\n"
@@ -294,19 +310,23 @@ def test_layered_fused_runs_gradients_on_its_autograd_backend():
 
 def test_auto_falls_back_to_torch_with_one_notice_where_no_kernel_builds(monkeypatch):
     from roughgrad.neurons import fused
-    from roughgrad.neurons.backends import FusedFallback, resolve
+    from roughgrad.neurons.backends import FusedFallback, resolve_layered
 
     monkeypatch.setattr(fused, "unavailable_reason", lambda: None)
-    assert resolve("auto", "layered", "hh") == "fused"
-    assert resolve("auto", "recurrent", "izhikevich") == "torch"  # no kernel for it: no notice
+    assert resolve_layered("auto", "hh") == "fused"
+    auto = simulate("hh", None, torch.ones(3) * 10, steps=100, dt=0.01, backend="auto")
+    izh = simulate("izhikevich", None, torch.ones(3) * 10, steps=100, dt=0.01, backend="auto")
+    assert auto.state.synapses is None and izh.state.synapses is not None  # fused; torch
     why = "backend='fused' needs a C compiler (set $CC or install gcc); use backend='torch'"
     monkeypatch.setattr(fused, "unavailable_reason", lambda: why)
     with pytest.warns(FusedFallback) as caught:
-        assert resolve("auto", "layered", "hh") == "torch"
+        assert resolve_layered("auto", "hh") == "torch"
     (notice,) = caught
     message = str(notice.message)
     assert "\n" not in message and "needs a C compiler" in message and "torch" in message
-    assert resolve("fused", "layered", "hh") == "fused"  # explicit: checked where it is used
+    assert resolve_layered("fused", "hh") == "fused"  # explicit: checked where it is used
+    with pytest.warns(FusedFallback):
+        simulate("hh", None, torch.ones(3) * 10, steps=100, dt=0.01, backend="auto")
 
 
 def test_without_a_compiler_the_kernel_says_why(tmp_path):

@@ -9,7 +9,11 @@ import pytest
 import torch
 
 from roughgrad.neurons import (
+    CurrentSynapse,
     HHParams,
+    HodgkinHuxley,
+    Network,
+    Readout,
     SimulationError,
     chain,
     complete_graph,
@@ -39,14 +43,15 @@ def test_linexp_has_no_removable_singularity():
 
 @pytest.mark.slow
 def test_resting_potential_near_minus_65():
-    res = simulate(torch.ones(1, dtype=torch.float64), 4_000, 0.05, i_input=0.0, record_v=True)
+    res = simulate("hh", None, torch.zeros(1, dtype=torch.float64), steps=4_000, dt=0.05,
+                   record=["v"])  # fmt: skip
     assert abs(res.v[-1, 0].item() + 65.0) < 0.5
     assert res.spike_counts.item() == 0
 
 
 @pytest.mark.slow
 def test_rate_at_10_matches_textbook():
-    res = simulate(torch.ones(1), 20_000, 0.025, i_input=10.0, transient=4_000)
+    res = simulate("hh", None, torch.full((1,), 10.0), steps=20_000, dt=0.025, transient=4_000)
     rate = res.rates_hz(400.0).item()
     assert abs(rate - 68.0) < 3.0, rate  # textbook ~68 Hz; tolerance: 1 spike in 400 ms
 
@@ -54,9 +59,8 @@ def test_rate_at_10_matches_textbook():
 @pytest.mark.slow
 def test_reference_trace_within_tolerance():
     ref = np.load(REF)
-    res = simulate(
-        torch.ones(1, dtype=torch.float64), 5000, 0.01, i_input=float(ref["i_ext"]), record_v=True
-    )
+    i_ext = torch.full((1,), float(ref["i_ext"]), dtype=torch.float64)
+    res = simulate("hh", None, i_ext, steps=5000, dt=0.01, record=["v"])
     v = np.concatenate([[-65.0], res.v[:, 0].numpy()])[::10]
     rms = np.sqrt(np.mean((v - ref["v"]) ** 2))
     # measured 0.06 mV; a 0.05 ms drift of one spike would already exceed 1 mV
@@ -66,10 +70,11 @@ def test_reference_trace_within_tolerance():
 @pytest.mark.slow
 def test_batch_equals_separate_runs():
     w = torch.tensor([0.5, 1.0, 1.7], dtype=torch.float64)
-    batched = simulate(w, 3000, 0.025, i_input=20.0).output_mean
+    batched = simulate("hh", None, w * 20.0, steps=3000, dt=0.025).output_mean
     single = torch.cat(
-        [simulate(w[i : i + 1], 3000, 0.025, i_input=20.0).output_mean for i in range(3)]
-    )
+        [simulate("hh", None, w[i : i + 1] * 20.0, steps=3000, dt=0.025).output_mean
+         for i in range(3)]
+    )  # fmt: skip
     torch.testing.assert_close(batched, single)
 
 
@@ -77,13 +82,13 @@ def test_batch_equals_separate_runs():
 def test_same_generator_same_spikes_and_different_seeds_differ():
     def run(seed):
         return simulate(
-            torch.ones(4, 8),
-            4000,
-            0.025,
-            i_input=8.0,
-            noise_std=5.0,
+            "hh",
+            Network(noise_std=5.0),
+            torch.full((4, 8), 8.0),
+            steps=4000,
+            dt=0.025,
             generator=torch.Generator().manual_seed(seed),
-            record_spikes=True,
+            record=["spikes"],
         ).spikes
 
     assert torch.equal(run(1), run(1))
@@ -93,17 +98,17 @@ def test_same_generator_same_spikes_and_different_seeds_differ():
 @pytest.mark.parametrize(("dt", "method"), [(0.2, "exponential"), (0.05, "euler"), (0.0, "euler")])
 def test_unstable_dt_is_refused_with_a_working_one(dt, method):
     with pytest.raises(SimulationError, match=r"outside the stable range .* use dt=0.01"):
-        simulate(torch.ones(1), 10, dt, method=method)
+        simulate(HodgkinHuxley(method=method), None, torch.ones(1), steps=10, dt=dt)
 
 
 def test_non_finite_state_raises():
     with pytest.raises(SimulationError, match="non-finite"):
-        simulate(torch.ones(1), 10, 0.01, i_input=float("nan"))
+        simulate("hh", None, torch.full((1,), float("nan")), steps=10, dt=0.01)
 
 
 def test_noise_needs_a_generator():
     with pytest.raises(SimulationError, match="generator"):
-        simulate(torch.ones(1), 10, 0.01, noise_std=1.0)
+        simulate("hh", Network(noise_std=1.0), torch.ones(1), steps=10, dt=0.01)
 
 
 def test_noise_intensity_does_not_depend_on_dt():
@@ -113,8 +118,8 @@ def test_noise_intensity_does_not_depend_on_dt():
     spread = {}
     for dt in (0.01, 0.05):
         gen = torch.Generator().manual_seed(1)
-        res = simulate(torch.zeros(2000, 1, dtype=torch.float64), round(5 / dt), dt,
-                       noise_std=1.0, generator=gen, record_v=True)  # fmt: skip
+        res = simulate("hh", Network(noise_std=1.0), torch.zeros(2000, 1, dtype=torch.float64),
+                       steps=round(5 / dt), dt=dt, generator=gen, record=["v"])  # fmt: skip
         spread[dt] = float(res.v[-1].std())
     assert spread[0.05] / spread[0.01] == pytest.approx(1.0, abs=0.1)
 
@@ -122,24 +127,23 @@ def test_noise_intensity_does_not_depend_on_dt():
 @pytest.mark.slow
 def test_finite_gradients_through_a_short_simulation():
     w = torch.tensor([0.8, 1.2], requires_grad=True)
-    res = simulate(w, 2000, 0.01, i_input=10.0, output="sigmoid")
+    res = simulate("hh", Network(readout=Readout("sigmoid")), w * 10.0, steps=2000, dt=0.01)
     res.output_mean.sum().backward()
     assert torch.isfinite(w.grad).all() and w.grad.abs().sum() > 0
 
 
 def test_lif_fires_above_rheobase_only():
-    res = simulate(
-        torch.tensor([1.0, 2.0]), 10_000, 0.01, i_input=torch.tensor([1.0, 3.0]), model="lif"
-    )
+    res = simulate("lif", None, torch.tensor([1.0, 6.0]), steps=10_000, dt=0.01)
     assert res.spike_counts[0] == 0 and res.spike_counts[1] > 5
 
 
 @pytest.mark.slow
 def test_coupling_excites_the_next_neuron_in_a_chain():
     w_in = torch.tensor([1.0, 0.0, 0.0])  # only the first neuron is driven
-    res = simulate(w_in, 10_000, 0.01, i_input=15.0, w_rec=chain(3, 30.0))
+    res = simulate("hh", Network(chain(3, 30.0)), w_in * 15.0, steps=10_000, dt=0.01)
     assert res.spike_counts[0] > 5 and res.spike_counts[1] > 0
-    res_spike = simulate(w_in, 10_000, 0.01, i_input=15.0, w_rec=chain(3, 30.0), synapse="spike")
+    spiking = Network(chain(3, 30.0), CurrentSynapse(kind="spike"))
+    res_spike = simulate("hh", spiking, w_in * 15.0, steps=10_000, dt=0.01)
     assert res_spike.spike_counts[1] > 0
 
 
@@ -159,7 +163,8 @@ def test_event_driven_spike_coupling_equals_the_dense_product():
     g = torch.Generator().manual_seed(0)
     w_rec = 20 * torch.rand(6, 6, generator=g, dtype=torch.float64)
     w_in = torch.rand(6, generator=g, dtype=torch.float64) + 0.5
-    res = simulate(w_in, 3000, 0.01, i_input=12.0, w_rec=w_rec, synapse="spike", record_v=True)
+    network = Network(w_rec, CurrentSynapse(kind="spike"))
+    res = simulate("hh", network, w_in * 12.0, steps=3000, dt=0.01, record=["v"])
     # reference: the trace updated every step and W @ trace formed every step
     x = resting_state((6,), dtype=torch.float64)
     syn = torch.zeros(6, dtype=torch.float64)

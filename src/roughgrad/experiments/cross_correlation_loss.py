@@ -47,7 +47,7 @@ from roughgrad.experiments.base import (
     param,
 )
 from roughgrad.landscape import count_local_minima
-from roughgrad.neurons import simulate
+from roughgrad.neurons import Network, simulate
 from roughgrad.neurons.hh import MAX_DT
 
 
@@ -94,17 +94,17 @@ def run(config: Config, ctx: Context) -> Outcome:
     w = np.linspace(config.w_range[0], config.w_range[1], config.w_points)
     steps = round(config.tau_ms / config.dt)
     w_all = torch.as_tensor(w, dtype=torch.float64, device=ctx.device)
-    res = simulate(w_all, steps, config.dt, i_input=config.i0, record_spikes=True)
+    res = simulate("hh", None, w_all * config.i0, steps=steps, dt=config.dt, record=["spikes"])
     teacher = simulate(
-        torch.tensor([config.w_star], dtype=torch.float64, device=ctx.device),
-        steps,
-        config.dt,
-        i_input=config.i0,
-        noise_std=config.teacher_noise,
+        "hh",
+        Network(noise_std=config.teacher_noise),
+        torch.tensor([config.w_star], dtype=torch.float64, device=ctx.device) * config.i0,
+        steps=steps,
+        dt=config.dt,
         generator=ctx.generator(config.seed),
-        record_spikes=True,
+        record=["spikes"],
     )
-    assert teacher.spikes is not None and res.spikes is not None  # record_spikes=True
+    assert teacher.spikes is not None and res.spikes is not None  # recorded
     spikes = np.concatenate([teacher.spikes.cpu().numpy().T, res.spikes.cpu().numpy().T])
     spikes = spikes.astype(float)  # (K+1, T): the teacher, then the grid
     kernel = np.exp(-np.arange(0, 5 * 5.0, config.dt) / 5.0)  # tau_syn = 5 ms trace

@@ -52,7 +52,7 @@ from roughgrad.experiments.base import (
     param,
 )
 from roughgrad.landscape import count_bands
-from roughgrad.neurons import complete_graph, simulate
+from roughgrad.neurons import CurrentSynapse, Network, Readout, complete_graph, simulate
 from roughgrad.neurons.hh import MAX_DT
 
 
@@ -87,15 +87,15 @@ PROFILES = {
 def _simulate_graphs(w_rec: torch.Tensor, config: Config, ctx: Context, noise: float = 0.0):
     """One complete graph per leading index of ``w_rec`` (K, n, n), in one batched simulation,
     with current noise of std ``noise`` (at the reference step)."""
+    network = Network(
+        w_rec, CurrentSynapse(kind="spike"), readout=Readout("sigmoid"), noise_std=noise
+    )
     return simulate(
-        torch.ones(w_rec.shape[0], w_rec.shape[-1], device=ctx.device),
-        round(config.tau_ms / config.dt),
-        config.dt,
-        i_input=config.i_drive,
-        w_rec=w_rec,
-        output="sigmoid",
-        synapse="spike",
-        noise_std=noise,
+        "hh",
+        network,
+        torch.ones(w_rec.shape[0], w_rec.shape[-1], device=ctx.device) * config.i_drive,
+        steps=round(config.tau_ms / config.dt),
+        dt=config.dt,
         generator=ctx.generator(config.seed + 1) if noise else None,
     )
 

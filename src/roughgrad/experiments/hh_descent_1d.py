@@ -47,7 +47,7 @@ from roughgrad.experiments.base import (
     param,
 )
 from roughgrad.landscape import mollify
-from roughgrad.neurons import simulate
+from roughgrad.neurons import Network, simulate
 from roughgrad.neurons.hh import MAX_DT
 
 
@@ -100,11 +100,11 @@ def run(config: Config, ctx: Context) -> Outcome:
     grid = np.linspace(0, config.w_max, config.w_points)
     w = torch.as_tensor(grid, dtype=torch.float32, device=ctx.device)
     res = simulate(
-        w,
-        round(config.tau_ms / config.dt),
-        config.dt,
-        i_input=config.i0,
-        noise_std=config.noise_std,
+        "hh",
+        Network(noise_std=config.noise_std),
+        w * config.i0,
+        steps=round(config.tau_ms / config.dt),
+        dt=config.dt,
         generator=ctx.generator(config.seed),
         backend=config.backend,
     )

@@ -35,7 +35,7 @@ from roughgrad.experiments.base import (
     counterexample,
     param,
 )
-from roughgrad.neurons import simulate
+from roughgrad.neurons import NEURONS, HodgkinHuxley, simulate
 from roughgrad.neurons.hh import MAX_DT, SimulationError, check_dt
 
 
@@ -73,16 +73,12 @@ def run(config: Config, ctx: Context) -> Outcome:
     currents = torch.arange(0.0, config.i_max + 1e-9, config.i_step, device=ctx.device)
     steps = round(config.duration_ms / config.dt)
     transient = round(config.transient_ms / config.dt)
+    hh = config.model == "hh"
+    neuron = HodgkinHuxley(method=config.method) if hh else NEURONS[config.model]()
     res = simulate(
-        torch.ones_like(currents),
-        steps,
-        config.dt,
-        i_input=currents,
+        neuron, None, torch.ones_like(currents) * currents, steps=steps, dt=config.dt,
         transient=transient,
-        method=config.method,
-        model=config.model,
-        record_v=False,
-    )
+    )  # fmt: skip
     window = config.duration_ms - config.transient_ms
     rate = (res.rates_hz(window)).cpu().numpy()
     cur = currents.cpu().numpy()
@@ -91,14 +87,10 @@ def run(config: Config, ctx: Context) -> Outcome:
     first_rate = float(rate[np.argmax(firing)]) if firing.any() else 0.0
     r10 = float(np.interp(10.0, cur, rate))
     quiet = simulate(
-        torch.ones(1),
-        round(200 / config.dt),
-        config.dt,
-        i_input=0.0,
-        record_v=True,
-        model=config.model,
-    )
-    assert quiet.v is not None  # record_v=True
+        config.model, None, torch.zeros(1), steps=round(200 / config.dt), dt=config.dt,
+        record=["v"],
+    )  # fmt: skip
+    assert quiet.v is not None  # recorded
     rest = quiet.v[-1, 0].item()
     metrics = {
         "rate_hz_at_10": r10,

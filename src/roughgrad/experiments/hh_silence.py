@@ -46,7 +46,7 @@ from roughgrad.experiments.base import (
     param,
 )
 from roughgrad.landscape import count_reversals, residual_rms, total_variation
-from roughgrad.neurons import simulate
+from roughgrad.neurons import Network, Readout, simulate
 from roughgrad.neurons.hh import MAX_DT
 from roughgrad.objectives import NeuronObjective
 
@@ -87,18 +87,15 @@ def loss_curves(config: Config, ctx: Context) -> dict[str, np.ndarray]:
     noisy = w_zoom.repeat(config.trials)  # (trials * K,): trial-major
     steps = round(config.tau_ms / config.dt)
     gen = ctx.generator(config.seed)
+    readout = Readout(config.output)
     clean = simulate(
-        torch.cat([w_full, w_zoom]), steps, config.dt, i_input=config.i0, output=config.output
-    )
+        "hh", Network(readout=readout), torch.cat([w_full, w_zoom]) * config.i0, steps=steps,
+        dt=config.dt,
+    )  # fmt: skip
     noise = simulate(
-        noisy,
-        steps,
-        config.dt,
-        i_input=config.i0,
-        noise_std=config.noise_std,
-        generator=gen,
-        output=config.output,
-    )
+        "hh", Network(readout=readout, noise_std=config.noise_std), noisy * config.i0,
+        steps=steps, dt=config.dt, generator=gen,
+    )  # fmt: skip
     k = config.w_points
     per_trial = noise.output_mean.reshape(config.trials, -1).cpu().numpy()
     return {

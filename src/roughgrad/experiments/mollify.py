@@ -43,7 +43,7 @@ from roughgrad.experiments.base import (
     param,
 )
 from roughgrad.landscape import mollify, residual_rms
-from roughgrad.neurons import simulate
+from roughgrad.neurons import Network, Readout, simulate
 from roughgrad.neurons.hh import MAX_DT
 
 
@@ -78,14 +78,13 @@ def run(config: Config, ctx: Context) -> Outcome:
     gen = ctx.generator(config.seed)
     ctx.progress.log(f"mollify: {config.neurons} noisy neurons x {config.steps} steps")
     raster = simulate(
-        torch.full((config.neurons,), config.w, device=ctx.device),
-        config.steps,
-        config.dt,
-        i_input=config.i0,
-        noise_std=config.noise_std,
+        "hh",
+        Network(noise_std=config.noise_std),
+        torch.full((config.neurons,), config.w, device=ctx.device) * config.i0,
+        steps=config.steps,
+        dt=config.dt,
         generator=gen,
-        record_v=True,
-        record_spikes=True,
+        record=["v", "spikes"],
     )
     assert raster.v is not None and raster.spikes is not None  # both recorded
     v = raster.v.cpu().numpy()  # (T, N)
@@ -108,11 +107,11 @@ def run(config: Config, ctx: Context) -> Outcome:
     w_zoom = np.linspace(0.5, 0.75, config.curve_points)
     curve = (
         simulate(
-            torch.as_tensor(w_zoom, dtype=torch.float32, device=ctx.device),
-            round(config.curve_tau_ms / config.curve_dt),
-            config.curve_dt,
-            i_input=68.0,
-            output="sigmoid",
+            "hh",
+            Network(readout=Readout("sigmoid")),
+            torch.as_tensor(w_zoom, dtype=torch.float32, device=ctx.device) * 68.0,
+            steps=round(config.curve_tau_ms / config.curve_dt),
+            dt=config.curve_dt,
         )
         .output_mean.cpu()
         .numpy()

@@ -1,9 +1,9 @@
-"""Neurons: models behind one interface (NEURONS: Hodgkin-Huxley, LIF, Izhikevich), the HH
-vector field and integrators, and the batched simulators: simulate() for recurrent
-populations, roughgrad.neurons.layered for input -> hidden -> output classifiers, both on the
-backends of BACKENDS."""
+"""Neurons: models behind one interface (NEURONS: Hodgkin-Huxley, LIF, Izhikevich,
+Traub-Miles), a frozen Network description (coupling, current or conductance synapses,
+readout, noise), one simulate(model, network, inputs, ...) on the backends of BACKENDS, and
+roughgrad.neurons.layered for input -> hidden -> output classifiers."""
 
-from roughgrad.neurons.backends import BACKENDS, Backend
+from roughgrad.neurons.backends import BACKENDS, Backend, SimResult, SimState
 from roughgrad.neurons.hh import (
     MAX_DT,
     HHParams,
@@ -15,9 +15,26 @@ from roughgrad.neurons.hh import (
     step,
 )
 from roughgrad.neurons.layered import HHNet, LIFNet, hh_forward, lif_forward
-from roughgrad.neurons.models import LIF, NEURONS, HodgkinHuxley, Izhikevich, NeuronModel
-from roughgrad.neurons.networks import chain, complete_graph, feedforward
-from roughgrad.neurons.simulate import LIFParams, SimResult, simulate
+from roughgrad.neurons.models import (
+    LIF,
+    NEURONS,
+    HodgkinHuxley,
+    Izhikevich,
+    NeuronModel,
+    TraubMiles,
+)
+from roughgrad.neurons.network import (
+    ConductanceSynapse,
+    CurrentSynapse,
+    Network,
+    Readout,
+    SparseWeights,
+    chain,
+    complete_graph,
+    feedforward,
+    random_sparse,
+)
+from roughgrad.neurons.simulate import simulate
 
 __all__ = [
     "BACKENDS",
@@ -25,15 +42,21 @@ __all__ = [
     "MAX_DT",
     "NEURONS",
     "Backend",
+    "ConductanceSynapse",
+    "CurrentSynapse",
     "HHNet",
     "HHParams",
     "HodgkinHuxley",
     "Izhikevich",
     "LIFNet",
-    "LIFParams",
+    "Network",
     "NeuronModel",
+    "Readout",
     "SimResult",
+    "SimState",
     "SimulationError",
+    "SparseWeights",
+    "TraubMiles",
     "chain",
     "check_dt",
     "complete_graph",
@@ -41,6 +64,7 @@ __all__ = [
     "hh_forward",
     "lif_forward",
     "linexp",
+    "random_sparse",
     "rates",
     "resting_state",
     "simulate",

@@ -42,6 +42,7 @@ from roughgrad.neurons.hh import HHParams, SimulationError, resting_state
 
 SOURCE = Path(__file__).with_name("_hh_fused.c")
 LIF_SOURCE = Path(__file__).with_name("_lif_fused.c")
+COBAHH_SOURCE = Path(__file__).with_name("_cobahh_fused.c")
 # Compile with -ffast-math but link without it: gcc links crtfastmath.o into a -ffast-math
 # *link*, whose constructor turns on flush-to-zero / denormals-are-zero for the whole process
 # (numpy's and torch's subnormals would silently become 0 once the kernel is loaded).
@@ -82,6 +83,7 @@ def unavailable_reason() -> str | None:
     try:
         library()
         lif_library()
+        cobahh_library()
     except FusedUnavailable as exc:
         return str(exc)
     return None
@@ -183,6 +185,84 @@ def lif_library() -> ctypes.CDLL:
     )
 
 
+class _TraubParams(ctypes.Structure):
+    _fields_ = [
+        (n, ctypes.c_double) for n in ("g_na", "g_k", "g_l", "e_na", "e_k", "e_l", "c_m", "v_t")
+    ]
+
+
+@cache
+def cobahh_library() -> ctypes.CDLL:
+    """The compiled sparse conductance-network kernel (``_cobahh_fused.c``)."""
+    return _declare(
+        _build(COBAHH_SOURCE),
+        "cobahh_run",
+        lambda real: [
+            *(I64, I64, *(PTR,) * 14, I64, real, real, real, real, real, real, real, I64),
+            *(ctypes.POINTER(_TraubParams), I32),
+        ],
+    )
+
+
+def simulate_cobahh_fused(
+    inputs: Tensor,
+    steps: int,
+    dt: float,
+    *,
+    weights,
+    inhibitory: Tensor | None,
+    synapse,
+    model,
+    neurons: Tensor | None,
+    synapses: tuple[Tensor, Tensor] | None,
+    trace_tau: float,
+    transient: int,
+    record_spikes: bool,
+) -> tuple[Tensor, Tensor, Tensor, tuple[Tensor, Tensor], Tensor | None]:
+    """Spike counts and mean trace (both (..., N)), the final neuron (..., N, 4) and synapse
+    states, and the (T, ..., N) spike raster if recorded, of a sparse conductance network of
+    ``model`` (TraubMiles) neurons. Called by the fused backend, which checked the request."""
+    check_inputs([inputs], "backend='fused'")
+    shape, dtype = inputs.shape, inputs.dtype
+    n = shape[-1]
+    batch = int(torch.Size(shape[:-1]).numel())
+    x = model.init_state(shape, dtype=dtype, device=None) if neurons is None else neurons
+    v, m, h, nn = (c.to(dtype).reshape(batch, n).contiguous() for c in x.unbind(-1))
+    zero = torch.zeros(batch, n, dtype=dtype)
+    g = (torch.zeros(shape), torch.zeros(shape)) if synapses is None else synapses
+    ge, gi = (t.to(dtype).expand(shape).reshape(batch, n).contiguous() for t in g)
+    drive = inputs.reshape(batch, n).contiguous()
+    inh = torch.zeros(n, dtype=torch.uint8) if inhibitory is None else inhibitory.to(torch.uint8)
+    start, post = weights.start.contiguous(), weights.post.contiguous()
+    value = weights.value.to(dtype).contiguous()
+    counts, out_sum = zero.clone(), zero.clone()
+    raster = torch.zeros(steps, batch, n, dtype=torch.uint8) if record_spikes else None
+
+    def decay(tau: float) -> float:  # in the kernel's precision, as the torch backend has it
+        return float(torch.exp(torch.tensor(-dt / tau, dtype=dtype)))
+
+    p = model.params
+    params = _TraubParams(p.g_na, p.g_k, p.g_l, p.e_na, p.e_k, p.e_l, p.c_m, model.v_t)
+    fn = getattr(cobahh_library(), f"cobahh_run_{REALS[dtype][0]}")
+    fn(
+        batch, n, v.data_ptr(), m.data_ptr(), h.data_ptr(), nn.data_ptr(), ge.data_ptr(),
+        gi.data_ptr(), drive.data_ptr(), start.data_ptr(), post.data_ptr(), value.data_ptr(),
+        inh.contiguous().data_ptr(), counts.data_ptr(), out_sum.data_ptr(),
+        None if raster is None else raster.data_ptr(), steps, dt, decay(synapse.tau_e),
+        decay(synapse.tau_i), synapse.e_e, synapse.e_i, decay(trace_tau), model.v_th,
+        transient, ctypes.byref(params), torch.get_num_threads(),
+    )  # fmt: skip
+    final = torch.stack([v, m, h, nn], -1).reshape(*shape, 4)
+    spikes = None if raster is None else raster.bool().reshape(steps, *shape)
+    return (
+        counts.reshape(shape),
+        (out_sum / (steps - transient)).reshape(shape),
+        final,
+        (ge.reshape(shape), gi.reshape(shape)),
+        spikes,
+    )
+
+
 def _declare(lib: ctypes.CDLL, name: str, argtypes) -> ctypes.CDLL:
     """Give ``name``_f32 / ``name``_f64 their signatures, argtypes(real) for each real type."""
     for suffix, real in REALS.values():
@@ -231,11 +311,10 @@ def lif_fused(
 
 
 def simulate_fused(
-    w_in: Tensor,
+    inputs: Tensor,
     steps: int,
     dt: float,
     *,
-    i_input: float | Tensor,
     w_rec: Tensor | None,
     noise_std: float,
     generator: torch.Generator | None,
@@ -247,14 +326,16 @@ def simulate_fused(
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Spike counts, mean trace output (both (..., N)) and the final (..., N, 4) state.
 
-    Arguments as in ``simulate`` (already validated there); w_rec (N, N) or (..., N, N).
+    inputs (..., N): the static input current; w_rec (N, N) or (..., N, N); noise_std: the
+    per-step std. Called by the fused backend (``roughgrad.neurons.backends.fused``), which
+    has checked the request.
     """
-    given = (w_in, w_rec, state, i_input)
+    given = (inputs, w_rec, state)
     check_inputs([t for t in given if isinstance(t, Tensor)], "backend='fused'")
-    shape, dtype = w_in.shape, w_in.dtype
+    shape, dtype = inputs.shape, inputs.dtype
     n = shape[-1]
     batch = int(torch.Size(shape[:-1]).numel())
-    drive = (w_in * i_input).to(dtype).reshape(batch, n).contiguous()
+    drive = inputs.reshape(batch, n).contiguous()
     x = resting_state(shape, params, dtype=dtype) if state is None else state.to(dtype)
     v, m, h, nn = (c.reshape(batch, n).contiguous() for c in x.unbind(-1))
     wt, batched = None, 0

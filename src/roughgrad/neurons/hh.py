@@ -139,25 +139,32 @@ def step(
     dt: float,
     p: HHParams = HHParams(),
     method: Literal["exponential", "euler"] = "exponential",
+    conductance: Tensor | None = None,
 ) -> Tensor:
-    """Advance (..., 4) states [V, m, h, n] by dt under external current (...,) uA/cm^2."""
+    """Advance (..., 4) states [V, m, h, n] by dt under external current (...,) uA/cm^2,
+    and a synaptic conductance (...,) mS/cm^2 whose reversal potentials are in ``current``
+    (it adds sum g_k E_k to the current and sum g_k to the membrane's conductance)."""
     v, m, h, n = state.unbind(-1)
     if method == "euler":
         a_m, b_m, a_h, b_h, a_n, b_n = rates(v)
-        g_na = p.g_na * m**3 * h
-        g_k = p.g_k * n**4
-        g_tot = g_na + g_k + p.g_l
-        v_inf = (g_na * p.e_na + g_k * p.e_k + p.g_l * p.e_l + current) / g_tot
+        g_tot, v_inf = _membrane(m, h, n, current, p, conductance)
         v_new = v + dt * (g_tot * (v_inf - v)) / p.c_m
         m = m + dt * (a_m * (1 - m) - b_m * m)
         h = h + dt * (a_h * (1 - h) - b_h * h)
         n = n + dt * (a_n * (1 - n) - b_n * n)
         return torch.stack([v_new, m, h, n], -1)
-    return torch.stack(exponential_step(v, m, h, n, current, dt, p), -1)
+    return torch.stack(exponential_step(v, m, h, n, current, dt, p, conductance), -1)
 
 
 def exponential_step(
-    v: Tensor, m: Tensor, h: Tensor, n: Tensor, current: Tensor, dt: float | Tensor, p: HHParams
+    v: Tensor,
+    m: Tensor,
+    h: Tensor,
+    n: Tensor,
+    current: Tensor,
+    dt: float | Tensor,
+    p: HHParams,
+    conductance: Tensor | None = None,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """The exponential-Euler step on separate state tensors: the one torch HH step.
 
@@ -166,7 +173,7 @@ def exponential_step(
     a 0-d tensor, so that ``torch.compile``'d callers are not specialised on its value.
     """
     m, h, n = gate_step(v, m, h, n, dt)
-    return voltage_step(v, m, h, n, current, dt, p), m, h, n
+    return voltage_step(v, m, h, n, current, dt, p, conductance), m, h, n
 
 
 def gate_step(
@@ -174,21 +181,47 @@ def gate_step(
 ) -> tuple[Tensor, Tensor, Tensor]:
     """The gates after one step, each relaxing exactly for the rates at the held V."""
     a_m, b_m, a_h, b_h, a_n, b_n = rates(v)
-    return _relax(m, a_m, b_m, dt), _relax(h, a_h, b_h, dt), _relax(n, a_n, b_n, dt)
+    return relax(m, a_m, b_m, dt), relax(h, a_h, b_h, dt), relax(n, a_n, b_n, dt)
 
 
 def voltage_step(
-    v: Tensor, m: Tensor, h: Tensor, n: Tensor, current: Tensor, dt: float | Tensor, p: HHParams
+    v: Tensor,
+    m: Tensor,
+    h: Tensor,
+    n: Tensor,
+    current: Tensor,
+    dt: float | Tensor,
+    p: HHParams,
+    conductance: Tensor | None = None,
 ) -> Tensor:
-    """V after one step with the (new) gates m, h, n frozen: exact relaxation towards V_inf."""
-    g_na = p.g_na * m**3 * h
-    g_k = p.g_k * n**4
-    g_tot = g_na + g_k + p.g_l
-    v_inf = (g_na * p.e_na + g_k * p.e_k + p.g_l * p.e_l + current) / g_tot
+    """V after one step with the (new) gates m, h, n and the synaptic conductance frozen:
+    exact relaxation towards V_inf."""
+    g_tot, v_inf = _membrane(m, h, n, current, p, conductance)
     return v_inf + (v - v_inf) * torch.exp(-dt * g_tot / p.c_m)
 
 
-def _relax(x: Tensor, a: Tensor, b: Tensor, dt: float | Tensor) -> Tensor:
+def _membrane(
+    m: Tensor, h: Tensor, n: Tensor, current: Tensor, p: HHParams, conductance: Tensor | None
+) -> tuple[Tensor, Tensor]:
+    """The membrane's total conductance and the potential V_inf it relaxes to, for ``p``'s
+    m^3 h sodium and n^4 potassium channels (Hodgkin-Huxley, Traub-Miles)."""
+    g_na = p.g_na * m**3 * h
+    g_k = p.g_k * n**4
+    g_tot = g_na + g_k + p.g_l
+    if conductance is not None:
+        g_tot = g_tot + conductance
+    v_inf = (g_na * p.e_na + g_k * p.e_k + p.g_l * p.e_l + current) / g_tot
+    return g_tot, v_inf
+
+
+def upward_crossings(v_prev: Tensor, v: Tensor, threshold: float) -> Tensor:
+    """Where V crossed ``threshold`` upwards between two steps: the spikes of models
+    without a reset (the one definition every simulator uses)."""
+    return (v_prev < threshold) & (v >= threshold)
+
+
+def relax(x: Tensor, a: Tensor, b: Tensor, dt: float | Tensor) -> Tensor:
+    """A gate x after dt with rates a (opening) and b (closing) held: exact."""
     k = a + b
     x_inf = a / k
     return x_inf + (x - x_inf) * torch.exp(-dt * k)

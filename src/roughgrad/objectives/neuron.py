@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 from roughgrad._types import Params
-from roughgrad.neurons import simulate
+from roughgrad.neurons import Network, Readout, simulate
 from roughgrad.objectives.base import Stochastic
 
 
@@ -53,13 +53,6 @@ class NeuronObjective(Stochastic):
         gen = None
         if noise is not None and self.noise_std > 0:
             gen = torch.Generator(device=w.device).manual_seed(int(noise))
-        res = simulate(
-            w,
-            self.steps,
-            self.dt,
-            i_input=self.i0,
-            noise_std=self.noise_std if noisy else 0.0,
-            generator=gen,
-            output=self.output,
-        )
+        network = Network(readout=Readout(self.output), noise_std=self.noise_std if noisy else 0.0)
+        res = simulate("hh", network, w * self.i0, steps=self.steps, dt=self.dt, generator=gen)
         return res.output_mean

@@ -79,7 +79,7 @@ from roughgrad.experiments.base import (
 )
 from roughgrad.experiments.digits import common as _digits
 from roughgrad.landscape import loss_line, residual_rms, uniform_direction
-from roughgrad.neurons.backends import resolve as resolve_backend
+from roughgrad.neurons.backends import resolve_layered as resolve_backend
 from roughgrad.neurons.layered import SPIKE_TH, HHNet, hh_traces
 from roughgrad.neurons.layered.hh import upward_crossings
 from roughgrad.objectives.hh_classifier import HHClassifier
@@ -105,7 +105,7 @@ class HHConfig(_digits.DigitsConfig):
         """The simulation settings at ``dt`` (``steps`` or the configured count), with the
         caller's ``backend`` / ``autograd_backend``."""
         if "backend" in backends:  # "auto": the fused kernel where it builds, else torch
-            backends["backend"] = resolve_backend(backends["backend"], "layered", "hh")
+            backends["backend"] = resolve_backend(backends["backend"], "hh")
         return HHNet(
             steps=steps or self.steps,
             dt=dt,

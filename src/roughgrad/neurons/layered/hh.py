@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from roughgrad._types import Params
-from roughgrad.neurons.backends import backend as _backend
+from roughgrad.neurons.backends import check_layered as _backend
 from roughgrad.neurons.fused import layered_fused
 from roughgrad.neurons.hh import (
     HHParams,
@@ -70,10 +70,10 @@ class HHNet:
     surrogate: float | None = None
 
     def __post_init__(self) -> None:
-        _backend(self.backend, "layered", "hh")
+        _backend(self.backend, "hh")
         if self.surrogate is not None and not self.surrogate > 0:
             raise SimulationError(f"surrogate={self.surrogate} must be > 0 mV (or None)")
-        if _backend(self.autograd_backend, "layered", "hh").differentiable is False:
+        if _backend(self.autograd_backend, "hh").differentiable is False:
             raise SimulationError(
                 f"autograd_backend={self.autograd_backend!r} is not differentiable; "
                 "use 'torch' or 'compile'"

@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 
 from roughgrad._types import Params
-from roughgrad.neurons.backends import backend as _backend
+from roughgrad.neurons.backends import check_layered as _backend
 from roughgrad.neurons.fused import lif_fused
 
 
@@ -28,7 +28,7 @@ class LIFNet:
     backend: Literal["torch", "fused"] = "torch"
 
     def __post_init__(self) -> None:
-        _backend(self.backend, "layered", "lif")
+        _backend(self.backend, "lif")
 
 
 def lif_forward(

@@ -8,11 +8,13 @@ from roughgrad.neurons.models.base import NeuronModel
 from roughgrad.neurons.models.hodgkin_huxley import HodgkinHuxley
 from roughgrad.neurons.models.izhikevich import Izhikevich
 from roughgrad.neurons.models.lif import LIF
+from roughgrad.neurons.models.traub_miles import TraubMiles
 
 NEURONS: dict[str, type[NeuronModel]] = {
     "hh": HodgkinHuxley,
     "lif": LIF,
     "izhikevich": Izhikevich,
+    "traub-miles": TraubMiles,
 }
 
-__all__ = ["LIF", "NEURONS", "HodgkinHuxley", "Izhikevich", "NeuronModel"]
+__all__ = ["LIF", "NEURONS", "HodgkinHuxley", "Izhikevich", "NeuronModel", "TraubMiles"]

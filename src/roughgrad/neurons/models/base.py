@@ -34,6 +34,17 @@ class NeuronModel(ABC):
     def step(self, state: Tensor, current: Tensor, dt: float) -> tuple[Tensor, Tensor]:
         """(next state (..., N, K), spiked (..., N) bool) after dt ms under ``current``."""
 
+    def step_conductance(
+        self, state: Tensor, current: Tensor, conductance: Tensor, dt: float
+    ) -> tuple[Tensor, Tensor]:
+        """``step`` under the input current - conductance x V (conductance-based synapses:
+        current = sum_k g_k E_k, conductance = sum_k g_k, mS/cm^2).
+
+        This default evaluates the conductance term at the step's starting voltage (explicit);
+        models with an exponential integrator fold it into their exact voltage relaxation.
+        """
+        return self.step(state, current - conductance * state[..., 0], dt)
+
     def check_dt(self, dt: float) -> None:
         """Refuse a step the integrator cannot take, naming one that works."""
         from roughgrad.neurons.hh import SimulationError

@@ -8,7 +8,14 @@ from typing import ClassVar, Literal
 import torch
 from torch import Tensor
 
-from roughgrad.neurons.hh import MAX_DT, HHParams, check_dt, resting_state, step
+from roughgrad.neurons.hh import (
+    MAX_DT,
+    HHParams,
+    check_dt,
+    resting_state,
+    step,
+    upward_crossings,
+)
 from roughgrad.neurons.models.base import NeuronModel
 
 
@@ -39,5 +46,10 @@ class HodgkinHuxley(NeuronModel):
 
     def step(self, state: Tensor, current: Tensor, dt: float) -> tuple[Tensor, Tensor]:
         new = step(state, current, dt, self.params, self.method)
-        spiked = (state[..., 0] < self.v_th) & (new[..., 0] >= self.v_th)
-        return new, spiked
+        return new, upward_crossings(state[..., 0], new[..., 0], self.v_th)
+
+    def step_conductance(
+        self, state: Tensor, current: Tensor, conductance: Tensor, dt: float
+    ) -> tuple[Tensor, Tensor]:
+        new = step(state, current, dt, self.params, self.method, conductance)
+        return new, upward_crossings(state[..., 0], new[..., 0], self.v_th)
