@@ -22,14 +22,12 @@ fraction of neurons that spiked).
 from __future__ import annotations
 
 import json
-import shutil
 import statistics
 import sys
-import tempfile
-import time
 
 import brian2 as b2
 import numpy as np
+from _brian2_hh import timed_runs  # this directory: the same device set-up and timing
 from brian2 import ms, mV, siemens, ufarad, umetre
 
 AREA = 20000 * umetre**2
@@ -99,39 +97,16 @@ def spike_statistics(i: np.ndarray, t: np.ndarray, n: int, seconds: float) -> di
 
 def main() -> None:
     case = json.loads(sys.argv[1])
-    if case.get("precision") == "float32":
-        b2.prefs.core.default_float_dtype = np.float32
-    b2.defaultclock.dt = case["dt"] * ms
-    b2.seed(case.get("seed", 0))
-    duration = case["steps"] * case["dt"] * ms
-    times = []
-    if case["device"] == "cpp_standalone":
-        build_dir = tempfile.mkdtemp(prefix="brian2-cobahh-")
-        b2.set_device("cpp_standalone", directory=build_dir, build_on_run=False)
-        b2.prefs.devices.cpp_standalone.openmp_threads = case["threads"]
-        net, monitor = build(case)
-        net.run(duration)
-        b2.device.build(directory=build_dir, run=False, compile=True)
-        for _ in range(case["repeats"] + 1):  # the first run is the warm-up
-            b2.device.run()
-            times.append(b2.device._last_run_time)
-    else:
-        b2.prefs.codegen.target = "cython"
-        net, monitor = build(case)
-        net.store()
-        for _ in range(case["repeats"] + 1):
-            net.restore()
-            start = time.perf_counter()
-            net.run(duration)
-            times.append(time.perf_counter() - start)
-    runs = times[1:] or times  # repeats = 0: the one run
-    out = {"seconds": runs, "median": statistics.median(runs)}
-    if case.get("statistics"):
-        seconds = case["steps"] * case["dt"] / 1000
-        out.update(spike_statistics(np.asarray(monitor.i), np.asarray(monitor.t / ms) / 1000,
-                                    case["size"], seconds))  # fmt: skip
-    if case["device"] == "cpp_standalone":
-        shutil.rmtree(build_dir, ignore_errors=True)
+    seconds = case["steps"] * case["dt"] / 1000
+
+    def collect(monitor) -> dict:
+        if not case.get("statistics"):
+            return {}
+        i, t = np.asarray(monitor.i), np.asarray(monitor.t / ms) / 1000
+        return spike_statistics(i, t, case["size"], seconds)
+
+    runs, stats = timed_runs(case, build, "brian2-cobahh-", collect)
+    out = {"seconds": runs, "median": statistics.median(runs), **stats}
     print(json.dumps(out))
 
 

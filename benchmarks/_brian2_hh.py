@@ -73,24 +73,29 @@ def build(case: dict) -> tuple[b2.Network, b2.SpikeMonitor]:
     return b2.Network(*objects, monitor), monitor
 
 
-def main() -> None:
-    case = json.loads(sys.argv[1])
+def timed_runs(case: dict, build, prefix: str, collect):
+    """Set Brian2 up for ``case`` (precision, dt, device, threads), build the network with
+    ``build(case)`` and run it ``repeats`` + 1 times; the seconds of each run after the
+    first (the warm-up; the one run if repeats = 0) and ``collect(monitor)`` of the last run
+    (read before a standalone build directory, which holds the monitor's data, is removed).
+    Standalone times are Brian2's own (build and compile excluded)."""
     if case.get("precision") == "float32":
         b2.prefs.core.default_float_dtype = np.float32
     b2.defaultclock.dt = case["dt"] * ms
+    b2.seed(case.get("seed", 0))
     duration = case["steps"] * case["dt"] * ms
     times = []
     if case["device"] == "cpp_standalone":
-        build_dir = tempfile.mkdtemp(prefix="brian2-hh-")
+        build_dir = tempfile.mkdtemp(prefix=prefix)
         b2.set_device("cpp_standalone", directory=build_dir, build_on_run=False)
         b2.prefs.devices.cpp_standalone.openmp_threads = case["threads"]
         net, monitor = build(case)
         net.run(duration)
         b2.device.build(directory=build_dir, run=False, compile=True)  # not ./output
-        for _ in range(case["repeats"] + 1):  # the first run is the warm-up
+        for _ in range(case["repeats"] + 1):
             b2.device.run()
             times.append(b2.device._last_run_time)
-        count = int(monitor.num_spikes)
+        collected = collect(monitor)
         shutil.rmtree(build_dir, ignore_errors=True)
     else:
         b2.prefs.codegen.target = "cython"
@@ -101,9 +106,14 @@ def main() -> None:
             start = time.perf_counter()
             net.run(duration)
             times.append(time.perf_counter() - start)
-        count = int(monitor.num_spikes)
+        collected = collect(monitor)
+    return times[1:] or times, collected
+
+
+def main() -> None:
+    case = json.loads(sys.argv[1])
+    times, count = timed_runs(case, build, "brian2-hh-", lambda m: int(m.num_spikes))
     rate = count / (case["networks"] * case["size"]) / (case["steps"] * case["dt"] / 1000)
-    times = times[1:]
     print(json.dumps({"seconds": times, "median": statistics.median(times), "rate_hz": rate}))
 
 

@@ -18,16 +18,7 @@
 #include <string.h>
 #include <omp.h>
 
-#if defined(__SSE__)
-#include <xmmintrin.h>
-#define FTZ_BEGIN                                                                               \
-    const unsigned int saved_csr_ = _mm_getcsr();                                               \
-    _mm_setcsr(saved_csr_ | 0x8040u);
-#define FTZ_END _mm_setcsr(saved_csr_);
-#else
-#define FTZ_BEGIN
-#define FTZ_END
-#endif
+#include "_ftz.h"
 
 #define CAT2(a, b) a##_##b
 #define CAT(a, b) CAT2(a, b)

@@ -93,7 +93,8 @@ def _build(source: Path) -> ctypes.CDLL:
     """Compile ``source`` once per source/flags/compiler into the cache, then load it."""
     cc = _compiler()
     version = subprocess.run([*cc, "--version"], capture_output=True, text=True).stdout
-    parts = [source.read_text(), *COMPILE_FLAGS, *LINK_FLAGS, *cc, version, _cpu()]
+    headers = [h.read_text() for h in sorted(source.parent.glob("_*.h"))]  # what it includes
+    parts = [source.read_text(), *headers, *COMPILE_FLAGS, *LINK_FLAGS, *cc, version, _cpu()]
     key = hashlib.sha256("\0".join(parts).encode()).hexdigest()
     target = cache_dir() / f"{source.stem.strip('_')}-{key[:16]}.so"
     if not target.exists():
