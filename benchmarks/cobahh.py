@@ -10,7 +10,8 @@ connectivity, conductance-based exponential synapses, no input; dt = 0.1 ms) at 
 
 Engines, each timed in this run on the same machine (simulation only: build, compile and
 network construction excluded; medians of 2 runs after a warm-up):
-  * roughgrad ``simulate(..., backend="torch")`` in float32 and float64;
+  * roughgrad ``simulate(...)`` on the fused backend (``_cobahh_fused.c``) in float32 and
+    float64, and on the torch backend in float32;
   * Brian2 2.9 cpp_standalone (its fastest CPU device) in float64 and float32 on 1 and
     ``--threads`` OpenMP threads, running Brian2's own COBAHH example (``_brian2_cobahh.py``);
   * BrainPy (``_brainpy_cobahh.py``) where it installs and runs (``--brainpy-python``, else
@@ -52,7 +53,7 @@ def cases(quick: bool) -> list[dict]:
     return [{"size": 4000, "steps": 10_000, "dt": DT}, {"size": 32_000, "steps": 2000, "dt": DT}]
 
 
-def roughgrad_run(case: dict, dtype: torch.dtype) -> tuple[float, dict]:
+def roughgrad_run(case: dict, dtype: torch.dtype, backend: str) -> tuple[float, dict]:
     """Median seconds of 2 timed runs after a warm-up, and the last run's spike statistics
     (recorded in a separate, untimed run)."""
     model, network, inputs, state = cobahh(
@@ -62,7 +63,7 @@ def roughgrad_run(case: dict, dtype: torch.dtype) -> tuple[float, dict]:
     def run(record=()):
         with torch.no_grad():
             return simulate(model, network, inputs, steps=case["steps"], dt=case["dt"],
-                            state=state, record=record)  # fmt: skip
+                            state=state, record=record, backend=backend)  # fmt: skip
 
     run()
     times = []
@@ -146,8 +147,12 @@ def main() -> None:
         n, work = case["size"], case["size"] * case["steps"]
         print(f"N={n} ...", file=sys.stderr, flush=True)
         engines: dict[str, tuple[float, dict]] = {}
-        for dtype, tag in ((torch.float32, "f32"), (torch.float64, "f64")):
-            engines[f"roughgrad torch {tag} x{args.threads}"] = roughgrad_run(case, dtype)
+        for backend, dtype, tag in (
+            ("fused", torch.float32, "f32"), ("fused", torch.float64, "f64"),
+            ("torch", torch.float32, "f32"),
+        ):  # fmt: skip
+            name = f"roughgrad {backend} {tag} x{args.threads}"
+            engines[name] = roughgrad_run(case, dtype, backend)
         for precision in ("float64", "float32"):
             for threads in sorted({1, args.threads}):
                 spec = {**case, "seed": 0, "threads": threads, "device": "cpp_standalone",
@@ -176,6 +181,9 @@ def main() -> None:
               f"{stats['rate_hz']:>9.1f}{stats['cv_isi']:>8.2f}")  # fmt: skip
     ceiling = exp_ceiling()
     result["exp_ceiling_msteps"] = ceiling / 1e6
+    for case in cases(args.quick):
+        n = case["size"]
+        result[f"ratio_{n}_vs_exp_ceiling"] = result[f"msteps_{n}"] * 1e6 / ceiling
     print(f"exp-bound ceiling (10 float32 torch.exp per neuron-step, {args.threads} threads): "
           f"{ceiling / 1e6:.0f} M neuron-steps/s")  # fmt: skip
     print(json.dumps(result))
