@@ -76,6 +76,34 @@ def _complete_sets(ctx, param, incomplete: str) -> list[str]:
     return [f"{k}=" for k in keys if f"{k}=".startswith(incomplete)]
 
 
+def _profile_option(default: str | None = "default"):
+    """--profile, on every command that runs an experiment's config."""
+    if default is None:  # run: absent means "default", or the saved profile with --resume
+        return click.option(
+            "--profile", type=click.Choice(PROFILE_NAMES), default=None, help="[default: default]"
+        )
+    return click.option(
+        "--profile", type=click.Choice(PROFILE_NAMES), default=default, show_default=True
+    )
+
+
+def _out_option(where: str):
+    """--out: the output root; ``where`` says what goes under it."""
+    return click.option(
+        "--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True,
+        help=f"output root: {where}",
+    )  # fmt: skip
+
+
+_DEVICE = click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N")
+_STRICT = click.option(
+    "--strict",
+    is_flag=True,
+    help="exit with code 1 when any claim does not hold or is inconclusive (a claim not "
+    "checked does not count)",
+)
+
+
 def _run_options(f):
     """--set, --seed, --json, --progress: the same on every command that runs something."""
     f = click.option(
@@ -173,17 +201,9 @@ def _checkpoint_options(f):
 
 @cli.command()
 @click.argument("name", shell_complete=_complete_names)
-@click.option(
-    "--profile", type=click.Choice(PROFILE_NAMES), default=None, help="[default: default]"
-)
+@_profile_option(None)
 @_run_options
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("runs"),
-    show_default=True,
-    help="output root; the run goes to OUT/NAME/<time>-<id>",
-)
+@_out_option("the run goes to OUT/NAME/<time>-<id>")
 @click.option(
     "--run-dir",
     type=click.Path(path_type=Path),
@@ -197,13 +217,8 @@ def _checkpoint_options(f):
     help="continue the unfinished run in this directory from its checkpoints, with its config",
 )
 @_checkpoint_options
-@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N")
-@click.option(
-    "--strict",
-    is_flag=True,
-    help="exit with code 1 when any claim does not hold or is inconclusive (a claim not "
-    "checked does not count)",
-)
+@_DEVICE
+@_STRICT
 def run(
     name,
     profile,
@@ -265,15 +280,9 @@ def run(
 
 
 @cli.command()
-@click.option("--profile", type=click.Choice(PROFILE_NAMES), default="default", show_default=True)
+@_profile_option()
 @_run_options
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("runs"),
-    show_default=True,
-    help="output root: runs in OUT/NAME/..., the report in OUT/report/index.html",
-)
+@_out_option("runs in OUT/NAME/..., the report in OUT/report/index.html")
 @click.option(
     "--only",
     default=None,
@@ -285,13 +294,8 @@ def run(
     is_flag=True,
     help="keep finished runs of the same config under OUT, resume unfinished ones, run the rest",
 )
-@click.option("--device", default="cpu", show_default=True)
-@click.option(
-    "--strict",
-    is_flag=True,
-    help="exit with code 1 when any claim does not hold or is inconclusive (a claim not "
-    "checked does not count)",
-)
+@_DEVICE
+@_STRICT
 def reproduce(profile, sets, seed, as_json, progress, out, only, resume, device, strict) -> None:
     """Run every experiment (or --only some) and write the HTML report.
 
@@ -366,7 +370,7 @@ def reproduce(profile, sets, seed, as_json, progress, out, only, resume, device,
     shell_complete=_complete_sets,
     help="fixed override",
 )
-@click.option("--profile", type=click.Choice(PROFILE_NAMES), default="default", show_default=True)
+@_profile_option()
 @click.option("--backend", type=click.Choice(SWEEP_BACKENDS), default="local", show_default=True)
 @click.option("--address", default=None, help="ray: address of an existing cluster")
 @click.option(
@@ -387,13 +391,7 @@ def reproduce(profile, sets, seed, as_json, progress, out, only, resume, device,
     default=None,
     help="comma-separated metrics for the terminal table and figures [default: all / first 6]",
 )
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("runs"),
-    show_default=True,
-    help="the sweep goes to OUT/sweeps/NAME/<time>-<id>",
-)
+@_out_option("the sweep goes to OUT/sweeps/NAME/<time>-<id>")
 @click.option("--json", "as_json", is_flag=True, help="print the aggregate as one JSON object")
 @click.option("--progress/--no-progress", default=True)
 def sweep(
@@ -444,7 +442,7 @@ def sweep(
 
 @cli.command()
 @click.argument("name", shell_complete=_complete_names)
-@click.option("--profile", type=click.Choice(PROFILE_NAMES), default="default", show_default=True)
+@_profile_option()
 @_run_options
 @click.option("--dims", type=click.IntRange(1, 2), default=1, show_default=True)
 @click.option(
@@ -470,8 +468,8 @@ def sweep(
     default="filter",
     show_default=True,
 )
-@click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
-@click.option("--device", default="cpu", show_default=True)
+@_out_option("the landscape goes to OUT/NAME-landscape/<time>-<id>")
+@_DEVICE
 def landscape(
     name, profile, sets, seed, as_json, progress, dims, points, span, trials, normalize, out, device
 ) -> None:
