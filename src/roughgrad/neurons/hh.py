@@ -27,6 +27,9 @@ import torch
 from torch import Tensor
 
 MAX_DT = {"exponential": 0.1, "euler": 0.025}  # ms; see the module docstring
+# mV: an upward crossing is a spike. Low enough to count the small spikes of strongly driven
+# neurons until depolarisation block; the layered classifiers' activity midpoint too.
+SPIKE_TH = -30.0
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from roughgrad._types import Params
 from roughgrad.neurons.backends import check_layered as _backend
 from roughgrad.neurons.fused import layered_fused
 from roughgrad.neurons.hh import (
+    SPIKE_TH,
     HHParams,
     SimulationError,
     exponential_step,
@@ -21,8 +22,8 @@ from roughgrad.neurons.hh import (
     resting_state,
     voltage_step,
 )
+from roughgrad.neurons.hh import upward_crossings as _crossings
 
-SPIKE_TH = -30.0  # mV: upward crossings are spikes; the mollified activity's midpoint
 R0 = 0.2  # mean sigmoid((V + 30) / 2 mV) of an HH neuron driven hard (0.11 at onset, 0.2 at 60)
 RATE_REF_HZ = 100.0  # the "spikes" readout is the rate in units of 100 Hz
 V_REST, V_SCALE = -65.0, 20.0  # the "membrane" readout: (mean V - V_REST) / V_SCALE
@@ -283,8 +284,8 @@ def _accumulate(out_sum: Tensor, v_prev: Tensor, v: Tensor, c: _Consts) -> Tenso
 
 
 def upward_crossings(v_prev: Tensor, v: Tensor) -> Tensor:
-    """Where V crossed the spike threshold upwards between two steps: the spikes."""
-    return (v_prev < SPIKE_TH) & (v >= SPIKE_TH)
+    """Where V crossed the spike threshold SPIKE_TH upwards between two steps: the spikes."""
+    return _crossings(v_prev, v, SPIKE_TH)
 
 
 def _surrogate_step(v, m, h, n, current, dt, hh: HHParams):

@@ -10,6 +10,7 @@ from torch import Tensor
 
 from roughgrad.neurons.hh import (
     MAX_DT,
+    SPIKE_TH,
     HHParams,
     check_dt,
     resting_state,
@@ -29,7 +30,7 @@ class HodgkinHuxley(NeuronModel):
 
     params: HHParams = field(default_factory=HHParams)
     method: Literal["exponential", "euler"] = "exponential"
-    v_th: float = -30.0
+    v_th: float = SPIKE_TH
     graded: ClassVar[bool] = True
 
     def check_dt(self, dt: float) -> None:
