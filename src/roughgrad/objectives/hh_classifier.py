@@ -68,7 +68,12 @@ class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable, Batched):
         self, params: Params, deltas: Params, *, chunk_size: int | None = None
     ) -> Tensor:
         size = next(iter(deltas.values())).shape[0]
-        if set(deltas) <= {"w2", "b2"} and not needs_grad(*params.values(), *deltas.values()):
+        hh = self.net.neuron is None  # the one-unit path simulates HH neurons only
+        if (
+            hh
+            and set(deltas) <= {"w2", "b2"}
+            and not needs_grad(*params.values(), *deltas.values())
+        ):
             return self._output_population(params, deltas, size)
         chunk = chunk_size or size
         losses = []
@@ -111,8 +116,8 @@ class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable, Batched):
         self, params: Params, units: dict[str, tuple[int, Tensor, Tensor]], members: int
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """One-unit noise, each network simulated as its perturbed neuron and the outputs
-        (``hh_forward_units``); autograd falls back to the dense path."""
-        if needs_grad(*params.values(), *unit_tensors(units)):
+        (``hh_forward_units``); autograd and other neuron models fall back to the dense path."""
+        if self.net.neuron is not None or needs_grad(*params.values(), *unit_tensors(units)):
             return super().node_population_units(params, units, members)
         o, s_bar = hh_forward_units(params, self.x, self.net, units, members)
         return self.per_example(o), {"hidden": self.x, "out": s_bar}

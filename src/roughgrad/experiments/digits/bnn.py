@@ -79,6 +79,7 @@ from roughgrad.experiments.base import (
 )
 from roughgrad.experiments.digits import common as _digits
 from roughgrad.landscape import loss_line, residual_rms, uniform_direction
+from roughgrad.neurons import NEURONS
 from roughgrad.neurons.backends import resolve_layered as resolve_backend
 from roughgrad.neurons.layered import SPIKE_TH, HHNet, hh_traces
 from roughgrad.neurons.layered.hh import upward_crossings
@@ -100,10 +101,21 @@ class HHConfig(_digits.DigitsConfig):
         "output: mollified voltage, mean membrane potential (both differentiable) or spike counts",
     )
     loss: Literal["mse", "cross_entropy"] = param("cross_entropy", "loss on the readout")
+    neuron: Literal["hh", "lif", "izhikevich"] = param(
+        "hh",
+        "the neuron model (roughgrad.neurons.NEURONS): hh, or lif / izhikevich on the torch "
+        "backend (their activity is their spike rate; scale sets their drive)",
+    )
 
     def hh_net(self, dt: float, steps: int | None = None, **backends: str) -> HHNet:
         """The simulation settings at ``dt`` (``steps`` or the configured count), with the
-        caller's ``backend`` / ``autograd_backend``."""
+        caller's ``backend`` / ``autograd_backend`` (torch for a neuron other than hh)."""
+        if self.neuron != "hh":
+            return HHNet(
+                steps=steps or self.steps, dt=dt, scale=self.scale, tau_syn=self.tau_syn,
+                readout=self.readout, backend="torch", autograd_backend="torch",
+                neuron=NEURONS[self.neuron](),
+            )  # fmt: skip
         if "backend" in backends:  # "auto": the fused kernel where it builds, else torch
             backends["backend"] = resolve_backend(backends["backend"], "hh")
         return HHNet(
@@ -304,7 +316,7 @@ def run(config: Config, ctx: Context) -> Outcome:
     label, dt, steps = _timeframes(config)[-1]
     best = max(config.methods, key=lambda m: metrics[f"best_val_accuracy_{m}_{label}"])
     traced = hh_traces(trained[label][best], data.x_test[:20], _net(config, dt, steps))
-    metrics.update(_regime(traced["v"], config.hidden))
+    metrics.update(_regime(traced["v"], config.hidden, traced.get("spikes")))
     arrays["trace_v"] = traced["v"][:, 0].cpu().numpy()  # (T, H + O)
     arrays["trace_i_out"] = traced["i_out"][:, 0].cpu().numpy()  # (T, O)
     arrays["trace_i_hidden"] = traced["i_hidden"][0].cpu().numpy()  # (H,)
@@ -315,14 +327,17 @@ def run(config: Config, ctx: Context) -> Outcome:
     return Outcome(metrics, _claims(config, metrics, rough), arrays)
 
 
-def _regime(v, hidden: int) -> dict[str, float]:
+def _regime(v, hidden: int, spiked=None) -> dict[str, float]:
     """How the traced network computes, over its test images (v: (T, B, H + O) mV): the
-    fraction of hidden neurons that spike (>= 2 upward crossings of -30 mV), that sit above
-    -30 mV without spiking (depolarisation block) or below it (silent), and the output
-    potentials' range (beyond a few tens of mV from rest the membrane is far outside
-    physiology)."""
+    fraction of hidden neurons that spike (>= 2 spikes: upward crossings of -30 mV, or the
+    model's own ``spiked`` (T, B, H + O) for another neuron model), that sit above -30 mV
+    without spiking (depolarisation block) or below it (silent), and the output potentials'
+    range (beyond a few tens of mV from rest the membrane is far outside physiology)."""
     h = v[..., :hidden]
-    spikes = upward_crossings(h[:-1], h[1:]).sum(0)
+    if spiked is None:
+        spikes = upward_crossings(h[:-1], h[1:]).sum(0)
+    else:
+        spikes = spiked[..., :hidden].sum(0)
     late = h[len(h) // 5 :].mean(0)
     quiet = spikes < 2
     out = v[..., hidden:]

@@ -23,6 +23,8 @@ from roughgrad.neurons.hh import (
     voltage_step,
 )
 from roughgrad.neurons.hh import upward_crossings as _crossings
+from roughgrad.neurons.layered.generic import generic_run
+from roughgrad.neurons.models import NeuronModel
 
 R0 = 0.2  # mean sigmoid((V + 30) / 2 mV) of an HH neuron driven hard (0.11 at onset, 0.2 at 60)
 RATE_REF_HZ = 100.0  # the "spikes" readout is the rate in units of 100 Hz
@@ -69,8 +71,11 @@ class HHNet:
     r0: float = R0
     autograd_backend: Literal["torch", "compile"] = "compile"
     surrogate: float | None = None
+    neuron: NeuronModel | None = None
 
     def __post_init__(self) -> None:
+        if self.neuron is not None:
+            self._check_neuron(self.neuron)
         _backend(self.backend, "hh")
         if self.surrogate is not None and not self.surrogate > 0:
             raise SimulationError(f"surrogate={self.surrogate} must be > 0 mV (or None)")
@@ -79,6 +84,19 @@ class HHNet:
                 f"autograd_backend={self.autograd_backend!r} is not differentiable; "
                 "use 'torch' or 'compile'"
             )
+
+    def _check_neuron(self, neuron: NeuronModel) -> None:
+        """Another neuron model runs on the torch backend, without HH's surrogate."""
+        used = {"backend": self.backend, "autograd_backend": self.autograd_backend}
+        for key, value in used.items():
+            if value != "torch":
+                raise SimulationError(
+                    f"neuron={type(neuron).__name__} runs on the torch backend only; "
+                    f"set {key}='torch' (got {value!r})"
+                )
+        if self.surrogate is not None:
+            raise SimulationError("surrogate gradients are for HH neurons (neuron=None) only")
+        neuron.check_dt(self.dt)
 
     def loop_backend(self, *tensors: Tensor) -> str:
         """The backend that runs a simulation of ``tensors``: ``backend``, unless it is
@@ -131,6 +149,8 @@ def hh_activity(
 
 
 def _run(params, x, net: HHNet, noise, record: bool, record_output: bool):
+    if net.neuron is not None:  # another neuron model: the generic torch loop
+        return generic_run(params, x, net, noise, record=record, record_output=record_output)[:4]
     w1, b1, w2, b2 = params["w1"], params["b1"], params["w2"], params["b2"]
     n_hid = w1.shape[-2]
     z_h = x @ w1.transpose(-1, -2) + b1[..., None, :]  # (*lead, B, H)
@@ -207,6 +227,10 @@ def hh_reset_activity(
     perturbed from the clean state (node perturbation through time's "reset" mode) -- with the
     clean trace s(t) (T, B, H). A hidden offset would reach the outputs only through the
     synapse one step later, past the scored step, so there is none."""
+    if net.neuron is not None:
+        raise SimulationError(
+            "the reset mode is for HH neurons (neuron=None) only; use mode='free'"
+        )
     w2, b2, z_h, carry, out_sum, consts = _clean_trial(params, x, net)
     n_hid, rows, seen = z_h.shape[-1], [], []
     for t in range(net.steps):
@@ -328,7 +352,16 @@ def _compiled(fn):
 
 
 def hh_traces(params: Params, x: Tensor, net: HHNet) -> dict[str, Tensor]:
-    """One clean trial for figures: voltages (T, B, H + O), input currents (B, H), (T, B, O)."""
+    """One clean trial for figures: voltages (T, B, H + O), input currents (B, H), (T, B, O);
+    for another neuron model (``net.neuron``) also its spikes (T, B, H + O)."""
+    if net.neuron is not None:
+        _, _, s_seq, _, traces = generic_run(
+            params, x, net, {}, record=True, record_output=False, record_v=True
+        )
+        assert s_seq is not None and traces is not None  # recorded
+        z_h = x @ params["w1"].T + params["b1"]
+        i_out = net.scale * (s_seq @ params["w2"].T + params["b2"])
+        return {**traces, "i_hidden": net.scale * z_h, "i_out": i_out}
     w2, b2, z_h, carry, out_sum, consts = _clean_trial(params, x, net)
     vs, currents = [], []
     for _ in range(net.steps):
