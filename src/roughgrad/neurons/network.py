@@ -46,7 +46,8 @@ class CurrentSynapse:
         kind: "graded": a(t) = sigmoid((V - threshold) / width) for graded models (HH), the
             spikes for reset models; dense, every step. "spike": event-driven (W s decays and
             grows by W spikes on a step with a spike, as Brian2 does);
-        threshold, width: mV, the graded activity's sigmoid.
+        threshold: mV, the graded activity's sigmoid midpoint;
+        width: mV, its width.
     """
 
     tau: float = 5.0
@@ -85,8 +86,10 @@ class ConductanceSynapse:
     current is g_e (e_e - V) + g_i (e_i - V).
 
     Args:
-        tau_e, tau_i: ms (COBAHH: 5 and 10);
-        e_e, e_i: mV, the reversal potentials (COBAHH: 0 and -80).
+        tau_e: ms, the excitatory conductance's decay (COBAHH: 5);
+        tau_i: ms, the inhibitory one's (COBAHH: 10);
+        e_e: mV, the excitatory reversal potential (COBAHH: 0);
+        e_i: mV, the inhibitory one (COBAHH: -80).
     """
 
     tau_e: float = 5.0
