@@ -20,33 +20,45 @@ from roughgrad.neurons.models import NeuronModel
 RATE_REF_HZ = 100.0  # as roughgrad.neurons.layered.hh
 
 
-def generic_run(params, x: Tensor, net, noise: dict[str, Tensor], *, record: bool,
-                record_output: bool, record_v: bool = False):  # fmt: skip
-    """(readout (*lead, B, O), s-bar (*lead, B, H), s(t) (T, B, H) of the first member or
-    None, output activity (T, *lead, B, O) or None, {"v", "spikes"} (T, *lead, B, H + O) or
-    None) for ``net.neuron``; arguments as ``roughgrad.neurons.layered.hh.hh_forward``."""
-    model: NeuronModel = net.neuron
+def layer_inputs(params, x: Tensor, noise: dict[str, Tensor]):
+    """z_h (*lead, B, H), W2^T, b2 (*lead, 1 or B, O) with static noise added, and whether the
+    noise is per step ((*lead, T, B, d): added by ``step_inputs`` instead)."""
     w1, b1, w2, b2 = params["w1"], params["b1"], params["w2"], params["b2"]
-    n_hid = w1.shape[-2]
     z_h = x @ w1.transpose(-1, -2) + b1[..., None, :]  # (*lead, B, H)
     w2t, b2 = w2.transpose(-1, -2), b2[..., None, :]
     per_step = any(v.dim() == z_h.dim() + 1 for v in noise.values())
     if "hidden" in noise and not per_step:
         z_h = z_h + noise["hidden"]
     if "out" in noise and not per_step:
-        b2 = b2 + noise["out"]
-    shape = (*z_h.shape[:-1], n_hid + w2.shape[-2])
+        b2 = b2 + noise["out"]  # a static offset of z_o
+    return z_h, w2t, b2, per_step
+
+
+def step_inputs(z_h: Tensor, b2: Tensor, noise: dict[str, Tensor], t: int, per_step: bool):
+    """z_h and b2 at step t: with the step's noise when the noise is per step."""
+    if per_step and "hidden" in noise:
+        z_h = z_h + noise["hidden"][..., t, :, :]
+    if per_step and "out" in noise:
+        b2 = b2 + noise["out"][..., t, :, :]
+    return z_h, b2
+
+
+def generic_run(params, x: Tensor, net, noise: dict[str, Tensor], *, record: bool,
+                record_output: bool, record_v: bool = False):  # fmt: skip
+    """(readout (*lead, B, O), s-bar (*lead, B, H), s(t) (T, B, H) of the first member or
+    None, output activity (T, *lead, B, O) or None, {"v", "spikes"} (T, *lead, B, H + O) or
+    None) for ``net.neuron``; arguments as ``roughgrad.neurons.layered.hh.hh_forward``."""
+    model: NeuronModel = net.neuron
+    z_h, w2t, b2, per_step = layer_inputs(params, x, noise)
+    n_hid = z_h.shape[-1]
+    shape = (*z_h.shape[:-1], n_hid + w2t.shape[-1])
     state = model.init_state(shape, dtype=z_h.dtype, device=z_h.device)
     syn, s_sum = torch.zeros_like(z_h), torch.zeros_like(z_h)
     out_sum: Tensor | float = 0.0
     rise, per_rate = net.rise(), 1000.0 / (net.dt * RATE_REF_HZ)
     seq, outs, vs, spikes = [], [], [], []
     for t in range(net.steps):  # time is the only Python loop
-        zh_t, b2_t = z_h, b2
-        if per_step and "hidden" in noise:
-            zh_t = z_h + noise["hidden"][..., t, :, :]
-        if per_step and "out" in noise:
-            b2_t = b2 + noise["out"][..., t, :, :]
+        zh_t, b2_t = step_inputs(z_h, b2, noise, t, per_step)
         if record:
             seq.append(syn.reshape(-1, *z_h.shape[-2:])[0])
         z_o = syn @ w2t + b2_t  # (*lead, B, O)

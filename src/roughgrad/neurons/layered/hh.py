@@ -23,7 +23,7 @@ from roughgrad.neurons.hh import (
     voltage_step,
 )
 from roughgrad.neurons.hh import upward_crossings as _crossings
-from roughgrad.neurons.layered.generic import generic_run
+from roughgrad.neurons.layered.generic import generic_run, layer_inputs, step_inputs
 from roughgrad.neurons.models import NeuronModel
 
 R0 = 0.2  # mean sigmoid((V + 30) / 2 mV) of an HH neuron driven hard (0.11 at onset, 0.2 at 60)
@@ -151,15 +151,9 @@ def hh_activity(
 def _run(params, x, net: HHNet, noise, record: bool, record_output: bool):
     if net.neuron is not None:  # another neuron model: the generic torch loop
         return generic_run(params, x, net, noise, record=record, record_output=record_output)[:4]
-    w1, b1, w2, b2 = params["w1"], params["b1"], params["w2"], params["b2"]
-    n_hid = w1.shape[-2]
-    z_h = x @ w1.transpose(-1, -2) + b1[..., None, :]  # (*lead, B, H)
-    w2t, b2 = w2.transpose(-1, -2), b2[..., None, :]
-    per_step = any(v.dim() == z_h.dim() + 1 for v in noise.values())
-    if "hidden" in noise and not per_step:
-        z_h = z_h + noise["hidden"]
-    if "out" in noise and not per_step:
-        b2 = b2 + noise["out"]  # a static offset of z_o
+    w2 = params["w2"]
+    z_h, w2t, b2, per_step = layer_inputs(params, x, noise)
+    n_hid = z_h.shape[-1]
     eager = per_step or record or record_output  # one step at a time
     loop = net.loop_backend(z_h, w2, b2)
     if not eager and loop == "fused":
@@ -170,11 +164,7 @@ def _run(params, x, net: HHNet, noise, record: bool, record_output: bool):
     if eager:
         seq, outs = [], []
         for t in range(net.steps):
-            zh_t, b2_t = z_h, b2
-            if per_step and "hidden" in noise:
-                zh_t = z_h + noise["hidden"][..., t, :, :]
-            if per_step and "out" in noise:
-                b2_t = b2 + noise["out"][..., t, :, :]
+            zh_t, b2_t = step_inputs(z_h, b2, noise, t, per_step)
             if record:
                 seq.append(carry[4].reshape(-1, *z_h.shape[-2:])[0])
             carry, out_sum = _advance(carry, out_sum, zh_t, w2t, b2_t, consts, 1)
