@@ -99,9 +99,10 @@ def resting_state(
     return torch.stack([v, *steady_gates(v)], -1)
 
 
-def steady_gates(v: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """The gates' steady states (m, h, n) at a held voltage v: alpha / (alpha + beta)."""
-    a_m, b_m, a_h, b_h, a_n, b_n = rates(v)
+def steady_gates(v: Tensor, rate_fn=rates) -> tuple[Tensor, Tensor, Tensor]:
+    """The gates' steady states (m, h, n) at a held voltage v: alpha / (alpha + beta), with
+    the rates of ``rate_fn`` (default: the squid axon's ``rates``)."""
+    a_m, b_m, a_h, b_h, a_n, b_n = rate_fn(v)
     return a_m / (a_m + b_m), a_h / (a_h + b_h), a_n / (a_n + b_n)
 
 
@@ -180,10 +181,11 @@ def exponential_step(
 
 
 def gate_step(
-    v: Tensor, m: Tensor, h: Tensor, n: Tensor, dt: float | Tensor
+    v: Tensor, m: Tensor, h: Tensor, n: Tensor, dt: float | Tensor, rate_fn=rates
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """The gates after one step, each relaxing exactly for the rates at the held V."""
-    a_m, b_m, a_h, b_h, a_n, b_n = rates(v)
+    """The gates after one step, each relaxing exactly for the rates (of ``rate_fn``,
+    default: the squid axon's ``rates``) at the held V."""
+    a_m, b_m, a_h, b_h, a_n, b_n = rate_fn(v)
     return relax(m, a_m, b_m, dt), relax(h, a_h, b_h, dt), relax(n, a_n, b_n, dt)
 
 

@@ -174,9 +174,10 @@ class SparseWeights:
     def shape(self) -> tuple[int, int]:
         return (self.n, self.n)
 
-    @property
+    @functools.cached_property
     def pre(self) -> Tensor:
-        """(nnz,) the presynaptic neuron of each synapse."""
+        """(nnz,) the presynaptic neuron of each synapse (made once: graded coupling reads it
+        every step)."""
         counts = self.start[1:] - self.start[:-1]
         return torch.repeat_interleave(torch.arange(self.n, device=self.post.device), counts)
 

@@ -33,13 +33,15 @@ class Eager(Backend):
         trace, counts, out_sum = (torch.zeros_like(inputs) for _ in range(3))
         vs, sps = [], []
         for t in range(request.steps):  # time is the only Python loop
-            i_syn, g_syn = net.synapse.drive(syn, v)
-            current = inputs + i_syn if coupled else inputs
+            current, g_syn = inputs, None
+            if coupled:
+                i_syn, g_syn = net.synapse.drive(syn, v)
+                current = inputs + i_syn
             if noise:
                 current = current + noise * torch.randn(
                     shape, generator=request.generator, dtype=dtype, device=dev
                 )
-            if g_syn is None or not coupled:
+            if g_syn is None:
                 x, spiked = model.step(x, current, dt)
             else:
                 x, spiked = model.step_conductance(x, current, g_syn, dt)

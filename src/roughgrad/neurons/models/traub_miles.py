@@ -11,8 +11,9 @@ from torch import Tensor
 from roughgrad.neurons.hh import (
     V_RATE_MAX,
     HHParams,
+    gate_step,
     linexp,
-    relax,
+    steady_gates,
     upward_crossings,
     voltage_step,
 )
@@ -64,8 +65,7 @@ class TraubMiles(NeuronModel):
     ) -> Tensor:
         """Every neuron at V = EL with its gates at their steady state there."""
         v = torch.full(shape, self.params.e_l, dtype=dtype, device=device)
-        a_m, b_m, a_h, b_h, a_n, b_n = self.rates(v)
-        return torch.stack([v, a_m / (a_m + b_m), a_h / (a_h + b_h), a_n / (a_n + b_n)], -1)
+        return torch.stack([v, *steady_gates(v, self.rates)], -1)
 
     def step(self, state: Tensor, current: Tensor, dt: float) -> tuple[Tensor, Tensor]:
         return self._step(state, current, dt, None)
@@ -79,7 +79,6 @@ class TraubMiles(NeuronModel):
         self, state: Tensor, current: Tensor, dt: float, conductance: Tensor | None
     ) -> tuple[Tensor, Tensor]:
         v, m, h, n = state.unbind(-1)
-        a_m, b_m, a_h, b_h, a_n, b_n = self.rates(v)
-        m, h, n = relax(m, a_m, b_m, dt), relax(h, a_h, b_h, dt), relax(n, a_n, b_n, dt)
+        m, h, n = gate_step(v, m, h, n, dt, self.rates)  # the HH integrator, Traub's rates
         v_new = voltage_step(v, m, h, n, current, dt, self.params, conductance)
         return torch.stack([v_new, m, h, n], -1), upward_crossings(v, v_new, self.v_th)
