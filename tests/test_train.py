@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -143,3 +144,15 @@ def test_bad_input_is_one_clear_error():
         fit(obj, params, data, schedule="linear", progress=False)
     with pytest.raises(ValueError, match="600 inputs and 5 targets"):
         fit(obj, params, (data[0], data[1][:5]), progress=False)
+
+
+def test_time_to_se_is_the_spread_of_equal_work_intervals():
+    from roughgrad.train import History
+
+    steady = History("e", seconds=[1.0, 2.0, 3.0, 4.0], validation=[0.1, 0.5, 0.96, 0.97])
+    assert steady.time_to(0.95) == 3.0 and steady.time_to_se(0.95) == 0.0
+    noisy = History("e", seconds=[1.0, 1.5, 3.0, 3.5], validation=[0.1, 0.5, 0.96, 0.97])
+    gaps = [0.5, 1.5, 0.5]  # intervals of equal work timed differently: the clock's noise
+    expected = float(np.std(gaps, ddof=1) * np.sqrt(2))
+    assert noisy.time_to_se(0.95) == pytest.approx(expected)
+    assert np.isnan(noisy.time_to_se(0.99))  # never reached

@@ -144,6 +144,19 @@ class History:
                 return sec
         return float("nan")
 
+    def time_to_se(self, level: float) -> float:
+        """The wall-clock noise of ``time_to(level)``: evaluations are equally spaced in work,
+        so the intervals between them are repeated timings of the same work; their spread
+        times sqrt(intervals summed) (0 with fewer than three evaluations; nan: never
+        reached)."""
+        reached = [i for i, v in enumerate(self.validation) if v >= level]
+        if not reached:
+            return float("nan")
+        gaps = np.diff(np.asarray(self.seconds, dtype=float))
+        if len(gaps) < 2:
+            return 0.0
+        return float(np.std(gaps, ddof=1) * np.sqrt(reached[0]))
+
 
 @dataclass(frozen=True)
 class Fit:

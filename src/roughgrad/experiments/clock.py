@@ -112,6 +112,9 @@ class Config(ConfigBase):
     )
     n_train: int = param(100_000, "training instants (10% of them validate)", ge=100)
     n_test: int = param(100_000, "held-out random instants (the edge instants are added)", ge=1)
+    baselines: tuple[str, ...] = param(
+        BASELINES, f"the baseline networks trained, any of {', '.join(BASELINES)}"
+    )
     baseline_steps: int = param(2000, "Adam steps for each baseline network", ge=1)
     baseline_batch: int = param(512, "baseline minibatch size", ge=1)
     baseline_width: int = param(128, "hidden width of the baselines (3 hidden layers)", ge=1)
@@ -151,6 +154,12 @@ class Config(ConfigBase):
             raise ConfigError(
                 f"fields={','.join(self.fields)!r} is not allowed: give one or more of "
                 f"{', '.join(CLOCK_FIELDS)}"
+            )
+        odd = [b for b in self.baselines if b not in BASELINES]
+        if odd or not self.baselines:
+            raise ConfigError(
+                f"baselines={','.join(self.baselines)!r} is not allowed: give one or more of "
+                f"{', '.join(BASELINES)}"
             )
         try:
             utc_offset_seconds(self.utc_offset)
@@ -341,7 +350,7 @@ def run(config: Config, ctx: Context) -> Outcome:
     preds: dict[str, np.ndarray] = {}
     chosen: dict[str, dict[str, float]] = {}
     short_scores: dict[str, dict[str, Any]] = {}
-    for name in BASELINES:  # each model's part may fail alone; the others' results are kept
+    for name in config.baselines:  # each model's part may fail alone; the others' results are kept
         short_scores[name] = {**_scores(np.full_like(short[3], -1), short[3], fields), "hyper": {}}
         preds[name], chosen[name], seconds[name] = failed, {}, float("nan")
         with part(f"{name} (short span)", errors, ctx.progress.log):
@@ -411,13 +420,13 @@ def run(config: Config, ctx: Context) -> Outcome:
     for name in NETS:
         metrics[f"chosen_{name}"] = chosen[name]
         metrics[f"periods_{name}"] = net_periods[name]
-    for name in BASELINES:
+    for name in config.baselines:
         metrics[f"chosen_{name}"] = chosen[name]
         metrics[f"exact_match_{name}_short_span"] = short_scores[name]["exact"]
         metrics[f"chosen_{name}_short_span"] = short_scores[name]["hyper"]
     metrics["train_seconds"] = round(seconds["periodic"], 3)
     metrics["baseline_short_span_field_accuracy"] = max(
-        float(np.mean([short_scores[n][f] for f in fields])) for n in BASELINES
+        float(np.mean([short_scores[n][f] for f in fields])) for n in config.baselines
     )
     metrics["short_span_field_chance"] = float(np.mean([1 / lv for lv in _levels(short[3])]))
     metrics["found_periods_s"] = periods
@@ -434,8 +443,8 @@ def run(config: Config, ctx: Context) -> Outcome:
     def describe(h: dict) -> str:
         return ", ".join(f"{k} {v:.4g}" for k, v in h.items())
 
-    best_short = max(BASELINES, key=lambda n: short_scores[n]["exact"])
-    crashed = [e for e in errors if e.split(" (")[0] in BASELINES and "(full span)" in e]
+    best_short = max(config.baselines, key=lambda n: short_scores[n]["exact"])
+    crashed = [e for e in errors if e.split(" (")[0] in config.baselines and "(full span)" in e]
     claims = [
         Claim(
             "baselines_learn_short_span",
@@ -443,7 +452,7 @@ def run(config: Config, ctx: Context) -> Outcome:
             f"on a {config.short_span_days:g}-day span: "
             + ", ".join(
                 f"{n} {short_scores[n]['exact']:.2%} ({describe(short_scores[n]['hyper'])})"
-                for n in BASELINES
+                for n in config.baselines
             )
             + f"; {budget}",
         ),
@@ -454,12 +463,12 @@ def run(config: Config, ctx: Context) -> Outcome:
         if crashed
         else Claim(
             "baselines_fail",
-            all(scores[n]["exact"] < 0.5 for n in BASELINES),
+            all(scores[n]["exact"] < 0.5 for n in config.baselines),
             f"exact-match on {len(t_test)} held-out instants of {config.span_years:g} years: "
-            + ", ".join(f"{n} {scores[n]['exact']:.2%} ({describe(chosen[n])})" for n in BASELINES)
+            + ", ".join(f"{n} {scores[n]['exact']:.2%} ({describe(chosen[n])})" for n in config.baselines)
             + f"; per field ({'/'.join(fields)}): "
             + "; ".join(
-                f"{n} " + "/".join(f"{scores[n][f]:.2f}" for f in fields) for n in BASELINES
+                f"{n} " + "/".join(f"{scores[n][f]:.2f}" for f in fields) for n in config.baselines
             )
             + f"; {budget}; PeriodicClock: {scores['periodic']['exact']:.2%}",
         ),
@@ -487,7 +496,7 @@ def run(config: Config, ctx: Context) -> Outcome:
             + "".join(f"; could not determine {f}: {why}" for f, why in undetermined.items()),
         ),
     ]
-    models = (*BASELINES, *NETS, "periodic")
+    models = (*config.baselines, *NETS, "periodic")
     arrays = {
         "models": np.array(models),
         "fields": np.array(fields),
@@ -539,6 +548,7 @@ CLAIMS = (
             counterexample(
                 "a 1-hour span: the GELU on Fourier features reads 97% of instants exactly",
                 span_years=1 / 365.25 / 24,
+                baselines=("gelu",),
                 baseline_steps=600,
                 siren_omega0s=(30.0,),
                 baseline_lrs=(1e-2,),
