@@ -465,7 +465,9 @@ def run(config: Config, ctx: Context) -> Outcome:
             "baselines_fail",
             all(scores[n]["exact"] < 0.5 for n in config.baselines),
             f"exact-match on {len(t_test)} held-out instants of {config.span_years:g} years: "
-            + ", ".join(f"{n} {scores[n]['exact']:.2%} ({describe(chosen[n])})" for n in config.baselines)
+            + ", ".join(
+                f"{n} {scores[n]['exact']:.2%} ({describe(chosen[n])})" for n in config.baselines
+            )
             + f"; per field ({'/'.join(fields)}): "
             + "; ".join(
                 f"{n} " + "/".join(f"{scores[n][f]:.2f}" for f in fields) for n in config.baselines
