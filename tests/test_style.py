@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
@@ -28,6 +29,71 @@ def test_imports_point_one_way():
         if rel[0] in ("experiments", "runs", "cli.py"):
             continue
         assert not upper.search(path.read_text()), f"{path} imports experiments/runs/cli"
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module -> the roughgrad modules it imports, at module level or inside a function."""
+    modules = {}
+    for path in LIBRARY.rglob("*.py"):
+        parts = list(path.relative_to(LIBRARY.parent).with_suffix("").parts)
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+
+    def known(name: str) -> str:
+        while name not in modules and "." in name:
+            name = name.rsplit(".", 1)[0]
+        return name if name in modules else ""
+
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for module, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                if name.startswith("roughgrad") and known(name) not in ("", module):
+                    graph[module].add(known(name))
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle of ``graph`` (a list of modules, the first repeated last), or []."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return []
+
+
+def test_no_import_cycle():
+    """No module imports one that imports it back, not even inside a function."""
+    graph = _import_graph()
+    assert "roughgrad.neurons.backends" in graph["roughgrad.neurons.layered.hh"]
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle(graph) == []
+
+
+def test_simulator_dispatch_lives_in_the_backends():
+    """No neuron module outside ``neurons/backends`` branches on a backend's name."""
+    dispatch = re.compile(r"""(backend|loop)\s*[!=]=|==\s*["'](fused|compile|torch)["']""")
+    for path in (LIBRARY / "neurons").rglob("*.py"):
+        if "backends" not in path.parts:
+            assert not dispatch.search(path.read_text()), f"{path} dispatches on a backend name"
 
 
 def test_only_plot_imports_matplotlib():

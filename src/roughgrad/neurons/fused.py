@@ -371,7 +371,7 @@ READOUTS = {"voltage": 0, "membrane": 1, "spikes": 2}
 def _layered_tail(net, dtype: torch.dtype, out_sum: Tensor, s_sum: Tensor) -> list:
     """The arguments the layered kernels share: the time grid, the synapse, the readout,
     the outputs, the HH parameters, the resting state and the thread count."""
-    from roughgrad.neurons.layered.hh import SPIKE_TH
+    from roughgrad.neurons.hh import SPIKE_TH
 
     rest = resting_state((1,), net.hh, dtype=torch.float64)[0].tolist()
     p = _Params(*(getattr(net.hh, f[0]) for f in _Params._fields_))

@@ -81,8 +81,8 @@ from roughgrad.experiments.digits import common as _digits
 from roughgrad.landscape import loss_line, residual_rms, uniform_direction
 from roughgrad.neurons import NEURONS
 from roughgrad.neurons.backends import resolve_layered as resolve_backend
+from roughgrad.neurons.hh import upward_crossings
 from roughgrad.neurons.layered import SPIKE_TH, HHNet, hh_traces
-from roughgrad.neurons.layered.hh import upward_crossings
 from roughgrad.objectives.hh_classifier import HHClassifier
 
 
@@ -335,7 +335,7 @@ def _regime(v, hidden: int, spiked=None) -> dict[str, float]:
     range (beyond a few tens of mV from rest the membrane is far outside physiology)."""
     h = v[..., :hidden]
     if spiked is None:
-        spikes = upward_crossings(h[:-1], h[1:]).sum(0)
+        spikes = upward_crossings(h[:-1], h[1:], SPIKE_TH).sum(0)
     else:
         spikes = spiked[..., :hidden].sum(0)
     late = h[len(h) // 5 :].mean(0)

@@ -9,6 +9,7 @@ from typing import ClassVar
 import torch
 from torch import Tensor
 
+from roughgrad.neurons.backends.layered import LayeredRequest, LayeredResult
 from roughgrad.neurons.hh import SimulationError
 from roughgrad.neurons.models import HodgkinHuxley, NeuronModel
 from roughgrad.neurons.network import Network
@@ -73,6 +74,13 @@ class Backend(ABC):
     @abstractmethod
     def run(self, request: Request) -> SimResult:
         """Simulate ``request`` (already checked with ``supports``)."""
+
+    def run_layered(self, request: LayeredRequest) -> LayeredResult:
+        """One forward pass of a layered classifier (``roughgrad.neurons.layered``); a backend
+        that runs none says so."""
+        raise SimulationError(
+            f"backend {self.name!r} does not run layered {request.layout!r} networks"
+        )
 
 
 def blowup(t: int, request: Request) -> SimulationError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from roughgrad.neurons.backends import layered as loops
 from roughgrad.neurons.backends.base import Backend, Request, SimResult
 from roughgrad.neurons.hh import SimulationError
 
@@ -22,3 +23,12 @@ class Compiled(Backend):
 
     def run(self, request: Request) -> SimResult:
         raise SimulationError(f"backend 'compile' does not run this simulation: {REASON}")
+
+    def run_layered(self, request: loops.LayeredRequest) -> loops.LayeredResult:
+        if request.eager:  # recording and per-step noise run one step at a time
+            return loops.hh_loop(request)
+        if request.layout == "hh-units":
+            return loops.units_loop(request, loops.compiled(loops.advance_units))
+        if request.layout == "hh" and request.net.neuron is None:
+            return loops.hh_loop(request, loops.compiled(loops.advance))
+        return super().run_layered(request)

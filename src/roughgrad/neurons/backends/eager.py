@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from roughgrad.neurons.backends import layered as loops
 from roughgrad.neurons.backends.base import Backend, Request, SimResult, SimState, blowup
 
 FINITE_CHECK_EVERY = 1000  # steps: a blow-up is reported within this many steps of happening
@@ -67,3 +68,12 @@ class Eager(Backend):
             torch.stack(sps) if sps else None,
             SimState(x, syn),
         )
+
+    def run_layered(self, request: loops.LayeredRequest) -> loops.LayeredResult:
+        if request.layout == "lif":
+            return loops.lif_loop(request)
+        if request.layout == "hh-units":
+            return loops.units_loop(request)
+        if request.net.neuron is not None:  # any NeuronModel
+            return loops.any_model_loop(request)
+        return loops.hh_loop(request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from roughgrad.neurons.backends import layered as loops
 from roughgrad.neurons.backends.base import Backend, Request, SimResult, SimState, blowup
 from roughgrad.neurons.models import HodgkinHuxley, TraubMiles
 from roughgrad.neurons.network import ConductanceSynapse, CurrentSynapse, SparseWeights
@@ -37,6 +38,36 @@ class Fused(Backend):
         if type(request.model) is TraubMiles:
             return _run_conductance(request)
         return _run_current(request)
+
+    def run_layered(self, request: loops.LayeredRequest) -> loops.LayeredResult:
+        from roughgrad.neurons import fused
+
+        net = request.net
+        if request.eager or (request.layout == "hh" and net.neuron is not None):
+            return super().run_layered(request)
+        z_h, w2, b2 = (t.detach() for t in (request.z_h, request.w2, request.b2))
+        if request.layout == "lif":
+            lead = z_h.shape[:-2]
+            batch, outputs = z_h.shape[-2], w2.shape[-2]
+            members = int(torch.Size(lead).numel())
+            counts, s_sum = fused.lif_fused(
+                z_h.reshape(members, batch, -1),
+                b2.expand(*lead, batch, outputs).reshape(members, batch, outputs),
+                w2.expand(*lead, *w2.shape[-2:]).reshape(members, outputs, -1),
+                net.steps, net.beta, net.threshold,
+            )  # fmt: skip
+            shape = (*lead, batch, -1)
+            return loops.LayeredResult(counts.reshape(shape), s_sum.reshape(shape) / net.steps)
+        if request.layout == "hh-units":
+            assert request.z_p is not None and request.index is not None
+            assert request.offset is not None
+            z_p, index, offset = (t.detach() for t in (request.z_p, request.index, request.offset))
+            out_sum, s_sum = fused.units_fused(
+                z_h, z_p, index, offset, w2, b2, first=request.first, net=net
+            )
+        else:
+            out_sum, s_sum = fused.layered_fused(z_h, b2, w2, net)
+        return loops.LayeredResult(loops.readout(out_sum, net), s_sum / net.steps)
 
 
 def _current_reason(request: Request) -> str | None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import torch
 from torch import Tensor
 
 from roughgrad._types import Params
 from roughgrad.neurons.backends import check_layered as _backend
-from roughgrad.neurons.fused import lif_fused
+from roughgrad.neurons.backends import get
+from roughgrad.neurons.backends.layered import LayeredRequest
 
 
 @dataclass(frozen=True)
@@ -45,26 +45,5 @@ def lif_forward(
     if "hidden" in noise:
         z_h = z_h + noise["hidden"]
     b_o = b2[..., None, :] + noise["out"] if "out" in noise else b2[..., None, :]
-    if net.backend == "fused":
-        lead = z_h.shape[:-2]
-        batch, outputs = z_h.shape[-2], w2.shape[-2]
-        members = int(torch.Size(lead).numel())
-        counts, s_sum = lif_fused(
-            z_h.reshape(members, batch, -1),
-            b_o.expand(*lead, batch, outputs).reshape(members, batch, outputs),
-            w2.expand(*lead, *w2.shape[-2:]).reshape(members, outputs, -1),
-            net.steps, net.beta, net.threshold,
-        )  # fmt: skip
-        return counts.reshape(*lead, batch, outputs), s_sum.reshape(*lead, batch, -1) / net.steps
-    w2t, theta, beta = w2.transpose(-1, -2), net.threshold, net.beta
-    u_h, s_h = torch.zeros_like(z_h), torch.zeros_like(z_h)
-    u_o = torch.zeros(*z_h.shape[:-1], w2.shape[-2], dtype=x.dtype, device=x.device)
-    s_o, counts, s_sum = torch.zeros_like(u_o), torch.zeros_like(u_o), torch.zeros_like(z_h)
-    for _ in range(net.steps):
-        u_h = beta * u_h + z_h - theta * s_h
-        s_h = (u_h > theta).to(x.dtype)
-        u_o = beta * u_o + (s_h @ w2t + b_o) - theta * s_o
-        s_o = (u_o > theta).to(x.dtype)
-        counts = counts + s_o
-        s_sum = s_sum + s_h
-    return counts, s_sum / net.steps
+    res = get(net.backend).run_layered(LayeredRequest("lif", net, z_h, w2, b_o))
+    return res.readout, res.s_mean
