@@ -269,3 +269,44 @@ def test_an_unregistered_model_trains_in_a_layered_classifier():
     assert traces["v"].shape == (100, 2, 7) and traces["spikes"].dtype == torch.bool
     with pytest.raises(SimulationError, match="runs on the torch backend only"):
         HHNet(neuron=FitzHughNagumo(), backend="fused")
+
+
+def test_conductance_synapses_clamp_a_layered_network_at_the_reversal_potentials():
+    """HHNet(synapse="conductance"): a pre-activation z opens g_scale |z| towards e_e (z > 0)
+    or e_i (z < 0). Driven hard, a hidden neuron settles at the reversal potential (0 or
+    -80 mV) where the same z as a current pushes it far past both; and autodiff's
+    gradient through the conductances equals a central finite difference (float64); the HH
+    kernels (compile, fused) refuse conductances with one line."""
+    from roughgrad.neurons.layered import HHNet, hh_forward, hh_traces
+
+    x = torch.ones(1, 1, dtype=torch.float64)
+    params = {"w1": torch.tensor([[4000.0], [-4000.0]], dtype=torch.float64),
+              "b1": torch.zeros(2, dtype=torch.float64),
+              "w2": torch.zeros(1, 2, dtype=torch.float64),
+              "b2": torch.zeros(1, dtype=torch.float64)}  # fmt: skip
+    common = dict(steps=2000, dt=0.01, autograd_backend="torch")
+    # g = 2400 mS/cm^2 outweighs the membrane's own (at most 156): V is their weighted mean
+    cond = hh_traces(params, x, HHNet(**common, synapse="conductance"))["v"][-500:, 0, :2]
+    assert cond[:, 0].sub(0.0).abs().max() < 1.0  # held at e_e = 0 mV
+    assert cond[:, 1].sub(-80.0).abs().max() < 1.0  # held at e_i = -80 mV
+    cur = hh_traces(params, x, HHNet(**common))["v"][-500:, 0, :2]  # the same z as a current
+    assert cur[:, 0].min() > 100.0 and cur[:, 1].max() < -200.0  # goes far past both
+
+    gen = torch.Generator().manual_seed(1)
+    xs = torch.rand(3, 4, generator=gen, dtype=torch.float64)
+    p = {"w1": torch.randn(5, 4, generator=gen, dtype=torch.float64),
+         "b1": torch.zeros(5, dtype=torch.float64),
+         "w2": torch.randn(2, 5, generator=gen, dtype=torch.float64),
+         "b2": torch.zeros(2, dtype=torch.float64)}  # fmt: skip
+    net = HHNet(steps=300, dt=0.05, readout="membrane", synapse="conductance",
+                backend="torch", autograd_backend="torch")  # fmt: skip
+    leaf = p["w1"].clone().requires_grad_()
+    hh_forward({**p, "w1": leaf}, xs, net)[0].sum().backward()
+    assert leaf.grad is not None
+    e = torch.zeros_like(leaf)
+    e[4, 2] = 1e-6  # the largest entry (0.35); silent units' are ~1e-9
+    up = hh_forward({**p, "w1": p["w1"] + e}, xs, net)[0].sum()
+    down = hh_forward({**p, "w1": p["w1"] - e}, xs, net)[0].sum()
+    assert float(leaf.grad[4, 2]) == pytest.approx(float(up - down) / 2e-6, rel=1e-6)
+    with pytest.raises(SimulationError, match="synapse='conductance' runs on the torch"):
+        HHNet(synapse="conductance", backend="fused")

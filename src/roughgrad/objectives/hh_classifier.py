@@ -68,7 +68,7 @@ class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable, Batched):
         self, params: Params, deltas: Params, *, chunk_size: int | None = None
     ) -> Tensor:
         size = next(iter(deltas.values())).shape[0]
-        hh = self.net.neuron is None  # the one-unit path simulates HH neurons only
+        hh = not self.net.generic  # the one-unit path simulates HH current networks only
         if (
             hh
             and set(deltas) <= {"w2", "b2"}
@@ -117,7 +117,7 @@ class HHClassifier(Objective, TwoLayerNodes, RecurrentPerturbable, Batched):
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """One-unit noise, each network simulated as its perturbed neuron and the outputs
         (``hh_forward_units``); autograd and other neuron models fall back to the dense path."""
-        if self.net.neuron is not None or needs_grad(*params.values(), *unit_tensors(units)):
+        if self.net.generic or needs_grad(*params.values(), *unit_tensors(units)):
             return super().node_population_units(params, units, members)
         o, s_bar = hh_forward_units(params, self.x, self.net, units, members)
         return self.per_example(o), {"hidden": self.x, "out": s_bar}

@@ -106,26 +106,27 @@ class HHConfig(_digits.DigitsConfig):
         "the neuron model (roughgrad.neurons.NEURONS): hh, or lif / izhikevich on the torch "
         "backend (their activity is their spike rate; scale sets their drive)",
     )
+    synapse: Literal["current", "conductance"] = param(
+        "current",
+        "current: a unit's pre-activation z is an input current scale * z; conductance: it "
+        "opens g_scale * |z| mS/cm^2 towards 0 mV (z > 0) or -80 mV (z < 0), on the torch backend",
+    )
+    g_scale: float = param(0.6, "mS/cm^2 per unit of pre-activation (synapse=conductance)", gt=0)
 
     def hh_net(self, dt: float, steps: int | None = None, **backends: str) -> HHNet:
         """The simulation settings at ``dt`` (``steps`` or the configured count), with the
-        caller's ``backend`` / ``autograd_backend`` (torch for a neuron other than hh)."""
-        if self.neuron != "hh":
-            return HHNet(
-                steps=steps or self.steps, dt=dt, scale=self.scale, tau_syn=self.tau_syn,
-                readout=self.readout, backend="torch", autograd_backend="torch",
-                neuron=NEURONS[self.neuron](),
-            )  # fmt: skip
+        caller's ``backend`` / ``autograd_backend`` (torch for a neuron other than hh or for
+        conductance synapses)."""
+        common = dict(
+            steps=steps or self.steps, dt=dt, scale=self.scale, tau_syn=self.tau_syn,
+            readout=self.readout, synapse=self.synapse, g_scale=self.g_scale,
+        )  # fmt: skip
+        if self.neuron != "hh" or self.synapse == "conductance":
+            neuron = NEURONS[self.neuron]() if self.neuron != "hh" else None
+            return HHNet(**common, backend="torch", autograd_backend="torch", neuron=neuron)  # type: ignore[arg-type]
         if "backend" in backends:  # "auto": the fused kernel where it builds, else torch
             backends["backend"] = resolve_backend(backends["backend"], "hh")
-        return HHNet(
-            steps=steps or self.steps,
-            dt=dt,
-            scale=self.scale,
-            tau_syn=self.tau_syn,
-            readout=self.readout,
-            **backends,  # type: ignore[arg-type]
-        )
+        return HHNet(**common, **backends)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

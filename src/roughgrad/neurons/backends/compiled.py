@@ -29,6 +29,6 @@ class Compiled(Backend):
             return loops.hh_loop(request)
         if request.layout == "hh-units":
             return loops.units_loop(request, loops.compiled(loops.advance_units))
-        if request.layout == "hh" and request.net.neuron is None:
+        if request.layout == "hh" and not request.net.generic:
             return loops.hh_loop(request, loops.compiled(loops.advance))
         return super().run_layered(request)

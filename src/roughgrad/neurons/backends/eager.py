@@ -74,6 +74,6 @@ class Eager(Backend):
             return loops.lif_loop(request)
         if request.layout == "hh-units":
             return loops.units_loop(request)
-        if request.net.neuron is not None:  # any NeuronModel
+        if request.net.generic:  # any NeuronModel, or conductance synapses
             return loops.any_model_loop(request)
         return loops.hh_loop(request)

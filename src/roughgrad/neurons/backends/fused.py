@@ -43,7 +43,7 @@ class Fused(Backend):
         from roughgrad.neurons import fused
 
         net = request.net
-        if request.eager or (request.layout == "hh" and net.neuron is not None):
+        if request.eager or (request.layout == "hh" and net.generic):
             return super().run_layered(request)
         z_h, w2, b2 = (t.detach() for t in (request.z_h, request.w2, request.b2))
         if request.layout == "lif":

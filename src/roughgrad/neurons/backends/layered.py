@@ -254,7 +254,8 @@ def any_model_loop(req: LayeredRequest) -> LayeredResult:
     """The HH layout with ``net.neuron`` (any ``NeuronModel``) stepping every neuron: the
     torch backend's loop.
 
-    Hidden currents scale * z_h (static), output currents scale * (s(t) W2^T + b2), s the
+    Hidden currents scale * z_h (static), output currents scale * (s(t) W2^T + b2) (or with
+    ``net.synapse == "conductance"`` conductances g_scale |z| towards e_e or e_i), s the
     hidden layer's synaptic trace driven by the hidden activity. A graded model's activity is
     sigmoid((V - midpoint) / 2 mV) / r0, as for HH; a model with a reset (LIF, Izhikevich)
     has no spike waveform, so its activity is its spikes as a rate in units of 100 Hz (1 when
@@ -262,7 +263,8 @@ def any_model_loop(req: LayeredRequest) -> LayeredResult:
     (mean V - V_REST) / V_SCALE, "spikes" the output spike counts as a rate in units of
     100 Hz. Differentiable wherever the model is (graded models)."""
     net, z_h, b2, noise = req.net, req.z_h, req.b2, req.noise
-    model, w2t = net.neuron, req.w2.transpose(-1, -2)
+    model, w2t = net.model, req.w2.transpose(-1, -2)
+    conductance = net.synapse == "conductance"
     n_hid = z_h.shape[-1]
     shape = (*z_h.shape[:-1], n_hid + w2t.shape[-1])
     state = model.init_state(shape, dtype=z_h.dtype, device=z_h.device)
@@ -275,11 +277,20 @@ def any_model_loop(req: LayeredRequest) -> LayeredResult:
         if req.record:
             seq.append(syn.reshape(-1, *z_h.shape[-2:])[0])
         z_o = syn @ w2t + b2_t  # (*lead, B, O)
-        if req.record_v:
-            currents.append(net.scale * z_o)
         lead = torch.broadcast_shapes(zh_t.shape[:-1], z_o.shape[:-1])  # members x examples
         z = torch.cat([zh_t.expand(*lead, n_hid), z_o.expand(*lead, z_o.shape[-1])], -1)
-        state, spiked = model.step(state, net.scale * z, net.dt)
+        if conductance:  # g = g_scale |z| towards e_e (z > 0) or e_i (z < 0)
+            g_e, g_i = net.g_scale * torch.relu(z), net.g_scale * torch.relu(-z)
+            if req.record_v:
+                currents.append(
+                    (g_e * (net.e_e - state[..., 0]) + g_i * (net.e_i - state[..., 0]))[..., n_hid:]
+                )
+            drive = g_e * net.e_e + g_i * net.e_i
+            state, spiked = model.step_conductance(state, drive, g_e + g_i, net.dt)
+        else:
+            if req.record_v:
+                currents.append(net.scale * z_o)
+            state, spiked = model.step(state, net.scale * z, net.dt)
         v = state[..., 0]
         if model.graded:
             act = torch.sigmoid((v - net.midpoint) / 2.0) / net.r0

@@ -24,7 +24,7 @@ from roughgrad.neurons.backends.layered import (
 )
 from roughgrad.neurons.hh import SPIKE_TH, HHParams, SimulationError, exponential_step
 from roughgrad.neurons.layered.inputs import layer_inputs
-from roughgrad.neurons.models import NeuronModel
+from roughgrad.neurons.models import HodgkinHuxley, NeuronModel
 
 R0 = 0.2  # mean sigmoid((V + 30) / 2 mV) of an HH neuron driven hard (0.11 at onset, 0.2 at 60)
 __all__ = ["R0", "RATE_REF_HZ", "SPIKE_TH", "V_REST", "V_SCALE", "HHNet", "activity"]
@@ -49,6 +49,13 @@ class HHNet:
             sigmoid((V - midpoint) / 2 mV) / r0.
         r0: the activity's scale (see midpoint).
         autograd_backend: with ``backend="fused"``, the backend of calls that need gradients.
+        synapse: "current": a unit's pre-activation z drives the current scale * z;
+            "conductance": it opens a conductance g = g_scale * |z| (mS/cm^2), excitatory
+            (reversal e_e = 0 mV) where z > 0 and inhibitory (e_i = -80 mV) where z < 0, so the
+            input current g (E - V) shrinks as V nears the reversal potential instead of
+            growing without bound. Conductances run the any-model loop on the torch backend.
+        g_scale: mS/cm^2 per unit of pre-activation with ``synapse="conductance"`` (0.6: at
+            rest, V = -65 mV, close to ``scale``'s 40 uA/cm^2 per unit).
         surrogate: mV, or None. Surrogate-gradient BPTT, as snnTorch trains spiking networks,
             applied to HH neurons: the forward pass is unchanged, the backward pass (a) replaces
             the derivative of the activity sigmoid((V - midpoint) / 2) by a fast-sigmoid
@@ -71,10 +78,20 @@ class HHNet:
     autograd_backend: Literal["torch", "compile"] = "compile"
     surrogate: float | None = None
     neuron: NeuronModel | None = None
+    synapse: Literal["current", "conductance"] = "current"
+    g_scale: float = 0.6
+    e_e: float = 0.0
+    e_i: float = -80.0
 
     def __post_init__(self) -> None:
-        if self.neuron is not None:
-            self._check_neuron(self.neuron)
+        if self.synapse not in ("current", "conductance"):
+            raise SimulationError(
+                f"synapse={self.synapse!r} is not allowed: use 'current' or 'conductance'"
+            )
+        if not self.g_scale > 0:
+            raise SimulationError(f"g_scale={self.g_scale} must be > 0 mS/cm^2")
+        if self.generic:
+            self._check_neuron(self.model)
         _backend(self.backend, "hh")
         if self.surrogate is not None and not self.surrogate > 0:
             raise SimulationError(f"surrogate={self.surrogate} must be > 0 mV (or None)")
@@ -84,17 +101,35 @@ class HHNet:
                 "use 'torch' or 'compile'"
             )
 
+    @property
+    def generic(self) -> bool:
+        """Whether the network runs the any-model torch loop (another neuron model, or
+        conductance synapses) rather than the HH current kernels (compile, fused, one-unit)."""
+        return self.neuron is not None or self.synapse == "conductance"
+
+    @property
+    def model(self) -> NeuronModel:
+        """The neuron model stepped: ``neuron``, or HH neurons with ``hh``'s parameters."""
+        return HodgkinHuxley(self.hh) if self.neuron is None else self.neuron
+
     def _check_neuron(self, neuron: NeuronModel) -> None:
-        """Another neuron model runs on the torch backend, without HH's surrogate."""
+        """Another neuron model, or conductances, run on the torch backend without HH's
+        surrogate."""
+        what = (
+            f"neuron={type(neuron).__name__}"
+            if self.neuron is not None
+            else "synapse='conductance'"
+        )
         used = {"backend": self.backend, "autograd_backend": self.autograd_backend}
         for key, value in used.items():
             if value != "torch":
                 raise SimulationError(
-                    f"neuron={type(neuron).__name__} runs on the torch backend only; "
-                    f"set {key}='torch' (got {value!r})"
+                    f"{what} runs on the torch backend only; set {key}='torch' (got {value!r})"
                 )
         if self.surrogate is not None:
-            raise SimulationError("surrogate gradients are for HH neurons (neuron=None) only")
+            raise SimulationError(
+                "surrogate gradients are for HH neurons with current synapses only"
+            )
         neuron.check_dt(self.dt)
 
     def loop_backend(self, *tensors: Tensor) -> str:
@@ -179,9 +214,9 @@ def hh_reset_activity(
     perturbed from the clean state (node perturbation through time's "reset" mode) -- with the
     clean trace s(t) (T, B, H). A hidden offset would reach the outputs only through the
     synapse one step later, past the scored step, so there is none."""
-    if net.neuron is not None:
+    if net.generic:
         raise SimulationError(
-            "the reset mode is for HH neurons (neuron=None) only; use mode='free'"
+            "the reset mode is for HH neurons with current synapses only; use mode='free'"
         )
     w2, b2, z_h, carry, out_sum, consts = _clean_trial(params, x, net)
     n_hid, rows, seen = z_h.shape[-1], [], []
