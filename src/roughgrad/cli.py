@@ -628,7 +628,7 @@ def _known_error(exc: Exception) -> tuple[str, int | None]:
         return "error: ", 2
     from roughgrad.data import DataError
     from roughgrad.runs import RunDirError, RunInterrupted
-    from roughgrad.train import NumericalError
+    from roughgrad.runtime import NumericalError
 
     if isinstance(exc, RunDirError | DataError):
         return "error: ", 2

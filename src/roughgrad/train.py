@@ -3,9 +3,9 @@ validation, checkpoints and progress.
 
 [`fit`][roughgrad.train.fit] trains any objective that takes minibatches
 (``roughgrad.objectives.Batched``) with any registered estimator;
-[`Progress`][roughgrad.train.Progress] and [`Checkpoints`][roughgrad.train.Checkpoints] are the two
-hooks a caller may supply (the command line passes its progress bars and its run directory's
-checkpoints).
+[`Progress`][roughgrad.runtime.Progress] and [`Checkpoints`][roughgrad.runtime.Checkpoints]
+(``roughgrad.runtime``, re-exported here) are the two hooks a caller may supply (the command
+line passes its progress bars and its run directory's checkpoints).
 """
 
 from __future__ import annotations
@@ -13,104 +13,38 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from roughgrad._atomic import atomic_torch_save
 from roughgrad._types import Params
 from roughgrad.estimators import Estimator, build
 from roughgrad.objectives.base import Batched, Objective, Restricted
+from roughgrad.runtime import (
+    BarProgress,
+    Checkpoints,
+    DirectoryCheckpoints,
+    NumericalError,
+    Progress,
+    StopRun,
+)
 
-
-class Progress:
-    """Progress reporting handed to experiments; the CLI supplies a rich-backed subclass."""
-
-    def track(
-        self, iterable: Iterable[Any], total: int | None = None, description: str = ""
-    ) -> Iterator[Any]:
-        yield from iterable
-
-    def log(self, message: str) -> None:
-        print(message, file=sys.stderr)
-
-
-class StopRun(Exception):
-    """An interruption that must end the whole run, never just one part of it (the runner's
-    Ctrl-C, ``roughgrad.runs.RunInterrupted``): ``roughgrad.experiments.part`` lets it through."""
-
-
-class NumericalError(ArithmeticError):
-    """A run's numbers blew up (NaN or infinite); the message names the step, the quantity and a
-    remedy, in one line."""
-
-
-class Checkpoints:
-    """Where long loops keep their state, so that a killed or interrupted run can resume.
-
-    A loop calls ``restore(key)`` once before it starts (``None``: start from scratch, else the
-    state it saved last) and ``save(key, step, state)`` after every step, with ``state`` a
-    function building the snapshot (tensors, numbers, strings, lists and dicts of them), so
-    that snapshots are only built when one is written. The implementation decides when to
-    write: the runner's (``roughgrad.runs.checkpoint``) writes every N steps, every M
-    seconds, at the end of the loop (``final=True``) and when the user presses Ctrl-C. This
-    base class keeps nothing, so the library and tests run unchanged without a run directory.
-
-        >>> state = ctx.checkpoints.restore("train")  # doctest: +SKIP
-        >>> for k in range(0 if state is None else state["next"], n):  # doctest: +SKIP
-        ...     step(k); ctx.checkpoints.save("train", k + 1, lambda: {"next": k + 1, ...})
-    """
-
-    def restore(self, key: str) -> dict[str, Any] | None:
-        return None
-
-    def save(
-        self, key: str, step: int, state: Callable[[], dict[str, Any]], *, final: bool = False
-    ) -> None:
-        return None
-
-
-class DirectoryCheckpoints(Checkpoints):
-    """Checkpoints as ``DIRECTORY/<key>.pt``, written atomically (a temp file, then a rename).
-
-    A write happens at most every ``every_seconds`` and always at the end of the loop, so a
-    killed process leaves the previous checkpoint or the new one, never a torn file. Files are
-    read back with ``torch.load(weights_only=True)``.
-    """
-
-    def __init__(self, directory: str | os.PathLike[str], every_seconds: float = 30.0) -> None:
-        self.directory, self.every_seconds = Path(directory), every_seconds
-        self._last: dict[str, float] = {}
-
-    def path(self, key: str) -> Path:
-        return self.directory / f"{key.replace(os.sep, '_')}.pt"
-
-    def restore(self, key: str) -> dict[str, Any] | None:
-        path = self.path(key)
-        self._last[key] = time.monotonic()
-        if not path.exists():
-            return None
-        try:
-            return torch.load(path, weights_only=True)
-        except Exception as err:  # torch raises several types for a corrupt or foreign file
-            raise ValueError(f"cannot read checkpoint {path}: {err}") from None
-
-    def save(
-        self, key: str, step: int, state: Callable[[], dict[str, Any]], *, final: bool = False
-    ) -> None:
-        now = time.monotonic()
-        if not final and now - self._last.get(key, now) < self.every_seconds:
-            return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        atomic_torch_save(self.path(key), state())
-        self._last[key] = now
+__all__ = [
+    "BarProgress",
+    "Checkpoints",
+    "DirectoryCheckpoints",
+    "Fit",
+    "History",
+    "NumericalError",
+    "Progress",
+    "StopRun",
+    "fit",
+]
 
 
 @dataclass
@@ -340,24 +274,6 @@ def _tracker(progress: bool | Progress) -> Progress:
     if isinstance(progress, Progress):
         return progress
     return BarProgress() if progress else Progress()
-
-
-class BarProgress(Progress):
-    """A rich progress bar on stderr for each tracked loop (nothing when stderr is not a TTY)."""
-
-    def track(
-        self, iterable: Iterable[Any], total: int | None = None, description: str = ""
-    ) -> Iterator[Any]:
-        from rich.console import Console
-        from rich.progress import track
-
-        console = Console(stderr=True)
-        if not console.is_terminal:
-            yield from iterable
-            return
-        yield from track(
-            iterable, total=total, description=description, console=console, transient=True
-        )
 
 
 def _state(

@@ -52,7 +52,7 @@ from roughgrad.experiments.claims import (  # re-exported: one import for experi
     trained_or_reason,
     within,
 )
-from roughgrad.train import Checkpoints, NumericalError, Progress, StopRun
+from roughgrad.runtime import Checkpoints, NumericalError, Progress, StopRun
 
 __all__ = [
     "CLAIM_STATUSES",

@@ -20,10 +20,8 @@ import contextlib
 import io
 import json
 import pickle
-import re
 import signal
 import threading
-import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,10 +29,8 @@ from typing import Any
 
 import torch
 
-from roughgrad._atomic import atomic_torch_save
-from roughgrad.experiments.base import Checkpoints
 from roughgrad.runs.rundir import RunDirError
-from roughgrad.train import StopRun
+from roughgrad.runtime import Checkpoints, DirectoryCheckpoints, StopRun
 
 FORMAT = 1
 FOLDER = "checkpoints"
@@ -71,7 +67,7 @@ class RunInterrupted(StopRun):
 
 def checkpoint_path(run_dir: Path, key: str) -> Path:
     """``RUN_DIR/checkpoints/<key>.pt``, the key reduced to a safe file name."""
-    return Path(run_dir) / FOLDER / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', key)}.pt"
+    return DirectoryCheckpoints(Path(run_dir) / FOLDER).path(key)
 
 
 def read_checkpoint(path: Path, *, experiment: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -109,7 +105,9 @@ def check_checkpoints(run_dir: Path, *, experiment: str, config: dict[str, Any])
 
 
 class FileCheckpoints(Checkpoints):
-    """Checkpoints written into a run directory (see the module docstring)."""
+    """Checkpoints written into a run directory (see the module docstring): a
+    ``DirectoryCheckpoints`` writes them; this adds the payload that ties a file to its
+    experiment and config, resuming, and Ctrl-C."""
 
     def __init__(
         self,
@@ -121,39 +119,30 @@ class FileCheckpoints(Checkpoints):
         every_seconds: float = 60.0,
         resume: bool = False,
     ) -> None:
-        if every_steps < 1 or not every_seconds > 0:
-            raise ValueError("every_steps must be >= 1 and every_seconds > 0")
+        self.files = DirectoryCheckpoints(Path(run_dir) / FOLDER, every_seconds, every_steps)
         self.run_dir, self.experiment, self.config = Path(run_dir), experiment, config
-        self.every_steps, self.every_seconds, self.resume = every_steps, every_seconds, resume
+        self.resume = resume
         self.active: str | None = None  # the loop currently running, if any
         self.interrupt_requested = False
         self.last_written: tuple[str, int] | None = None
-        self._last: dict[str, tuple[int, float]] = {}
-        (self.run_dir / FOLDER).mkdir(parents=True, exist_ok=True)
+        self.files.directory.mkdir(parents=True, exist_ok=True)
 
     def restore(self, key: str) -> dict[str, Any] | None:
         self.active = key
-        self._last[key] = (0, time.monotonic())
-        path = checkpoint_path(self.run_dir, key)
+        self.files.started(key)
+        path = self.files.path(key)
         if not (self.resume and path.is_file()):
             return None
         payload = read_checkpoint(path, experiment=self.experiment, config=self.config)
         torch.set_rng_state(payload["torch_rng"])
-        self._last[key] = (payload["step"], time.monotonic())
+        self.files.started(key, payload["step"])
         self.last_written = (key, payload["step"])
         return payload["state"]
 
     def save(
         self, key: str, step: int, state: Callable[[], dict[str, Any]], *, final: bool = False
     ) -> None:
-        last_step, last_time = self._last.get(key, (0, time.monotonic()))
-        due = (
-            final
-            or self.interrupt_requested
-            or step - last_step >= self.every_steps
-            or time.monotonic() - last_time >= self.every_seconds
-        )
-        if due:
+        if self.files.due(key, step, final=final or self.interrupt_requested):
             self._write(key, step, state())
         if final:
             self.active = None
@@ -170,8 +159,7 @@ class FileCheckpoints(Checkpoints):
             "torch_rng": torch.get_rng_state(),
             "state": state,
         }
-        atomic_torch_save(checkpoint_path(self.run_dir, key), payload)
-        self._last[key] = (step, time.monotonic())
+        self.files.write(key, step, payload)
         self.last_written = (key, step)
 
 

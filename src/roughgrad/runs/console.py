@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgressBar
 
-from roughgrad.train import Progress
+from roughgrad.runtime import Progress
 
 ERR = Console(stderr=True, soft_wrap=True)
 OUT = Console(soft_wrap=True)  # results (the claims summary); stderr has progress and diagnostics
