@@ -400,3 +400,15 @@ def test_without_a_terminal_a_line_comes_at_least_every_period_between_loops(cap
         time.sleep(1.0)  # work outside any tracked loop
     err = capsys.readouterr().err
     assert "still running" in err and "first loop: 2/2" in err
+
+
+def test_reproduce_resume_names_a_folder_and_refuses_a_second_one(tmp_path, capsys):
+    """--resume names what it continues, as run's does: a reproduce's folder (alone: --out's);
+    naming two different folders is one line and runs nothing."""
+    args = ["reproduce", "--only", "sin-gradient-field", "--profile", "quick"]
+    code, out, err = call(
+        [*args, "--out", str(tmp_path / "a"), "--resume", str(tmp_path / "b")], capsys
+    )
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "name different folders" in err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

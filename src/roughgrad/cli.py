@@ -291,8 +291,13 @@ def run(
 )
 @click.option(
     "--resume",
-    is_flag=True,
-    help="keep finished runs of the same config under OUT, resume unfinished ones, run the rest",
+    type=click.Path(path_type=Path),
+    is_flag=False,
+    flag_value=Path(""),
+    default=None,
+    metavar="[OUT]",
+    help="continue the reproduce in this folder (alone: --out's): keep finished runs of the "
+    "same config, resume unfinished ones from their checkpoints, run the rest",
 )
 @_DEVICE
 @_STRICT
@@ -300,9 +305,15 @@ def reproduce(profile, sets, seed, as_json, progress, out, only, resume, device,
     """Run every experiment (or --only some) and write the HTML report.
 
     --set KEY=VALUE applies to every selected experiment that has KEY; a key none of them has
-    is an error.
+    is an error. --resume, like run's, names what it continues: a reproduce's folder.
     """
     from roughgrad.config import ConfigError
+
+    if resume is not None and str(resume) not in ("", "."):
+        source = click.get_current_context().get_parameter_source("out")
+        if source is click.core.ParameterSource.COMMANDLINE and Path(out) != resume:
+            raise ConfigError(f"--resume {resume} and --out {out} name different folders")
+        out = resume
     from roughgrad.experiments import Context
     from roughgrad.runs import build_report, run_experiment, run_or_resume
     from roughgrad.runs.console import progress as console
@@ -330,7 +341,7 @@ def reproduce(profile, sets, seed, as_json, progress, out, only, resume, device,
         ctx = Context(device=dev, progress=bar)
         steps = zip(exps, configs, strict=True)
         for exp, config in ctx.progress.track(steps, total=len(exps), description="experiments"):
-            if resume:
+            if resume is not None:
                 record, done = run_or_resume(
                     exp, config, profile=profile, ctx=ctx, root=out, argv=sys.argv
                 )
