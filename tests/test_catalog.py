@@ -16,8 +16,14 @@ def test_the_committed_catalog_is_the_registrys():
 
 
 def test_every_catalog_name_loads_its_own_experiment():
+    """An experiment's name is written once, as its registry key: the module's Experiment has
+    none, the registry's carries the key."""
+    import importlib
+
     assert list(EXPERIMENTS) == list(_catalog.MODULES)
-    for name in _catalog.MODULES:
+    for name, where in _catalog.MODULES.items():
+        module, _, attr = where.partition(":")
+        assert getattr(importlib.import_module(module), attr).name == ""
         assert EXPERIMENTS[name].name == name
 
 

@@ -114,11 +114,15 @@ def _check(name: str) -> None:
         raise ConfigError(unknown_name("experiment", name, MODULES, listing))
 
 
+@functools.cache
 def load(name: str) -> Any:
-    """Import the experiment ``name`` (its module only) and return its Experiment."""
+    """Import the experiment ``name`` (its module only) and return its Experiment, named by
+    its registry key (the one place a name is written)."""
+    import dataclasses
+
     _check(name)
     module, _, attr = MODULES[name].partition(":")
-    return getattr(importlib.import_module(module), attr)
+    return dataclasses.replace(getattr(importlib.import_module(module), attr), name=name)
 
 
 def _allowed(kind: str, meta: Any) -> str:

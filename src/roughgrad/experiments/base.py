@@ -152,9 +152,10 @@ class Context:
 
 @dataclass(frozen=True)
 class Experiment:
-    """A registered experiment: its module's config, profiles, run and figures."""
+    """A registered experiment: its module's config, profiles, run and figures. Its ``name`` is
+    its key in the registry (``roughgrad._catalog.MODULES``), set when the registry loads it;
+    modules do not write it."""
 
-    name: str
     source: str
     summary: str
     config_cls: type[ConfigBase]
@@ -169,6 +170,7 @@ class Experiment:
     # optional: (config, ctx) -> (objective, params), the problem at a representative point,
     # for `roughgrad landscape NAME`
     objective: Callable[[Any, Context], tuple[Any, dict[str, torch.Tensor]]] | None = None
+    name: str = ""
 
     @property
     def write_up(self) -> str:
@@ -178,15 +180,17 @@ class Experiment:
     def __post_init__(self) -> None:
         if self.write_up not in WRITE_UPS:
             raise TypeError(
-                f"experiment {self.name}: source {self.source!r} must start with 'write-up NNN', "
-                f"one of {', '.join(WRITE_UPS)}"
+                f"experiment {self.name or self.summary!r}: source {self.source!r} must start "
+                f"with 'write-up NNN', one of {', '.join(WRITE_UPS)}"
             )
         missing = [p for p in PROFILE_NAMES if p not in self.profiles]
         if missing:
-            raise TypeError(f"experiment {self.name} lacks profiles {missing}")
+            raise TypeError(f"experiment {self.name or self.summary!r} lacks profiles {missing}")
         names = [c.name for c in self.claims]
         if len(set(names)) != len(names):
-            raise TypeError(f"experiment {self.name} declares a claim twice: {names}")
+            raise TypeError(
+                f"experiment {self.name or self.summary!r} declares a claim twice: {names}"
+            )
 
     def complete_claims(self, claims: Iterable[Claim]) -> list[Claim]:
         """``claims`` in declaration order, every declared claim present: one the run did not

@@ -590,7 +590,6 @@ CLAIMS = (
 )
 
 EXPERIMENT = Experiment(
-    name="clock",
     source="write-up 000, 'Simulating a clock'",
     summary="tuned SIREN/GELU/Snake fail the Clock Problem; spectral period finding solves it",
     config_cls=Config,

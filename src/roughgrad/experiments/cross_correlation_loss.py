@@ -182,7 +182,6 @@ CLAIMS = (
 )
 
 EXPERIMENT = Experiment(
-    name="cross-correlation-loss",
     source="write-up 003, 'Signal Processing Approach'",
     summary="a cross-correlation loss between spike trains against MSE: landscapes",
     config_cls=Config,

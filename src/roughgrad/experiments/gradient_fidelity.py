@@ -410,7 +410,6 @@ CLAIMS = (
 
 
 EXPERIMENT = Experiment(
-    name="gradient-fidelity",
     source="write-up 003, 'Real Application: MNIST' (FIT S, Vary STD)",
     summary="cosine of every estimator to the true gradient against evaluations and sigma",
     config_cls=Config,

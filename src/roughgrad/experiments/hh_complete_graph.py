@@ -284,7 +284,6 @@ HEALTH = (
 )
 
 EXPERIMENT = Experiment(
-    name="hh-complete-graph",
     source="write-up 003, 'Training Complete Graph'",
     summary="loss of self-coupled HH neurons in w: noisy, banded (a multi-function)",
     config_cls=Config,

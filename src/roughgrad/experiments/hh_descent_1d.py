@@ -212,7 +212,6 @@ CLAIMS = (
 )
 
 EXPERIMENT = Experiment(
-    name="hh-descent-1d",
     source="write-up 003, 'Gradient Descent on This Landscape'",
     summary="finite differences stick on the HH loss curve; regression and mollification descend",
     config_cls=Config,

@@ -169,7 +169,6 @@ CLAIMS = (
 HEALTH = (Floor("the highest firing rate in the sweep (Hz)", lambda m: m["max_rate_hz"], 10.0),)
 
 EXPERIMENT = Experiment(
-    name="hh-fi-curve",
     source="write-up 003, 'Most Simple Case' (the neuron model)",
     summary="the simulator's f-I curve against the textbook Hodgkin-Huxley neuron",
     config_cls=Config,

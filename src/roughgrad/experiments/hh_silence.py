@@ -232,7 +232,6 @@ CLAIMS = (
 )
 
 EXPERIMENT = Experiment(
-    name="hh-silence",
     source="write-up 003, 'Most Simple Case'",
     summary="L(w) of one HH neuron: a bifurcation, micro-scale chaos, smoothing by trials",
     config_cls=Config,

@@ -181,7 +181,6 @@ CLAIMS = (
 )
 
 EXPERIMENT = Experiment(
-    name="mc-vs-quadrature",
     source="write-up 003, 'Computing Gradient of Molified Loss'",
     summary="the log-likelihood trick blows up where the loss is large; baselines fix it",
     config_cls=Config,

@@ -221,7 +221,6 @@ CLAIMS = (
 )
 
 EXPERIMENT = Experiment(
-    name="mollify",
     source="write-up 003, 'Mollification'",
     summary="the bump mollifier on an HH loss curve and on voltage traces; a noisy raster",
     config_cls=Config,

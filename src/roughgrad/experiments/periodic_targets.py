@@ -332,7 +332,6 @@ CLAIMS = (
 )
 
 EXPERIMENT = Experiment(
-    name="periodic-targets",
     source="write-up 001, 'Extrapolation investigation' (its commented-out mixture target)",
     summary="spectral models choose their number of sines (BIC) and forecast mixtures, "
     "sawtooth, noise and real series; GP and Lomb-Scargle anchors",

@@ -533,7 +533,6 @@ HEALTH = (
 
 
 EXPERIMENT = Experiment(
-    name="rnn-frequency-halving",
     source="write-up 002, the question and its answer",
     summary="sin(t) -> sin(t/2): reset windows collapse to 0; a warm-start curriculum learns",
     config_cls=Config,

@@ -659,7 +659,6 @@ CLAIMS = (
 )
 
 EXPERIMENT = Experiment(
-    name="sin-frequency",
     source="write-up 000, 'Simplifying the problem'",
     summary="SGD and Adam cannot find f in sin(f x); spectral init and a curriculum do",
     config_cls=Config,

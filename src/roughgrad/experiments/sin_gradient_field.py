@@ -278,7 +278,6 @@ CLAIMS = (
 )
 
 EXPERIMENT = Experiment(
-    name="sin-gradient-field",
     source="write-up 000, 'Why can't we train the sin?'",
     summary="dL/df of sin(f x) is noise outside a basin of width ~9/x_max; smoothing widens it",
     config_cls=Config,

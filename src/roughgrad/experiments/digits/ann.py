@@ -335,7 +335,6 @@ HEALTH = (
 
 
 EXPERIMENT = Experiment(
-    name="digits-ann",
     source="write-up 003, 'Real Application: MNIST' > 'ANN'",
     summary="training a sigmoid MLP on digits with no-backprop estimators against autodiff",
     config_cls=Config,

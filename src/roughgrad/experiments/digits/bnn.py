@@ -687,7 +687,6 @@ HEALTH = (
 
 
 EXPERIMENT = Experiment(
-    name="digits-bnn",
     source="write-up 003, 'Real Application: MNIST' > 'BNN' (short and long timeframes)",
     summary="training a Hodgkin-Huxley network on digits: autodiff, clipped autodiff, estimators",
     config_cls=Config,

@@ -282,7 +282,6 @@ CLAIMS = (
 
 
 EXPERIMENT = Experiment(
-    name="bnn-gradient-fit",
     source="write-up 003, 'Real Application: MNIST' > 'BNN' (BNN Fit S, Vary STD BNN)",
     summary="regression vs autodiff gradients of the HH classifier: error against S and sigma",
     config_cls=Config,

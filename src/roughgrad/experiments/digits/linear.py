@@ -217,7 +217,6 @@ CLAIMS = (
 
 
 EXPERIMENT = Experiment(
-    name="digits-linear",
     source="write-up 003, 'Real Application: MNIST' > 'Linear Classifier'",
     summary="sampled gradients of a linear classifier against the closed form and autodiff",
     config_cls=Config,

@@ -198,7 +198,6 @@ CLAIMS = (
 )
 
 EXPERIMENT = Experiment(
-    name="snake-coefficients",
     source="write-up 001, Different coefficients 1 / b sin(a x)",
     summary="x + sin^2(a x)/b over a grid of a and b: held-out MSE table and heatmap",
     config_cls=Config,

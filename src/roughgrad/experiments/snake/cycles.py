@@ -209,7 +209,6 @@ CLAIMS = (
 )
 
 EXPERIMENT = Experiment(
-    name="snake-cycles",
     source="write-up 000, 'Simulating a clock' (the x + sin(x)^2 remark)",
     summary="how many cycles of sin(x) a Snake MLP fits against its parameter count",
     config_cls=Config,

@@ -131,7 +131,6 @@ CLAIMS = (
 )
 
 EXPERIMENT = Experiment(
-    name="snake-decay",
     source="write-up 001, Fitting on a Decaying Signal",
     summary="A decaying sine: Snake misses the decay; a spectral carrier times a ReLU log-envelope",
     config_cls=Config,

@@ -212,7 +212,6 @@ def _claims(kind: str, bound: str, rivals: tuple[str, ...]) -> tuple[ClaimSpec, 
 
 
 EXTRAPOLATION = Experiment(
-    name="snake-extrapolation",
     source="write-up 001, Extrapolation Experiment",
     summary="Snake vs ReLU/tanh/sin/SIREN extrapolating sin(x); a spectral model does it exactly",
     config_cls=Config,
@@ -225,7 +224,6 @@ EXTRAPOLATION = Experiment(
 )
 
 INTERPOLATION = Experiment(
-    name="snake-interpolation",
     source="write-up 001, Interpolation Experiment",
     summary="The reversed split: nothing fills the gaps of sin(x) except a spectral model",
     config_cls=InterpolationConfig,

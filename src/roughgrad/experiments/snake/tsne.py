@@ -173,7 +173,6 @@ CLAIMS = (
 )
 
 EXPERIMENT = Experiment(
-    name="snake-tsne",
     source="write-up 001, TSNE on learned features",
     summary="t-SNE of learned features: do they encode the phase of x (periodic) or x itself?",
     config_cls=Config,
