@@ -279,7 +279,7 @@ def test_reproduce_resume_keeps_finished_runs_and_resumes_the_rest(tmp_path, cap
 def test_a_resumed_snake_run_retrains_only_what_it_had_not_trained(tmp_path, monkeypatch):
     """snake-extrapolation checkpoints every trained ensemble: stopped after its second
     ensemble, the resumed run trains the rest only and ends with the uninterrupted metrics."""
-    from roughgrad.experiments.snake import common as snake
+    from roughgrad.experiments.snake.common import training as snake
 
     exp = EXPERIMENTS["snake-extrapolation"]
     config = exp.config(

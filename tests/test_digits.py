@@ -227,7 +227,7 @@ def test_autodiff_surrogate_is_a_bnn_method_only():
 
 
 def test_timeframes_by_steps_keep_the_duration_at_the_short_dt():
-    from roughgrad.experiments.digits.bnn import _timeframes
+    from roughgrad.experiments.digits.bnn.config import _timeframes
 
     config = EXPERIMENTS["digits-bnn"].config(
         "default", {"timeframes": "short,mid,long", "timeframe_by": "steps"}
@@ -264,7 +264,7 @@ def test_learning_rate_search_selects_on_validation_and_scores_the_test_split_on
 
 
 def test_bnn_roughness_claim_needs_two_dts():
-    from roughgrad.experiments.digits.bnn import _claims
+    from roughgrad.experiments.digits.bnn.claims import _claims
 
     def status(dts: str, rough: dict) -> str:
         config = EXPERIMENTS["digits-bnn"].config(
@@ -282,7 +282,7 @@ def test_bnn_roughness_claim_needs_two_dts():
 
 
 def test_bnn_autodiff_failure_claim_needs_an_estimator():
-    from roughgrad.experiments.digits.bnn import _claims
+    from roughgrad.experiments.digits.bnn.claims import _claims
 
     def status(methods: str, autodiff: float, bracketed: bool = True, est: float = 0.8) -> str:
         config = EXPERIMENTS["digits-bnn"].config(

@@ -187,7 +187,8 @@ def test_the_write_ups_model_at_the_answer_has_zero_loss():
     zero": sin(f x) at f = f* matches sin(31 x) exactly; a phase the model lacks breaks it."""
     import torch
 
-    from roughgrad.experiments.sin_frequency import Config, _target
+    from roughgrad.experiments.sin_frequency import Config
+    from roughgrad.experiments.sin_frequency.fits import _target
 
     x = (
         torch.rand(100_000, dtype=torch.float64, generator=torch.Generator().manual_seed(0)) * 2 - 1
@@ -202,7 +203,8 @@ def test_sin_frequency_gradient_matches_autograd():
     import torch
 
     from roughgrad.experiments import Context
-    from roughgrad.experiments.sin_frequency import Config, _train
+    from roughgrad.experiments.sin_frequency import Config
+    from roughgrad.experiments.sin_frequency.fits import _train
 
     config = Config(steps=1, log_every=1, n_inits=3, components=(97.0, 0.5, 1.0))
     f0 = torch.tensor([[30.0, 90.0], [31.5, 96.0], [0.3, 5.0]], dtype=torch.float64)
