@@ -1,38 +1,9 @@
-"""How close is each gradient estimator to the true gradient, per forward evaluation?
-
-Question: write-up 003 fits gradients by local regression and finds it needs S of the order of the
-number of parameters on a linear classifier ("FIT S"), does better on a sigmoid ANN ("ANN Fit
-S"), that perturbing all layers at once skews the estimate, and that a larger sigma helps
-("Vary STD"); it proposes perturbing pre-activations instead of weights (node perturbation).
-Here every estimator is compared with autodiff on the digits data: cosine and relative L2 error
-against the number of forward evaluations S and against sigma.
-
-Models (digits, 64 inputs): a linear classifier 64-100-10 and a sigmoid ANN 64-100-10 (MSE to
-one-hot targets, as in the write-up), and a 64-32-10 tanh MLP (cross-entropy, minibatch 128,
-sigma 0.01) on which the quality bars below were set.
-
-Claims checked:
-  regression_needs_s_near_params  on the linear classifier's output layer (1010 parameters)
-                                  regression's cosine is < 0.6 at S <= D/3 and > 0.99 at S >= D;
-  node_beats_weight_perturbation  on the tanh MLP, node perturbation reaches cosine 0.8 with at
-                                  least 10x fewer evaluations than weight-space smoothing;
-  node_quality_bar                node perturbation's cosine >= 0.48 / 0.86 / 0.98 at
-                                  S = 10 / 100 / 1000 (a straightforward version measured here;
-                                  the mean must clear each bar by more than two standard
-                                  errors; within them the claim is inconclusive);
-  smoothing_quality_bar           antithetic weight smoothing's cosine >= 0.05 / 0.14 / 0.41
-                                  (sqrt(n / (n + D)) with n = S/2 pairs and D = 2410 gives
-                                  0.045 / 0.14 / 0.41; forward differences with the clean loss
-                                  as baseline use S directions and do better at small sigma).
-
-Source: write-up 003, "Real Application: MNIST" (Linear Classifier, ANN: FIT S, Vary STD) and
-"Optimizing Methods to Make Them VIABLE".
-"""
+"""The gradient-fidelity run: every estimator against the true gradient on each objective, the
+metrics and the claims."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -50,49 +21,12 @@ from roughgrad.estimators import (
 )
 from roughgrad.experiments.base import (
     Claim,
-    ClaimSpec,
-    ConfigBase,
     Context,
-    Experiment,
-    Floor,
     Outcome,
     at_least,
-    counterexample,
-    param,
 )
-from roughgrad.objectives import MinibatchObjective, ModuleObjective, detached_params
-
-NODE_BAR = {10: 0.48, 100: 0.86, 1000: 0.98}
-SMOOTH_BAR = {10: 0.05, 100: 0.14, 1000: 0.41}
-
-
-@dataclass(frozen=True)
-class Config(ConfigBase):
-    samples: tuple[int, ...] = param((10, 30, 100, 300, 1000, 3000), "S values swept", ge=2)
-    sigma: float = param(0.01, "perturbation std for the S sweeps", gt=0)
-    sigmas: tuple[float, ...] = param((0.001, 0.01, 0.05, 0.15, 0.5), "sigma sweep", gt=0)
-    sigma_sweep_samples: int = param(300, "S used in the sigma sweep", ge=2)
-    batch: int = param(128, "minibatch size of every objective", ge=1)
-    hidden: int = param(100, "hidden units of the linear classifier and sigmoid ANN", ge=1)
-    tanh_hidden: int = param(32, "hidden units of the tanh MLP (the quality bars' model)", ge=1)
-    repeats: int = param(
-        20,
-        "independent estimates averaged per point (a quarter of that "
-        "for S >= 1000, where estimates vary less)",
-        ge=1,
-    )
-
-
-PROFILES = {
-    "quick": {
-        "samples": (10, 100, 1000, 3000),
-        "sigmas": (0.01, 0.15),
-        "sigma_sweep_samples": 100,
-        "repeats": 4,
-    },
-    "default": {},
-    "full": {"samples": (10, 30, 100, 300, 1000, 3000, 10000), "repeats": 10},
-}
+from roughgrad.experiments.gradient_fidelity.config import NODE_BAR, SMOOTH_BAR, Config
+from roughgrad.objectives import ModuleObjective, detached_params
 
 
 def _objectives(config: Config, device: torch.device):
@@ -311,119 +245,3 @@ def _population_speed(obj: ModuleObjective, params, gen, size: int = 100) -> dic
         "population_evals_per_s_vmap": round(vmapped),
         "population_evals_per_s_loop": round(looped),
     }
-
-
-def figures(outcome: Outcome, config: Config) -> dict:
-    import matplotlib.pyplot as plt
-
-    a = outcome.arrays
-    fig, axs = plt.subplots(1, 3, figsize=(15, 3.8))
-    for name in (
-        "node_perturbation",
-        "gaussian_smoothing",
-        "forward_smoothing",
-        "local_regression",
-        "finite_difference",
-    ):
-        axs[0].plot(a["samples"], a[f"tanh_{name}_cos"], marker="o", label=name)
-    axs[0].set(
-        xscale="log",
-        xlabel="forward evaluations S",
-        ylabel="cosine to autodiff",
-        title=f"64-32-10 tanh MLP, sigma {config.sigma:g}",
-        ylim=(-0.05, 1.02),
-    )
-    axs[0].legend(fontsize=7)
-    d = outcome.metrics["linear_output_params"]
-    axs[1].plot(a["samples"], a["linear_regression_cos"], marker="o")
-    axs[1].axvline(d, color="k", ls="--", lw=0.8, label=f"D = {d}")
-    axs[1].set(
-        xscale="log",
-        xlabel="S",
-        ylabel="cosine",
-        ylim=(-0.05, 1.02),
-        title="linear classifier, output layer: regression (FIT S)",
-    )
-    axs[1].legend(fontsize=8)
-    axs[2].plot(a["sigmas"], a["ann_sigma_cos"], marker="o")
-    axs[2].set(
-        xscale="log",
-        xlabel="sigma",
-        ylabel="cosine",
-        ylim=(-0.05, 1.02),
-        title=f"sigmoid ANN output layer, S = {config.sigma_sweep_samples} (Vary STD)",
-    )
-    fig.tight_layout()
-    return {"fidelity": fig}
-
-
-def objective(config: Config, ctx: Context):
-    """The 64-H-10 tanh MLP at initialisation; trials are independent minibatches."""
-    data = load_digits_split(device=ctx.device)
-    torch.manual_seed(config.seed)
-    h = config.tanh_hidden
-    model = nn.Sequential(nn.Linear(64, h), nn.Tanh(), nn.Linear(h, 10)).to(ctx.device)
-    obj = MinibatchObjective(
-        model, nn.functional.cross_entropy, data.x_train, data.y_train, config.batch
-    )
-    return obj, detached_params(model)
-
-
-_NOISY = counterexample(
-    "sigma 5 is far outside every unit's linear range: the estimates point elsewhere (the "
-    "reference gradient is the usual one)",
-    sigma=5.0,
-    repeats=2,
-    samples=(10, 100, 1000),
-)
-CLAIMS = (
-    ClaimSpec(
-        "regression_needs_s_near_params",
-        "regression's cosine with the true gradient is < 0.6 at S <= D/3 and > 0.99 at S >= D",
-        (
-            counterexample(
-                "sigma 0.5 on the quadratic MSE: the curvature swamps the slope at every S "
-                "(measured: cosine 0.29 at S = 3000)",
-                sigma=0.5,
-                repeats=2,
-                samples=(10, 100, 1100),
-            ),
-        ),
-    ),
-    ClaimSpec(
-        "node_beats_weight_perturbation",
-        "node perturbation reaches cosine 0.8 with >= 10x fewer evaluations than smoothing",
-        (_NOISY,),
-    ),
-    ClaimSpec(
-        "node_quality_bar",
-        "node perturbation's mean cosine clears its bars at S = 10, 100, 1000 by more than two "
-        "standard errors",
-        (_NOISY,),
-    ),
-    ClaimSpec(
-        "smoothing_quality_bar",
-        "weight-space smoothing's mean cosine clears its bars by more than two standard errors",
-        (_NOISY,),
-    ),
-)
-
-
-EXPERIMENT = Experiment(
-    source="write-up 003, 'Real Application: MNIST' (FIT S, Vary STD)",
-    summary="cosine of every estimator to the true gradient against evaluations and sigma",
-    config_cls=Config,
-    profiles=PROFILES,
-    run=run,
-    figures=figures,
-    doc=__doc__ or "",
-    claims=CLAIMS,
-    objective=objective,
-    health=(
-        Floor(
-            "the tanh MLP's true gradient norm (the reference the estimates are scored against)",
-            lambda m: m["true_grad_norm_tanh"],
-            1e-6,
-        ),
-    ),
-)
