@@ -1,4 +1,5 @@
-"""A layered classifier's request and result, its readout and the pieces every time loop shares."""
+"""A layered classifier's request and result, its readout, the pieces every time loop shares,
+and snnTorch's LIF layers (the "lif" layout's torch loop)."""
 
 from __future__ import annotations
 
