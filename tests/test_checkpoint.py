@@ -41,7 +41,9 @@ def cli(*args: str, wait: bool = True) -> subprocess.Popen | subprocess.Complete
 
 def start(run_dir: Path) -> subprocess.Popen:
     args = ["run", EXPERIMENT, "--profile", "quick", "--no-progress", "--run-dir", str(run_dir)]
-    fewer = ["--set", "methods=autodiff,local_regression"]  # a shorter run, still 4 loops
+    # a shorter run, still 4 loops: two methods, a short fast setting, two regression sizes
+    fewer = ["--set", "methods=autodiff,local_regression", "--set", "fast_epochs=2"]
+    fewer += ["--set", "fit_samples=10,100"]
     return cli(*args, *fewer, "--checkpoint-every", "3", wait=False)
 
 

@@ -194,7 +194,7 @@ def test_landscape_command_refuses_experiments_without_objective(tmp_path, capsy
 def test_neuron_objective_trials_average_noise():
     from roughgrad.objectives import NeuronObjective
 
-    obj = NeuronObjective(68.0, 2000, 0.05, noise_std=10.0)
+    obj = NeuronObjective(68.0, 1000, 0.05, noise_std=10.0)  # 50 ms
     p, d = {"w": torch.tensor([0.6])}, {"w": torch.tensor([0.1])}
     alphas = np.linspace(-1, 1, 41)
     g = torch.Generator().manual_seed(0)
