@@ -62,8 +62,9 @@ def test_sigterm_stops_the_run_and_every_worker_it_started(tmp_path):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode != 0
     assert "interrupted" in err, err
-    time.sleep(10)
-    left = {p for p in started if _alive(p)}
+    settle = time.monotonic() + 10  # every process it started is gone within 10 s
+    while (left := {p for p in started if _alive(p)}) and time.monotonic() < settle:
+        time.sleep(0.2)
     assert not left, f"processes outlived the run: {left}"
     (run_dir,) = (tmp_path / "rnn-frequency-halving").iterdir()
     assert json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"
@@ -89,8 +90,10 @@ def test_a_worker_dies_with_its_parent_even_when_the_parent_is_killed(tmp_path):
     assert workers, "no worker started"
     proc.kill()
     proc.wait()
-    time.sleep(5)
-    assert not {p for p in workers if _alive(p)}
+    settle = time.monotonic() + 5
+    while (left := {p for p in workers if _alive(p)}) and time.monotonic() < settle:
+        time.sleep(0.2)
+    assert not left
 
 
 def _cmdline(pid: int) -> str:
