@@ -92,8 +92,8 @@ class Config(ConfigBase):
 
 PROFILES: dict[str, dict[str, Any]] = {
     "quick": {
-        "n_train": 20_000,
-        "n_test": 20_000,
+        "n_train": 10_000,
+        "n_test": 10_000,
         "baseline_steps": 150,
         "baseline_width": 64,
         "baseline_lrs": (1e-2,),
