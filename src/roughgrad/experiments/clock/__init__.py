@@ -24,7 +24,7 @@ given) and kept fixed; the linear layer is trained by full-batch Adam on the MSE
 function of the phases (minutes = 60 u_3600 - u_60), so gradient descent can reach it exactly.
 The same network with periods drawn log-uniformly in [2 s, the span] is the control.
 Measured range (quick profile): exact with 0.1% and 1% corrupted labels; not on a 12-hour
-clock's readings 12, 1, ..., 11 (17% exact: the wrap from 12 to 1 is not linear in the phases).
+clock's readings 12, 1, ..., 11 (16% exact: the wrap from 12 to 1 is not linear in the phases).
 
 Solution for any clock: PeriodicClock (roughgrad.periodic), which learns from the same
 (t, reading) samples alone: for each field it finds the period by spectral analysis of
