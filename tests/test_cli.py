@@ -414,3 +414,5 @@ def test_reproduce_resume_names_a_folder_and_refuses_a_second_one(tmp_path, caps
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert "name different folders" in err
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    code, _, err = call([*args, "--out", str(tmp_path / "a"), "--resume", "."], capsys)
+    assert code == 2 and "--resume . and --out" in err  # "." is a folder, not the bare flag

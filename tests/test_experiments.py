@@ -222,3 +222,12 @@ def test_sin_frequency_gradient_matches_autograd():
     pred = (a * torch.sin(x[..., None] * f[:, None, :] + p)).sum(-1)
     ((pred - y) ** 2).mean(1).sum().backward()
     torch.testing.assert_close(manual, f.grad)
+
+
+def test_clock_refuses_an_unknown_baseline_with_the_known_ones():
+    from roughgrad.experiments import EXPERIMENTS, ConfigError
+
+    exp = EXPERIMENTS["clock"]
+    assert exp.config("quick", {"baselines": "gelu"}).baselines == ("gelu",)
+    with pytest.raises(ConfigError, match="baselines='mlp' is not allowed: give one or more of"):
+        exp.config("quick", {"baselines": "mlp"})

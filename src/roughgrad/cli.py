@@ -279,6 +279,9 @@ def run(
     _exit_if_strict([record], strict)
 
 
+_RESUME_OUT = "\0out"  # --resume without a folder: --out's (no path holds a NUL byte)
+
+
 @cli.command()
 @_profile_option()
 @_run_options
@@ -291,9 +294,8 @@ def run(
 )
 @click.option(
     "--resume",
-    type=click.Path(path_type=Path),
     is_flag=False,
-    flag_value=Path(""),
+    flag_value=_RESUME_OUT,
     default=None,
     metavar="[OUT]",
     help="continue the reproduce in this folder (alone: --out's): keep finished runs of the "
@@ -309,11 +311,11 @@ def reproduce(profile, sets, seed, as_json, progress, out, only, resume, device,
     """
     from roughgrad.config import ConfigError
 
-    if resume is not None and str(resume) not in ("", "."):
+    if resume is not None and resume != _RESUME_OUT:  # a folder, "." included
         source = click.get_current_context().get_parameter_source("out")
-        if source is click.core.ParameterSource.COMMANDLINE and Path(out) != resume:
+        if source is click.core.ParameterSource.COMMANDLINE and Path(out) != Path(resume):
             raise ConfigError(f"--resume {resume} and --out {out} name different folders")
-        out = resume
+        out = Path(resume)
     from roughgrad.experiments import Context
     from roughgrad.runs import build_report, run_experiment, run_or_resume
     from roughgrad.runs.console import progress as console

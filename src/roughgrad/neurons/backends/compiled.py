@@ -25,8 +25,8 @@ class Compiled(Backend):
         raise SimulationError(f"backend 'compile' does not run this simulation: {REASON}")
 
     def run_layered(self, request: loops.LayeredRequest) -> loops.LayeredResult:
-        if request.eager:  # recording and per-step noise run one step at a time
-            return loops.hh_loop(request)
+        if request.eager:  # recording and per-step noise: the torch backend's (HHNet.run)
+            return super().run_layered(request)
         if request.layout == "hh-units":
             return loops.units_loop(request, loops.compiled(loops.advance_units))
         if request.layout == "hh" and not request.net.generic:

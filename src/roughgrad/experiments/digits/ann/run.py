@@ -103,7 +103,7 @@ def _claims(config: Config, fast: Config, m: dict) -> list[Claim]:
         # a time to 95% is known to one evaluation interval (a uniform error of that width)
         # and to the wall clock's noise, measured as the spread of the equal-work intervals
         step = {x: m[f"train_seconds_{x}_fast"] / (fast.evaluations - 1) for x in (fm, "autodiff")}
-        noise = {x: m.get(f"seconds_to_95_se_{x}_fast", 0.0) for x in (fm, "autodiff")}
+        noise = {x: m[f"seconds_to_95_se_{x}_fast"] for x in (fm, "autodiff")}
         se = float(
             np.sqrt(
                 (step[fm] ** 2 + (2 * step["autodiff"]) ** 2) / 12

@@ -25,6 +25,7 @@ from roughgrad.neurons.hh import (
     upward_crossings,
     voltage_step,
 )
+from roughgrad.neurons.network import ConductanceSynapse
 
 
 def advance(carry, out_sum, z_h, w2t, b2, c: Consts, k: int):
@@ -127,7 +128,9 @@ def any_model_loop(req: LayeredRequest) -> LayeredResult:
     100 Hz. Differentiable wherever the model is (graded models)."""
     net, z_h, b2, noise = req.net, req.z_h, req.b2, req.noise
     model, w2t = net.model, req.w2.transpose(-1, -2)
-    conductance = net.synapse == "conductance"
+    synapse = None  # the reversal potentials' arithmetic is the network's conductance synapse's
+    if net.synapse == "conductance":
+        synapse = ConductanceSynapse(e_e=net.e_e, e_i=net.e_i)
     n_hid = z_h.shape[-1]
     shape = (*z_h.shape[:-1], n_hid + w2t.shape[-1])
     state = model.init_state(shape, dtype=z_h.dtype, device=z_h.device)
@@ -142,14 +145,12 @@ def any_model_loop(req: LayeredRequest) -> LayeredResult:
         z_o = syn @ w2t + b2_t  # (*lead, B, O)
         lead = torch.broadcast_shapes(zh_t.shape[:-1], z_o.shape[:-1])  # members x examples
         z = torch.cat([zh_t.expand(*lead, n_hid), z_o.expand(*lead, z_o.shape[-1])], -1)
-        if conductance:  # g = g_scale |z| towards e_e (z > 0) or e_i (z < 0)
-            g_e, g_i = net.g_scale * torch.relu(z), net.g_scale * torch.relu(-z)
-            if req.record_v:
-                currents.append(
-                    (g_e * (net.e_e - state[..., 0]) + g_i * (net.e_i - state[..., 0]))[..., n_hid:]
-                )
-            drive = g_e * net.e_e + g_i * net.e_i
-            state, spiked = model.step_conductance(state, drive, g_e + g_i, net.dt)
+        if synapse is not None:  # g = g_scale |z| towards e_e (z > 0) or e_i (z < 0)
+            g = (net.g_scale * torch.relu(z), net.g_scale * torch.relu(-z))
+            drive, g_total = synapse.drive(g, state[..., 0])
+            if req.record_v:  # the synaptic current g_e (e_e - V) + g_i (e_i - V)
+                currents.append((drive - g_total * state[..., 0])[..., n_hid:])
+            state, spiked = model.step_conductance(state, drive, g_total, net.dt)
         else:
             if req.record_v:
                 currents.append(net.scale * z_o)

@@ -14,6 +14,7 @@ from roughgrad.neurons.backends.layered.base import (
     readout,
 )
 from roughgrad.neurons.backends.layered.hh import accumulate
+from roughgrad.neurons.fused import per_member_output_layer
 from roughgrad.neurons.hh import (
     exponential_step,
     resting_state,
@@ -23,8 +24,6 @@ from roughgrad.neurons.hh import (
 def units_setup(req: LayeredRequest):
     """The flat resting carry, the readout sum and the constant arguments of ``advance_units``
     (see ``roughgrad.neurons.layered.hh_units``)."""
-    from roughgrad.neurons.fused import per_member_output_layer
-
     net, z_h, w2, b2 = req.net, req.z_h, req.w2, req.b2
     assert req.z_p is not None and req.index is not None and req.offset is not None
     z_p, index, offset = req.z_p, req.index, req.offset
