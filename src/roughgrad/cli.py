@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -319,6 +320,7 @@ def reproduce(profile, sets, seed, as_json, progress, out, only, resume, device,
     from roughgrad.experiments import Context
     from roughgrad.runs import build_report, run_experiment, run_or_resume
     from roughgrad.runs.console import progress as console
+    from roughgrad.runs.eta import Eta
 
     names = (
         list(_catalog.MODULES) if not only else [n.strip() for n in only.split(",") if n.strip()]
@@ -339,20 +341,25 @@ def reproduce(profile, sets, seed, as_json, progress, out, only, resume, device,
     ]
     dev = _device(device)
     records = []
+    eta = Eta(names, profile)
     with console(progress) as bar:
         ctx = Context(device=dev, progress=bar)
         steps = zip(exps, configs, strict=True)
-        for exp, config in ctx.progress.track(steps, total=len(exps), description="experiments"):
+        for i, (exp, config) in enumerate(
+            ctx.progress.track(steps, total=len(exps), description="experiments")
+        ):
+            ctx.progress.log(f"{eta.describe(i)} ({profile})")
+            started = time.monotonic()
             if resume is not None:
                 record, done = run_or_resume(
                     exp, config, profile=profile, ctx=ctx, root=out, argv=sys.argv
                 )
                 ctx.progress.log(f"{exp.name} ({profile}): {done} {record.run_dir}")
             else:
-                ctx.progress.log(f"running {exp.name} ({profile})")
                 record = run_experiment(
                     exp, config, profile=profile, ctx=ctx, argv=sys.argv, root=out
                 )
+            eta.finished(exp.name, time.monotonic() - started)
             records.append(record)
     path = build_report(records, Path(out) / "report", _docs())
     if as_json:

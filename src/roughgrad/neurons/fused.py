@@ -25,29 +25,19 @@ directory); without a compiler, ``FusedUnavailable`` says so and the torch backe
 from __future__ import annotations
 
 import ctypes
-import hashlib
-import os
-import platform
-import shlex
-import shutil
-import subprocess
-import tempfile
 from functools import cache
 from pathlib import Path
 
 import torch
 from torch import Tensor
 
+from roughgrad._native import build, compiler
+from roughgrad._native import cache_dir as cache_dir
 from roughgrad.neurons.hh import HHParams, SimulationError, resting_state
 
 SOURCE = Path(__file__).with_name("_hh_fused.c")
 LIF_SOURCE = Path(__file__).with_name("_lif_fused.c")
 COBAHH_SOURCE = Path(__file__).with_name("_cobahh_fused.c")
-# Compile with -ffast-math but link without it: gcc links crtfastmath.o into a -ffast-math
-# *link*, whose constructor turns on flush-to-zero / denormals-are-zero for the whole process
-# (numpy's and torch's subnormals would silently become 0 once the kernel is loaded).
-COMPILE_FLAGS = ["-O3", "-march=native", "-ffast-math", "-fopenmp", "-fPIC", "-c"]
-LINK_FLAGS = ["-shared", "-fopenmp"]
 
 
 class FusedUnavailable(SimulationError):
@@ -58,19 +48,12 @@ class _Params(ctypes.Structure):
     _fields_ = [(n, ctypes.c_double) for n in ("g_na", "g_k", "g_l", "e_na", "e_k", "e_l", "c_m")]
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("ROUGHGRAD_CACHE", Path.home() / ".cache" / "roughgrad"))
-
-
 def _compiler() -> list[str]:
     """The compiler command: ``$CC`` split like a shell would (``CC="ccache gcc"``), else cc."""
-    cc = shlex.split(os.environ.get("CC", "")) or [shutil.which("cc") or shutil.which("gcc") or ""]
-    if not cc[0] or not shutil.which(cc[0]):
-        raise FusedUnavailable(
-            "backend='fused' needs a C compiler (set $CC or install gcc); "
-            "use backend='torch' instead"
-        )
-    return cc
+    return compiler(
+        "backend='fused' needs a C compiler (set $CC or install gcc); use backend='torch' instead",
+        FusedUnavailable,
+    )
 
 
 def available() -> bool:
@@ -91,58 +74,7 @@ def unavailable_reason() -> str | None:
 
 def _build(source: Path) -> ctypes.CDLL:
     """Compile ``source`` once per source/flags/compiler into the cache, then load it."""
-    cc = _compiler()
-    version = subprocess.run([*cc, "--version"], capture_output=True, text=True).stdout
-    headers = [h.read_text() for h in sorted(source.parent.glob("_*.h"))]  # what it includes
-    parts = [source.read_text(), *headers, *COMPILE_FLAGS, *LINK_FLAGS, *cc, version, _cpu()]
-    key = hashlib.sha256("\0".join(parts).encode()).hexdigest()
-    target = cache_dir() / f"{source.stem.strip('_')}-{key[:16]}.so"
-    if not target.exists():
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
-        except OSError as err:
-            raise FusedUnavailable(
-                f"cannot write the compiled kernel to {target.parent} ({err.strerror}); "
-                "set ROUGHGRAD_CACHE to a writable directory"
-            ) from None
-        os.close(fd)
-        obj = tmp[: -len(".so")] + ".o"
-        steps = (
-            [*cc, *COMPILE_FLAGS, str(source), "-o", obj],
-            [*cc, *LINK_FLAGS, obj, "-o", tmp, "-lm"],
-        )
-        try:
-            for cmd in steps:
-                proc = subprocess.run(cmd, capture_output=True, text=True)
-                if proc.returncode != 0:
-                    first = (proc.stderr.strip().splitlines() or ["(no output)"])[0]
-                    raise FusedUnavailable(
-                        f"compiling {source.name} with {shlex.join(cc)} failed: {first}"
-                    )
-        except BaseException:
-            os.unlink(tmp)
-            raise
-        finally:
-            if os.path.exists(obj):
-                os.unlink(obj)
-        os.replace(tmp, target)  # atomic: concurrent first uses don't see a partial file
-    return ctypes.CDLL(str(target))
-
-
-def _cpu() -> str:
-    """The architecture, CPU model and feature flags, so that a cache shared by machines is safe.
-
-    x86 Linux names the model and flags; aarch64 Linux has no "model name" but an implementer,
-    part, variant and "Features" line, which ``-march=native`` code depends on just as much.
-    """
-    arch = platform.machine()
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError:
-        return f"{arch}\n{platform.processor()}"
-    wanted = ("model name", "flags", "Features", "CPU implementer", "CPU part", "CPU variant")
-    return "\n".join([arch, *dict.fromkeys(ln for ln in lines if ln.startswith(wanted))])
+    return build(source, _compiler(), FusedUnavailable)
 
 
 I64, PTR, I32 = ctypes.c_int64, ctypes.c_void_p, ctypes.c_int

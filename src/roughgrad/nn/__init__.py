@@ -1,4 +1,5 @@
-"""Periodic activations and layers (Snake, Sine/SIREN, Fourier features) and an MLP builder."""
+"""Periodic activations and layers (Snake, Sine/SIREN, Fourier features), an MLP builder,
+ensembles, and recurrent models with truncated BPTT (one model, or P seeds stacked)."""
 
 from roughgrad.nn.activations import ACTIVATIONS, Sine, Snake, SnakeB, snake
 from roughgrad.nn.ensemble import Ensemble, fit_ensemble
@@ -19,6 +20,7 @@ from roughgrad.nn.recurrent import (
     recurrent_model,
     train_tbptt,
 )
+from roughgrad.nn.stacked import StackedRecurrent, StackedWindow, train_tbptt_stacked
 
 __all__ = [
     "ACTIVATIONS",
@@ -33,6 +35,8 @@ __all__ = [
     "SirenLayer",
     "Snake",
     "SnakeB",
+    "StackedRecurrent",
+    "StackedWindow",
     "Window",
     "detach_state",
     "fit_ensemble",
@@ -41,4 +45,5 @@ __all__ = [
     "siren",
     "snake",
     "train_tbptt",
+    "train_tbptt_stacked",
 ]

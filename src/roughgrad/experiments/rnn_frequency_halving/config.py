@@ -55,7 +55,9 @@ class Config(ConfigBase):
         16, "carried-state modes: also roll out long_eval x stream_length steps (0: skip)", ge=0
     )
     workers: int = param(
-        0, "processes running (cell, mode, seed) jobs in parallel; 0 = one per CPU core", ge=0
+        0,
+        "processes running (cell, mode) jobs (all seeds stacked) in parallel; 0 = one per CPU core",
+        ge=0,
     )
 
     def validate(self) -> None:

@@ -10,6 +10,7 @@ import torch
 
 from roughgrad.experiments.rnn_frequency_halving.config import CARRIED, Config
 from roughgrad.nn import Window, recurrent_model, train_tbptt
+from roughgrad.nn.stacked import StackedRecurrent, StackedWindow, train_tbptt_stacked
 
 
 def _signal(
@@ -125,17 +126,114 @@ def train_one(
     return model, losses
 
 
-def _job(cell: str, mode: str, seed: int, config: Config):
-    """One run in a worker process (one intra-op thread):
-    (cell, mode, seed, mse, (losses, rollout trace, long-rollout MSE or NaN))."""
+def _stacked_windows(mode: str, config: Config, seeds: list[int]):
+    """Each seed's own window stream (its generator, as ``train_one`` draws it), stacked: the
+    members share window lengths and resets; burn-in lengths differ, so burn-ins are padded to
+    the longest and each member runs its own length."""
+    streams = [
+        _windows(mode, config, torch.Generator().manual_seed(config.seed + s)) for s in seeds
+    ]
+    for ws in zip(*streams, strict=True):
+        burn, lengths = None, None
+        if ws[0].burn_in is not None:
+            lengths = torch.tensor([w.burn_in.shape[1] for w in ws])  # type: ignore[union-attr]
+            burn = torch.zeros(len(ws), config.batch, int(lengths.max()), 1)
+            for i, w in enumerate(ws):
+                burn[i, :, : lengths[i]] = w.burn_in
+        yield StackedWindow(
+            torch.stack([w.x for w in ws]),
+            torch.stack([w.y for w in ws]),
+            reset=ws[0].reset,
+            burn_in=burn,
+            burn_lengths=lengths,
+        )
+
+
+def train_stacked(
+    cell: str, mode: str, seeds: list[int], config: Config
+) -> tuple[StackedRecurrent, torch.Tensor]:
+    """Train the (cell, mode) runs of every seed in ``seeds`` as one stacked model: member i is
+    initialised and fed exactly as ``train_one(cell, mode, seeds[i], config)``, and follows its
+    trajectory up to float rounding (the batched products sum in another order); returns the
+    model and the (updates, seeds) losses."""
+    members = []
+    for s in seeds:
+        torch.manual_seed(config.seed + s)
+        members.append(recurrent_model(cell, config.hidden, init=config.rnn_init))
+    model = StackedRecurrent(members)
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    sched = None
+    if config.lr_schedule == "cosine":
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(
+            opt, T_max=config.steps, eta_min=config.lr / 100
+        )
+    losses = train_tbptt_stacked(model, opt, _stacked_windows(mode, config, seeds), scheduler=sched)
+    return model, losses
+
+
+def rollout_stacked(
+    model: StackedRecurrent, config: Config, seeds: list[int], control: bool = False
+) -> tuple[list[float], np.ndarray]:
+    """``rollout`` of every member (member i on seed ``seeds[i]``'s held-out sequences): the
+    MSEs and each member's prediction for its first sequence (P, eval_len)."""
+    x, y = zip(
+        *(
+            _signal(
+                torch.rand(64, generator=torch.Generator().manual_seed(10_000 + s))
+                * config.points_per_period,
+                config.eval_len,
+                config,
+                control,
+            )
+            for s in seeds
+        ),
+        strict=True,
+    )
+    with torch.no_grad():
+        pred, _ = model(torch.stack(x))  # (P, 64, T, 1)
+    err = ((pred[:, :, 32:] - torch.stack(y)[:, :, 32:]) ** 2).flatten(1).mean(1)
+    return err.tolist(), pred[:, 0, :, 0].numpy()
+
+
+def long_rollout_stacked(model: StackedRecurrent, config: Config, seeds: list[int]) -> list[float]:
+    """``long_rollout`` of every member: all but the last chunk run in the no-gradient burn-in
+    loop, the last one through the model."""
+    t0 = torch.stack(
+        [
+            torch.rand(16, generator=torch.Generator().manual_seed(20_000 + s))
+            * config.points_per_period
+            for s in seeds
+        ]
+    )  # (P, 16)
+    chunk, state = config.stream_length, None
+    with torch.no_grad():
+        for k in range(config.long_eval):
+            x, y = (
+                torch.stack(v)
+                for v in zip(*(_signal(t + k * chunk, chunk, config) for t in t0), strict=True)
+            )
+            if k < config.long_eval - 1:
+                lengths = torch.full((len(seeds),), chunk)
+                state = model.burn_in(x, lengths, state)
+            else:
+                pred, state = model(x, state)
+    return ((pred - y) ** 2).flatten(1).mean(1).tolist()
+
+
+def _job(cell: str, mode: str, seeds: list[int], config: Config):
+    """Every seed of one (cell, mode), stacked, in a worker process (one intra-op thread):
+    [(cell, mode, seed, mse, (losses, rollout trace, long-rollout MSE or NaN))] per seed."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        model, losses = train_one(cell, mode, seed, config)
-        mse, trace = rollout(model, config, seed, control=mode == "control")
-        drift = float("nan")
+        model, losses = train_stacked(cell, mode, seeds, config)
+        mses, traces = rollout_stacked(model, config, seeds, control=mode == "control")
+        drifts = [float("nan")] * len(seeds)
         if mode in CARRIED and config.long_eval:
-            drift = long_rollout(model, config, seed)
-        return cell, mode, seed, mse, (losses, trace, drift)
+            drifts = long_rollout_stacked(model, config, seeds)
+        return [
+            (cell, mode, seed, mses[i], (losses[:, i].tolist(), traces[i], drifts[i]))
+            for i, seed in enumerate(seeds)
+        ]
     finally:
         torch.set_num_threads(threads)
