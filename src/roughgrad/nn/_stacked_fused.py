@@ -6,15 +6,25 @@ from __future__ import annotations
 import ctypes
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
 from torch import Tensor
 
 from roughgrad._native import NativeUnavailable, build, compiler
 
-if TYPE_CHECKING:
-    from roughgrad.nn.stacked import StackedRecurrent, State
+State = Tensor | tuple[Tensor, Tensor]  # (P, B, H), or (h, c) for an LSTM
+
+
+class StackedRecurrent(Protocol):
+    """What the kernels read of a ``roughgrad.nn.StackedRecurrent`` (which imports this)."""
+
+    cell: str
+    hidden: int
+    params: dict[str, Tensor]
+
+    def parameters(self) -> list[Tensor]: ...
+
 
 SOURCE = Path(__file__).with_name("_stacked_fused.c")
 CELLS = {"rnn": 0, "gru": 1, "lstm": 2}

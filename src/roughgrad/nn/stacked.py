@@ -27,9 +27,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from roughgrad.nn import _stacked_fused
+from roughgrad.nn._stacked_fused import State
 from roughgrad.nn.recurrent import GatedRNN, SigmoidRNN
-
-State = Tensor | tuple[Tensor, Tensor]  # (P, B, H), or (h, c) for an LSTM
 
 
 def _layout(module: nn.Module) -> tuple[str, dict[str, Tensor]]:
@@ -139,8 +139,6 @@ class StackedRecurrent:
     def burn_in(self, x: Tensor, lengths: Tensor, state: State | None = None) -> State:
         """Run member m for its first ``lengths[m]`` steps of x (P, B, K, I) without gradient;
         the state after them (a member with length 0 keeps ``state``)."""
-        from roughgrad.nn import _stacked_fused
-
         state = self.zero_state(x.shape[1], x) if state is None else state
         with torch.no_grad():
             if _stacked_fused.supports(self, x):
@@ -207,8 +205,6 @@ def train_tbptt_stacked(
     member m's gradient is its own loss's. The default, each member's MSE, runs forward and
     backward in the C kernel where it builds (float32 on the CPU), else through autograd.
     """
-    from roughgrad.nn import _stacked_fused
-
     state: Any = None
     losses = []
     for w in windows:
