@@ -13,7 +13,8 @@ sample where a thread is computing is classified by its innermost frame:
   allocation and metadata);
 * Python: the interpreter (a Python frame, or libpython).
 
-Idle samples (waiting on a lock, a worker, I/O) are left out. An experiment is "arithmetic"
+Idle samples (waiting on a lock, a worker, I/O) and start-up samples (importing modules) are
+counted apart and left out of the three shares. An experiment is "arithmetic"
 when arithmetic takes over half its computing samples, "overhead" when Python and torch
 overhead together do. The matmul peak of this machine (float32, torch, its threads) is measured
 in the same run, and the achieved FLOP/s of one full-batch training step of the snake family's
@@ -52,15 +53,19 @@ IDLE = re.compile(
     r"wait \(|do_futex_wait|__GI___poll|GOMP_barrier|gomp_team_barrier_wait|gomp_barrier",
     re.IGNORECASE,
 )
-PYTHON_FRAME = re.compile(r"\.py:\d+\)$")
+PYTHON_FRAME = re.compile(r"\(\S*:\d+\)$")  # "function (file.py:12)", "<frozen ...>:729)"
+STARTUP = re.compile(r"importlib\._bootstrap|<frozen importlib")
 TORCH_LIB = re.compile(r"libtorch|libc10|_C\.cpython|torch/lib", re.IGNORECASE)
 
 
 def classify(stack: str) -> str:
-    """'arithmetic', 'torch', 'python' or 'idle' from a py-spy collapsed stack (leaf last)."""
+    """'arithmetic', 'torch', 'python', 'startup' or 'idle' from a py-spy collapsed stack
+    (leaf last); 'torch' is the runtime's overhead: libtorch, libc10 and libc."""
     leaf = stack.rsplit(";", 1)[-1]
     if IDLE.search(leaf):
         return "idle"
+    if STARTUP.search(stack):
+        return "startup"
     if ARITHMETIC.search(leaf):
         return "arithmetic"
     if PYTHON_FRAME.search(leaf) or "libpython" in leaf or "_PyEval" in leaf or "Py" in leaf[:3]:
@@ -78,7 +83,7 @@ def sample(name: str, seconds: float, profile: str, out: Path) -> tuple[Counter,
             "--no-progress", "--out", str(out / "runs")]  # fmt: skip
     run = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     spy = subprocess.Popen(
-        ["py-spy", "record", "--pid", str(run.pid), "--native", "--subprocesses", "--idle",
+        [_py_spy(), "record", "--pid", str(run.pid), "--native", "--subprocesses", "--idle",
          "--rate", "50", "--duration", str(int(seconds)), "--format", "raw", "-o", str(raw)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -101,6 +106,11 @@ def sample(name: str, seconds: float, profile: str, out: Path) -> tuple[Counter,
             if n.isdigit():
                 counts[classify(stack)] += int(n)
     return counts, elapsed, finished
+
+
+def _py_spy() -> str:
+    """py-spy from PATH, else beside this Python (a virtual environment's bin)."""
+    return shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
 
 
 def matmul_peak(n: int = 1024, repeats: int = 20) -> float:
@@ -141,7 +151,7 @@ def main() -> None:
     parser.add_argument("--profile", default="default")
     parser.add_argument("--only", default="", help="comma-separated experiment names")
     args = parser.parse_args()
-    if shutil.which("py-spy") is None:
+    if not Path(_py_spy()).exists():
         sys.exit("where_time_goes.py needs py-spy: pip install py-spy")
     from roughgrad import _catalog
 
@@ -152,13 +162,13 @@ def main() -> None:
     print(f"matmul peak {peak:.1f} GFLOP/s; snake MLP training step {step:.1f} GFLOP/s "
           f"({100 * step / peak:.0f}% of peak); torch threads {threads}")  # fmt: skip
     print(f"{'experiment':24} {'sampled s':>9} {'arith %':>8} {'torch %':>8} {'python %':>9}"
-          f" {'idle %':>7}  bound by")  # fmt: skip
+          f" {'startup %':>10} {'idle %':>7}  bound by")  # fmt: skip
     result: dict[str, object] = {"matmul_peak_gflops": peak, "snake_step_gflops": step}
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             counts, elapsed, finished = sample(name, seconds, args.profile, Path(tmp))
             busy = counts["arithmetic"] + counts["torch"] + counts["python"]
-            total = busy + counts["idle"]
+            total = busy + counts["idle"] + counts["startup"]
             if not busy:
                 print(f"{name:24} no samples")
                 continue
@@ -166,9 +176,15 @@ def main() -> None:
             bound = "arithmetic" if share["arithmetic"] > 0.5 else "overhead"
             print(f"{name:24} {elapsed:8.0f}{'*' if finished else ' '} "
                   f"{100 * share['arithmetic']:8.0f} {100 * share['torch']:8.0f} "
-                  f"{100 * share['python']:9.0f} {100 * counts['idle'] / total:7.0f}  {bound}",
+                  f"{100 * share['python']:9.0f} {100 * counts['startup'] / total:10.0f} "
+                  f"{100 * counts['idle'] / total:7.0f}  {bound}",
                   flush=True)  # fmt: skip
-            result[name] = {**share, "idle": counts["idle"] / total, "bound": bound}
+            result[name] = {
+                **share,
+                "startup": counts["startup"] / total,
+                "idle": counts["idle"] / total,
+                "bound": bound,
+            }
     print("(* the run finished within the sampled time)")
     result["ratio_snake_step_vs_peak"] = step / peak
     print(json.dumps(result))
