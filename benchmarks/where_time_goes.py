@@ -20,6 +20,13 @@ overhead together do. The matmul peak of this machine (float32, torch, its threa
 in the same run, and the achieved FLOP/s of one full-batch training step of the snake family's
 512-wide MLP (the largest block of the default reproduce), against it.
 
+Limits: only each run's first ``--seconds`` are sampled (start-up and the first parts, not
+necessarily where a long run spends most of its time), and a kernel py-spy cannot name (an
+unsymbolised address inside libtorch_cpu, where MKL lives, or inside a compiled kernel) counts
+as torch overhead, so the arithmetic share is a lower bound; the classification has not been
+checked against runs of known make-up. The snake step's FLOP/s against the matmul peak is the
+direct measure.
+
 Needs py-spy (``pip install py-spy``). The last line is JSON; ``ratio_snake_step_vs_peak`` is
 the snake step's FLOP/s over the matmul peak.
 """

@@ -47,6 +47,24 @@ static inline float tanh_(float x) {
     return 2.0f / (1.0f + expf(-2.0f * clampf(x, -20.0f, 20.0f))) - 1.0f;
 }
 
+/* The input part gi = b_ih + W_ih x of the gates, and gh initialised to b_hh (or 0). */
+static inline void gates_init(int64_t GH, int64_t I, const float *wi, const float *bi,
+                              const float *bh, const float *xt, float *gi, float *gh) {
+    if (I == 1) { /* the common case: a scalar input */
+        const float x0 = xt[0];
+#pragma omp simd
+        for (int64_t j = 0; j < GH; j++) gi[j] = bi[j] + wi[j] * x0;
+    } else {
+        for (int64_t j = 0; j < GH; j++) {
+            float s = bi[j];
+            for (int64_t k = 0; k < I; k++) s += wi[j * I + k] * xt[k];
+            gi[j] = s;
+        }
+    }
+    if (bh) memcpy(gh, bh, sizeof(float) * (size_t)GH);
+    else memset(gh, 0, sizeof(float) * (size_t)GH);
+}
+
 /* The new state of one sequence from its gate pre-activations: gi (input part, with b_ih), gh
    (recurrent part, with b_hh); hp, cp the previous state; writes hn (and cp, LSTM). */
 static inline void cell_update(int cell, int64_t H, const float *gi, const float *gh,
@@ -104,20 +122,7 @@ void stk_burn(int cell, int64_t P, int64_t B, int64_t H, int64_t I, int64_t K,
             for (int64_t t = 0; t < len; t++) {
                 for (int64_t r = 0; r < rows; r++) { /* input parts, and the biases */
                     const float *xt = x + ((pb0 + r) * K + t) * I;
-                    float *gi = buf + r * GH, *gh = buf + (rows + r) * GH;
-                    if (I == 1) { /* the common case: a scalar input */
-                        const float x0 = xt[0];
-#pragma omp simd
-                        for (int64_t j = 0; j < GH; j++) gi[j] = bi[j] + wi[j] * x0;
-                    } else {
-                        for (int64_t j = 0; j < GH; j++) {
-                            float s = bi[j];
-                            for (int64_t k = 0; k < I; k++) s += wi[j * I + k] * xt[k];
-                            gi[j] = s;
-                        }
-                    }
-                    if (bh) memcpy(gh, bh, sizeof(float) * (size_t)GH);
-                    else memset(gh, 0, sizeof(float) * (size_t)GH);
+                    gates_init(GH, I, wi, bi, bh, xt, buf + r * GH, buf + (rows + r) * GH);
                 }
                 if (rows == ROWS) {
                     const float *h0 = h + pb0 * H;
@@ -202,13 +207,7 @@ void stk_window(int cell, int64_t P, int64_t B, int64_t H, int64_t I, int64_t O,
             for (int64_t t = 0; t < T; t++) { /* forward */
                 const float *hp = hs + t * H, *xt = xb + t * I;
                 float *hn = hs + (t + 1) * H, *a = act + t * GH;
-                for (int64_t j = 0; j < GH; j++) {
-                    float s = bi[j];
-                    for (int64_t k = 0; k < I; k++) s += wi[j * I + k] * xt[k];
-                    gi[j] = s;
-                }
-                if (bh) memcpy(gh, bh, sizeof(float) * (size_t)GH);
-                else memset(gh, 0, sizeof(float) * (size_t)GH);
+                gates_init(GH, I, wi, bi, bh, xt, gi, gh);
                 for (int64_t k = 0; k < H; k++) {
                     const float hk = hp[k], *row = wt + k * GH;
 #pragma omp simd
