@@ -200,6 +200,7 @@ def test_the_write_ups_model_at_the_answer_has_zero_loss():
 
 
 def test_sin_frequency_gradient_matches_autograd():
+    """One SGD step at lr 1 moves frequencies and coefficients by their autograd gradients."""
     import torch
 
     from roughgrad.experiments import Context
@@ -208,20 +209,44 @@ def test_sin_frequency_gradient_matches_autograd():
 
     config = Config(steps=1, log_every=1, n_inits=3, components=(97.0, 0.5, 1.0))
     f0 = torch.tensor([[30.0, 90.0], [31.5, 96.0], [0.3, 5.0]], dtype=torch.float64)
+    c0 = torch.randn(3, 2, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
     gen = torch.Generator().manual_seed(0)
-    f1, _, _ = _train(f0, config, gen, Context(), method="sgd", lr=1.0)
-    manual = f0 - f1  # lr 1: the step is the gradient
+    scale = torch.ones(3, 1, dtype=torch.float64)
+    f1, c1, _, _ = _train(f0, config, gen, Context(), method="sgd", lr=1.0, scale=scale, coef=c0)
+    # lr 1 for f; the coefficients move at 0.5 / K = 0.25
+    manual_f, manual_c = f0 - f1, (c0 - c1) / 0.25
 
     gen = torch.Generator().manual_seed(0)
     x = (torch.rand(3, config.batch_size, generator=gen, dtype=torch.float64) * 2 - 1) * 1000
     f = f0.clone().requires_grad_(True)
+    c = c0.clone().requires_grad_(True)
     a = torch.tensor([1.0, 0.5], dtype=torch.float64)
     p = torch.tensor([0.0, 1.0], dtype=torch.float64)
     f_star = torch.tensor([31.0, 97.0], dtype=torch.float64)
     y = (a * torch.sin(x[..., None] * f_star + p)).sum(-1)
-    pred = (a * torch.sin(x[..., None] * f[:, None, :] + p)).sum(-1)
+    ph = x[..., None] * f[:, None, :]
+    pred = (c[:, None, :, 0] * torch.sin(ph) + c[:, None, :, 1] * torch.cos(ph)).sum(-1)
     ((pred - y) ** 2).mean(1).sum().backward()
-    torch.testing.assert_close(manual, f.grad)
+    torch.testing.assert_close(manual_f, f.grad)
+    torch.testing.assert_close(manual_c, c.grad)
+
+
+def test_sin_frequency_gradient_methods_need_only_the_data():
+    """The write-up's frequency with amplitude 3, phase 0.7 and noise 0.2 (none of them told
+    to the model): the curriculum recovers |f*| in every init and SGD at the write-up's lr
+    does not; at phase pi/2 the fit -f* counts (it is exactly as good)."""
+    import math
+
+    from roughgrad.experiments import EXPERIMENTS, Context
+
+    exp = EXPERIMENTS["sin-frequency"]
+    over = {"target_freq": 437.7, "amplitude": 3.0, "phase": 0.7, "noise": 0.2}
+    m = exp.run(exp.config("quick", {**over, "sweep_freqs": ()}), Context()).metrics
+    assert m["curriculum_recovery_rate"] >= 0.9
+    assert m["sgd_recovery_rate"] <= 0.1
+    assert 3.0 <= m["data_amplitude_bound"] < 3.1  # sqrt(A^2 + 2 noise^2) = 3.013
+    m = exp.run(exp.config("quick", {"phase": math.pi / 2, "sweep_freqs": ()}), Context()).metrics
+    assert m["curriculum_recovery_rate"] >= 0.9
 
 
 def test_clock_refuses_an_unknown_baseline_with_the_known_ones():

@@ -12,6 +12,7 @@ from roughgrad.nn import FourierFeatures, SineSum, SirenLayer
 from roughgrad.periodic import (
     PeriodicClock,
     StabilityWarning,
+    amplitude_bound,
     check_frequency_lr,
     check_time_dtype,
     clock_reading,
@@ -28,6 +29,7 @@ from roughgrad.periodic import (
     sgd_lr_limit,
     spectral_init,
     spectral_model,
+    uniform_frequency_curvature,
 )
 
 
@@ -135,6 +137,22 @@ def test_stability_limit_and_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert check_frequency_lr(1e-6, 1000)
+
+
+@pytest.mark.parametrize(("x_range", "freq", "amp", "phase"), [(1000, 31, 1, 0), (2, 1, 1.5, 0.7)])
+def test_curvature_closed_form_and_the_amplitude_limit(x_range, freq, amp, phase):
+    """The closed form matches the sample mean, also where f* X is small and the phase
+    matters; the limit scales as 1 / A^2; over many cycles the data's amplitude bound is at
+    least A and close to it (sqrt(A^2 + 2 sigma^2))."""
+    x = np.random.default_rng(3).uniform(-x_range, x_range, 1_000_000)
+    exact = uniform_frequency_curvature(x_range, freq, amp, phase)
+    assert abs(frequency_curvature(x, freq, amp, phase) / exact - 1) < 0.01
+    assert sgd_lr_limit(x_range, amp) == pytest.approx(sgd_lr_limit(x_range) / amp**2)
+    y = amp * np.sin(freq * x + phase) + 0.2 * np.random.default_rng(4).standard_normal(x.size)
+    if freq * x_range > 100:  # many cycles: mean sin^2 = 1/2
+        assert amp <= amplitude_bound(y) <= 1.01 * np.sqrt(amp**2 + 2 * 0.2**2)
+    with pytest.raises(ValueError, match="finite samples"):
+        amplitude_bound(np.array([np.nan]))
 
 
 def test_sgd_at_seed_lr_diverges_near_answer_and_stable_lr_converges():

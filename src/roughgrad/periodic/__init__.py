@@ -28,11 +28,13 @@ from roughgrad.periodic.init import refine, spectral_init, spectral_model
 from roughgrad.periodic.spectrum import fft_periodogram, gridded_periodogram, ls_periodogram
 from roughgrad.periodic.stability import (
     StabilityWarning,
+    amplitude_bound,
     basin_half_width,
     check_frequency_lr,
     frequency_curvature,
     frequency_std_bound,
     sgd_lr_limit,
+    uniform_frequency_curvature,
 )
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "SineFit",
     "SinesAR",
     "StabilityWarning",
+    "amplitude_bound",
     "basin_half_width",
     "check_frequency_lr",
     "check_time_dtype",
@@ -70,5 +73,6 @@ __all__ = [
     "spectral_init",
     "spectral_model",
     "spectral_periods",
+    "uniform_frequency_curvature",
     "utc_offset_seconds",
 ]

@@ -12,22 +12,32 @@ Remedies: (a) spectral initialisation (a periodogram of the samples, coarse-to-f
 squares, then L-BFGS refinement of the model) -- the main one; (b) a gradient-only curriculum
 that grows the input range from 1 / max_freq (where every frequency of the prior range has its
 basin around it) to full, with lr kept at half the stability limit.
-Baselines train frequencies only, with amplitudes and phases fixed at their true values (the
-easiest case for gradient descent); the spectral fit estimates all of them.
+Every gradient method sees only the data: the model is sum_k c_k1 sin(f_k x) + c_k2 cos(f_k x),
+whose coefficients (every amplitude and phase) start at zero and are learned with f, and every
+learning rate comes from the data's own curvature: the stability limit 6 / (s^2 x_max^2) at
+the amplitude bound s = sqrt(2 mean y^2) of the samples (``periodic.amplitude_bound``), which
+is never below the true amplitude. Since that model fits -f exactly as well as f, recovery
+counts |f|. The spectral fit estimates everything too.
 
 Claims checked:
   sgd_fails                    at most 10% of random inits reach |f - f*| < tolerance with SGD;
   adam_fails                   the same with Adam;
   sgd_unstable_near_answer     SGD at the write-up's lr, started inside the basin, moves away;
-  stable_lr_converges          SGD at half the stability limit from the same starts converges;
+  stable_lr_converges          SGD at half the data's stability limit from the same starts
+                               converges;
   spectral_recovers            every init recovers f* to within 1e-6 relative (or, with noise,
                                within 5 Cramer-Rao standard deviations if that is larger);
   curriculum_recovers          the growing-range curriculum recovers f* in >= 90% of inits;
-  curriculum_recovers_prior_range  ... at every f* of a sweep from 1 to 1150 (< max_freq): its
-                               start range 1 / max_freq and stage length come from the prior
-                               range of f and the step budget, never from f*. The sweep also
-                               measures where SGD, Adam, annealed Gaussian smoothing and the
-                               spectral fit recover f* (metrics sweep_*).
+  curriculum_recovers_prior_range  ... at every point of a sweep over f* from 1 to 1150
+                               (< max_freq), amplitude 0.3 to 3 and phase 0 to pi/2: its start
+                               range 1 / max_freq and stage length come from the prior range of
+                               f and the step budget, its learning rates from the data, never
+                               from f* or the amplitude. The sweep also measures where SGD,
+                               Adam, annealed Gaussian smoothing and the spectral fit recover f*
+                               (metrics sweep_*).
+Measured range: one sine, amplitude 0.3-3, any phase, noise up to 0.2, f* up to 1150 (quick
+and default profiles); a mixture of three sines (31, 97, 250) is recovered in 3/8 inits at
+2,000 steps and 7/8 at 20,000: two coefficients can settle on one frequency.
 (Two identities are unit tests, not claims: the curvature L''(f*) = x_max^2 / 3
 (tests/test_periodic.py), and that the write-up's model sin(f x) with f set to f* has zero loss
 on sin(31 x) (tests/test_experiments.py). The metric exact_freq_loss reports the latter for the
@@ -52,25 +62,26 @@ from roughgrad.experiments.sin_frequency.run import run
 __all__ = ["CLAIMS", "EXPERIMENT", "PROFILES", "Config", "figures", "objective", "run"]
 
 
-# a target SGD can learn: f* = 1 on x in [-1, 1], whose basin (4.49 / x_max) holds most
-# N(0, 1) starts, at an lr below the stability limit 6 / x_max^2
+# a target SGD can learn: f* = 1 on x in [-2, 2], whose basin (4.49 / x_max) holds most
+# N(0, 1) starts, at an lr below the stability limit 6 / x_max^2 (on [-1, 1] the sine is
+# nearly linear and f trades off against the learned amplitude)
 # counterexamples of claims other than the sweep's skip the sweep (it has its own claim)
 _NO_SWEEP: dict = {"sweep_freqs": ()}
 
 
-_EASY = {"target_freq": 1.0, "x_range": 1.0, "lr": 0.5, "max_freq": 10.0, **_NO_SWEEP}
+_EASY = {"target_freq": 1.0, "x_range": 2.0, "lr": 0.1, "max_freq": 10.0, **_NO_SWEEP}
 
 
 CLAIMS = (
     ClaimSpec(
         "sgd_fails",
         "SGD at the write-up's lr recovers f* in at most 10% of random inits",
-        (counterexample("f* = 1 on x in [-1, 1]: the basin holds the starts", **_EASY),),
+        (counterexample("f* = 1 on x in [-2, 2]: the basin holds the starts", **_EASY),),
     ),
     ClaimSpec(
         "adam_fails",
         "Adam recovers f* in at most 10% of random inits",
-        (counterexample("f* = 1 on x in [-1, 1]: the basin holds the starts", **_EASY),),
+        (counterexample("f* = 1 on x in [-2, 2]: the basin holds the starts", **_EASY),),
     ),
     ClaimSpec(
         "sgd_unstable_near_answer",
@@ -79,7 +90,7 @@ CLAIMS = (
     ),
     ClaimSpec(
         "stable_lr_converges",
-        "SGD at half the stability limit, started near f*, recovers f* in >= 90% of inits",
+        "SGD at half the data's stability limit, started near f*, recovers f* in >= 90% of inits",
         (
             counterexample(
                 "starts 0.1 from f* lie outside the 0.0045 basin", near_offset=0.1, **_NO_SWEEP
@@ -112,7 +123,8 @@ CLAIMS = (
     ),
     ClaimSpec(
         "curriculum_recovers_prior_range",
-        "the data-derived curriculum recovers >= 90% of inits at every swept f* (up to max_freq)",
+        "the data-derived curriculum recovers >= 90% of inits at every swept (f*, amplitude, "
+        "phase) up to max_freq",
         (
             counterexample(
                 "a start range of 0.01 set by hand: f* x 0.01 > 4.49 rad from f* = 700 up",
@@ -135,8 +147,8 @@ EXPERIMENT = Experiment(
     objective=objective,
     health=(
         Floor(
-            "1 - |measured curvature L''(f*) / (A^2 x_max^2 / 3) - 1| (the landscape is the "
-            "usual one)",
+            "1 - |measured curvature L''(f*) / its closed form (A^2 x_max^2 / 3 for "
+            "f* x_max >> 1) - 1| (the landscape is the usual one)",
             lambda m: 1 - abs(m["curvature_at_fstar"] / m["curvature_predicted"] - 1),
             0.9,
         ),

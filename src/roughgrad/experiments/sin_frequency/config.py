@@ -50,6 +50,16 @@ class Config(ConfigBase):
         "outside the prior range, are skipped; empty: no sweep)",
         gt=0,
     )
+    sweep_amplitudes: tuple[float, ...] = param(
+        (0.3, 1.0, 3.0),
+        "amplitudes of the recovery sweep's main component, each at every swept f* and phase "
+        "(empty: the configured amplitude)",
+        gt=0,
+    )
+    sweep_phases: tuple[float, ...] = param(
+        (0.0, 0.7, 1.5707963267948966),
+        "phases (rad) of the recovery sweep's main component (empty: the configured phase)",
+    )
     smoothing_sigma: float = param(
         0.0, "smoothing: initial std of the f perturbation; 0: max_freq / 4", ge=0
     )
@@ -91,6 +101,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "log_every": 50,
         "n_samples": 2048,
         "sweep_freqs": (1150.0,),  # the top of the prior range, where a bad start fails
+        "sweep_amplitudes": (0.3, 3.0),
+        "sweep_phases": (0.7, 1.5707963267948966),
     },
     "default": {},
     "full": {"steps": 1_000_000, "log_every": 1_000},

@@ -38,15 +38,15 @@ def figures(outcome: Outcome, config: Config) -> dict:
 
     fig2, axs = plt.subplots(1, 3, figsize=(14, 3.6), sharey=True)
     panels = [
-        ("near_freqs", f"SGD from near f*, seed lr {config.lr:g}"),
-        ("near_stable_freqs", "same starts, lr = half the stability limit"),
+        ("near_freqs", f"SGD from near f*, write-up lr {config.lr:g}"),
+        ("near_stable_freqs", "same starts, lr = half the data's stability limit"),
         ("curriculum_freqs", "curriculum from f0 ~ N(0,1): growing input range"),
     ]
     for ax, (key, title) in zip(axs, panels, strict=True):
-        traces(ax, a["steps"], np.abs(a[key] - f_star) + 1e-16, max_traces=8, logy=True)
+        traces(ax, a["steps"], np.abs(np.abs(a[key]) - f_star) + 1e-16, max_traces=8, logy=True)
         ax.axhline(config.tolerance, color="k", ls=":", lw=1)
         ax.set(xlabel="step", xscale="log", title=title)
-    axs[0].set_ylabel("|f - f*|  (dotted: tolerance)")
+    axs[0].set_ylabel("||f| - f*|  (dotted: tolerance)")
     fig2.tight_layout()
 
     fig3, ax = plt.subplots(figsize=(7, 3.2))
@@ -55,26 +55,43 @@ def figures(outcome: Outcome, config: Config) -> dict:
     ax.set(
         ylim=(0, 1.05),
         ylabel=f"recovery rate ({config.n_inits} inits)",
-        title=f"recovering f* = {f_star:g} from x in [-{config.x_range:g}, {config.x_range:g}]",
+        title=f"recovering f* = {f_star:g} (amplitude {config.amplitude:g}, phase "
+        f"{config.phase:.2g}) from x in [-{config.x_range:g}, {config.x_range:g}]",
     )
     ax.tick_params(axis="x", labelsize=8)
     fig3.tight_layout()
     out = {"sgd_loss_curves": fig, "near_answer_and_curriculum": fig2, "recovery_rates": fig3}
     if "sweep_rates" in a:
-        fig4, ax = plt.subplots(figsize=(7, 3.6))
-        methods = list(zip(a["sweep_methods"], a["sweep_rates"], "ovs^D", strict=False))
+        fig4, (ax, hx) = plt.subplots(1, 2, figsize=(12, 3.8), width_ratios=(1.6, 1))
+        rates = a["sweep_rates"]  # (M, F, A, P)
+        methods = list(zip(a["sweep_methods"], rates, "ovs^D", strict=False))
         for k, (name, r, mk) in enumerate(methods):  # offsets keep coinciding lines visible
             shift = 0.02 * (k - (len(methods) - 1) / 2)
-            ax.plot(a["sweep_freqs"], r + shift, marker=mk, label=str(name), alpha=0.85)
+            worst = r.min((1, 2))
+            ax.plot(a["sweep_freqs"], worst + shift, marker=mk, label=str(name), alpha=0.85)
         ax.axhline(0.9, color="k", ls=":", lw=1)
         ax.set(
             xscale="log",
             ylim=(-0.08, 1.08),
             xlabel="target frequency f*",
-            ylabel=f"recovery rate ({config.n_inits} inits)\n(methods offset by 0.02)",
+            ylabel=f"recovery rate ({config.n_inits} inits),\nworst over amplitude and phase",
             title=f"which method recovers f*, x in [-{config.x_range:g}, {config.x_range:g}]",
         )
         ax.legend(fontsize=8)
+        names = [str(m) for m in a["sweep_methods"]]
+        cur = rates[names.index("curriculum")].min(0)  # (A, P): worst over f*
+        im = hx.imshow(cur, vmin=0, vmax=1, cmap="RdYlGn", aspect="auto")
+        amps, phases = a["sweep_amplitudes"], a["sweep_phases"]
+        hx.set_xticks(range(len(phases)), [f"{p:.2g}" for p in phases])
+        hx.set_yticks(range(len(amps)), [f"{v:g}" for v in amps])
+        for (i, j), v in np.ndenumerate(cur):
+            hx.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=9)
+        hx.set(
+            xlabel="phase (rad)",
+            ylabel="amplitude",
+            title="curriculum, learned amplitude and phase:\nworst rate over f*",
+        )
+        fig4.colorbar(im, ax=hx, fraction=0.05)
         fig4.tight_layout()
         out["recovery_sweep"] = fig4
     return out

@@ -17,7 +17,6 @@ from roughgrad.nn import SineSum
 from roughgrad.periodic import (
     frequency_std_bound,
     refine,
-    sgd_lr_limit,
     spectral_init,
 )
 
@@ -42,6 +41,16 @@ def _target(
     return y
 
 
+def _data_scale(config: Config, gen: torch.Generator, sines: tuple, n: int) -> torch.Tensor:
+    """(n, 1): each row's amplitude bound sqrt(2 mean(y^2)) (``amplitude_bound``) from
+    ``n_samples`` samples of its own data over the full range: what sets the learning rates,
+    in place of the true amplitudes."""
+    f = sines[0]
+    x = torch.rand(n, config.n_samples, generator=gen, dtype=f.dtype, device=f.device) * 2 - 1
+    y = _target(config, x * config.x_range, gen, sines)
+    return (2 * (y**2).mean(1, keepdim=True)).sqrt()
+
+
 def _train(
     freq: torch.Tensor,
     config: Config,
@@ -49,35 +58,45 @@ def _train(
     ctx: Context,
     *,
     method: str,
-    lr: float,
+    lr: float | torch.Tensor,
+    scale: torch.Tensor,
+    coef: torch.Tensor | None = None,
     curriculum: bool = False,
     smoothing: bool = False,
-    target: torch.Tensor | None = None,
+    sines: tuple | None = None,
     label: str = "",
 ):
-    """Train frequencies (n, K) side by side with SGD or Adam on fresh minibatches.
+    """Train the model sum_k c_k1 sin(f_k x) + c_k2 cos(f_k x) side by side for n rows, with
+    SGD or Adam on fresh minibatches: frequencies ``freq`` (n, K) and coefficients ``coef``
+    (n, K, 2; default zero). The coefficients carry every amplitude and phase, learned with f:
+    nothing of the answer but the number of components is given.
 
-    ``target`` (n, K): each row's own target frequencies (default: the configured ones).
-    ``curriculum``: the input range grows from ``Config.curriculum``'s start, with lr at
-    half the stability limit of the current range. ``smoothing``: the gradient is taken at
-    f + sigma_t eps (eps ~ N(0, 1) per row and step), a one-sample estimate of the gradient of
-    the Gaussian-smoothed loss, with sigma_t annealed linearly from ``smoothing_sigma`` to 0
-    over the first half of the steps.
+    ``lr``: the frequencies' learning rate (a float, or (n, 1) per row). ``scale`` (n, 1): each
+    row's amplitude bound from its data (``_data_scale``). ``sines``: per-row targets, (n, 1, K)
+    tensors of frequencies, amplitudes and phases (default: the configured target).
+    ``curriculum``: the input range grows from ``Config.curriculum``'s start, with the
+    frequencies' lr at half the stability limit 6 / (scale^2 r^2) of the current range r.
+    ``smoothing``: the gradient is taken at f + sigma_t eps (eps ~ N(0, 1) per row and step), a
+    one-sample estimate of the gradient of the Gaussian-smoothed loss, with sigma_t annealed
+    linearly from ``smoothing_sigma`` to 0 over the first half of the steps. SGD moves the
+    coefficients at lr 0.5 / K, half their stability limit (their curvature is at most 2K);
+    Adam moves everything at its ``lr``.
 
-    Amplitudes and phases are fixed at the truth. The gradient of the per-init MSE is written
-    out, dL/df_k = mean_b 2 err a_k cos(f_k x + p_k) x (what autograd gives; a test checks it):
+    The gradients of the per-init MSE are written out (what autograd gives; a test checks it):
     the loop runs up to 10^6 tiny steps, where autograd's per-step overhead would dominate.
     Adam is the elementwise textbook update (betas 0.9, 0.999, eps 1e-8).
-    Returns final freqs, windowed losses (n, L) and frequency trajectories (n, L, K).
+    Returns final freqs (n, K), coefficients (n, K, 2), windowed losses (n, L) and frequency
+    trajectories (n, L, K).
     """
     n, k = freq.shape
-    sines = _sines(config, freq)  # built once: the loop below runs up to 10^6 steps
-    _, a, p = sines
-    if target is not None:
-        sines = (target[:, None, :], a, p)
+    if sines is None:
+        sines = tuple(v.expand(n, 1, k) for v in _sines(config, freq))
+    c = freq.new_zeros(n, k, 2) if coef is None else coef.clone()
     r0, every = config.curriculum()
     sigma0 = config.smoothing_sigma or config.max_freq / 4
-    m, v = torch.zeros_like(freq), torch.zeros_like(freq)
+    lr_coef = 0.5 / k
+    theta = torch.cat([freq[..., None], c], -1)  # (n, K, 3): f, c1, c2
+    m, v = torch.zeros_like(theta), torch.zeros_like(theta)
     n_logs = config.steps // config.log_every
     losses = freq.new_zeros(n, n_logs)
     traj = freq.new_zeros(n, n_logs, k)
@@ -87,7 +106,7 @@ def _train(
             r, lr_t = config.x_range, lr
             if curriculum:  # range grows geometrically; lr stays at half the stability limit
                 r = min(config.x_range, r0 * config.curriculum_growth ** (step // every))
-                lr_t = 0.5 * sgd_lr_limit(r)
+                lr_t = 0.5 * 6.0 / (scale**2 * r**2)
             x = (
                 torch.rand(
                     n, config.batch_size, generator=gen, dtype=freq.dtype, device=freq.device
@@ -96,34 +115,52 @@ def _train(
                 - 1
             ) * r  # (n, B)
             y = _target(config, x, gen, sines)
-            at = freq
+            at = theta[..., 0]
             if smoothing:
                 sigma = sigma0 * max(0.0, 1 - 2 * step / config.steps)
-                eps = torch.randn(freq.shape, generator=gen, dtype=freq.dtype, device=freq.device)
-                at = freq + sigma * eps
-            phase = x[..., None] * at[:, None, :] + p  # (n, B, K)
-            err = (a * torch.sin(phase)).sum(-1) - y  # (n, B)
+                eps = torch.randn(at.shape, generator=gen, dtype=at.dtype, device=at.device)
+                at = at + sigma * eps
+            phase = x[..., None] * at[:, None, :]  # (n, B, K)
+            sin, cos = torch.sin(phase), torch.cos(phase)
+            c1, c2 = theta[:, None, :, 1], theta[:, None, :, 2]
+            err = (c1 * sin + c2 * cos).sum(-1) - y  # (n, B)
             losses[:, j] += (err**2).mean(1) / config.log_every
-            grad = (2 * err[..., None] * a * torch.cos(phase) * x[..., None]).mean(1)  # (n, K)
+            e2 = 2 * err[..., None]
+            grad = torch.stack(
+                [
+                    (e2 * (c1 * cos - c2 * sin) * x[..., None]).mean(1),
+                    (e2 * sin).mean(1),
+                    (e2 * cos).mean(1),
+                ],
+                -1,
+            )  # (n, K, 3)
             step += 1
             if method == "adam":
                 m = 0.9 * m + 0.1 * grad
                 v = 0.999 * v + 0.001 * grad**2
                 grad = (m / (1 - 0.9**step)) / ((v / (1 - 0.999**step)).sqrt() + 1e-8)
-            freq = freq - lr_t * grad
-            freq = torch.nan_to_num(freq, nan=0.0, posinf=0.0, neginf=0.0)  # diverged: reset
-        traj[:, j] = freq
-    return freq, losses, traj
+                theta = theta - lr * grad
+            else:
+                lr_f = lr_t if isinstance(lr_t, float) else lr_t[..., None]
+                step_f = lr_f * grad[..., :1]
+                theta = torch.cat(
+                    [theta[..., :1] - step_f, theta[..., 1:] - lr_coef * grad[..., 1:]], -1
+                )
+            theta = torch.nan_to_num(theta, nan=0.0, posinf=0.0, neginf=0.0)  # diverged: reset
+        traj[:, j] = theta[..., 0]
+    return theta[..., 0], theta[..., 1:], losses, traj
 
 
 def _recovered(
     freq: torch.Tensor, config: Config, target: torch.Tensor | None = None
 ) -> torch.Tensor:
-    """(n,) bool: every component's frequency within tolerance (matched in sorted order) of
-    the configured target, or of each row's ``target`` (n, K)."""
+    """(n,) bool: every component's |frequency| within tolerance (matched in sorted order) of
+    the configured target, or of each row's ``target`` (n, K). The model with learned
+    coefficients fits -f exactly as well as f (c1 sin(-f x) + c2 cos(-f x) = -c1 sin(f x) +
+    c2 cos(f x)), so both count."""
     if target is None:
         target = torch.as_tensor(config.freqs(), dtype=freq.dtype, device=freq.device)
-    return ((freq.sort(-1).values - target.sort(-1).values).abs() < config.tolerance).all(-1)
+    return ((freq.abs().sort(-1).values - target.sort(-1).values).abs() < config.tolerance).all(-1)
 
 
 def _spectral(config: Config, rng: np.random.Generator, ctx: Context):
@@ -162,39 +199,61 @@ def _spectral_verdict(config: Config, rel_err: np.ndarray, xs: np.ndarray):
 SWEEP_METHODS = ("sgd", "adam", "curriculum", "smoothing", "spectral")
 
 
-def _sweep(config: Config, gen: torch.Generator, rng: np.random.Generator, ctx: Context):
-    """Recovery rate of every method at every f* of ``sweep_freqs``: {method: (F,)}.
+def _sweep_grid(config: Config) -> list[tuple[float, float, float]]:
+    """The sweep's (f*, amplitude, phase) points: every swept f* inside the prior range times
+    every swept amplitude and phase (an empty axis: the configured value)."""
+    amps = config.sweep_amplitudes or (config.amplitude,)
+    phases = config.sweep_phases or (config.phase,)
+    return [(f, a, p) for f in _swept(config) for a in amps for p in phases]
 
-    The gradient methods train all F x n_inits rows side by side, each row towards its own
-    f*, from the same N(0, 1) starts, for the same ``steps``; the spectral fit runs per init on
-    its own samples. SGD gets the curriculum's own lr rule at the full range (half the
-    stability limit), not the write-up's diverging lr, so the two differ only in the range
-    schedule."""
-    fs = _swept(config)
-    n, dev = config.n_inits, ctx.device
-    targets = torch.stack([torch.as_tensor(replace(config, target_freq=f).freqs()) for f in fs]).to(
-        dev
-    )
-    rows = targets.repeat_interleave(n, 0)  # (F n, K)
-    f0 = torch.randn(rows.shape, generator=gen, dtype=torch.float64, device=dev)
+
+def _sweep(config: Config, gen: torch.Generator, rng: np.random.Generator, ctx: Context):
+    """Recovery rate of every method at every sweep point: {method: (F, A, P)}.
+
+    The gradient methods train all points x n_inits rows side by side, each row towards its
+    own target (f*, amplitude, phase; the other components as configured), from the same
+    N(0, 1) starts, for the same ``steps``, seeing only its data. The spectral fit runs per init
+    on its own samples, at every f* and the configured amplitude and phase (it fits amplitudes
+    and phases by least squares, so they do not move its recovery but through the SNR). SGD
+    gets the curriculum's own lr rule at the full range (half the data's stability limit), not
+    the write-up's diverging lr, so the two differ only in the range schedule."""
+    grid = _sweep_grid(config)
+    n, dev, dt = config.n_inits, ctx.device, torch.float64
+    rows = [replace(config, target_freq=f, amplitude=a, phase=p) for f, a, p in grid]
+    sines = tuple(
+        torch.stack([torch.as_tensor(v, dtype=dt) for v in vals])
+        .to(dev)
+        .repeat_interleave(n, 0)[:, None, :]
+        for vals in zip(*[(c.freqs(), c.amps(), c.phases()) for c in rows], strict=True)
+    )  # 3 x (G n, 1, K)
+    targets = sines[0][:, 0]
+    f0 = torch.randn(targets.shape, generator=gen, dtype=dt, device=dev)
+    scale = _data_scale(config, gen, sines, len(targets))
     runs: dict[str, dict[str, Any]] = {
-        "sgd": dict(method="sgd", lr=0.5 * sgd_lr_limit(config.x_range)),
+        "sgd": dict(method="sgd", lr=0.5 * 6.0 / (scale**2 * config.x_range**2)),
         "adam": dict(method="adam", lr=config.adam_lr),
         "curriculum": dict(method="sgd", lr=0.0, curriculum=True),
         "smoothing": dict(method="adam", lr=config.adam_lr, smoothing=True),
     }
     rates = {}
     for name, kw in runs.items():
-        final, _, _ = _train(f0, config, gen, ctx, target=rows, label=f"sweep: {name}", **kw)
-        hit = _recovered(final, config, rows).double().reshape(len(fs), n)
-        rates[name] = hit.mean(1).cpu().numpy()
+        final, *_ = _train(
+            f0, config, gen, ctx, scale=scale, sines=sines, label=f"sweep: {name}", **kw
+        )
+        hit = _recovered(final, config, targets).double().reshape(len(grid), n)
+        per_point = hit.mean(1).cpu().numpy()
+        rates[name] = per_point.reshape(
+            len(_swept(config)),
+            len(config.sweep_amplitudes or (0,)),
+            len(config.sweep_phases or (0,)),
+        )
     spectral = []
-    for f in fs:
+    for f in _swept(config):
         one = replace(config, target_freq=f)
         rel_err, _ = _spectral(one, rng, ctx)
         xs = rng.uniform(-config.x_range, config.x_range, config.n_samples)
         spectral.append(_spectral_verdict(one, rel_err, xs)[0].mean())
-    rates["spectral"] = np.array(spectral)
+    rates["spectral"] = np.broadcast_to(np.array(spectral)[:, None, None], rates["sgd"].shape)
     return rates
 
 
