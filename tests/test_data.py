@@ -213,5 +213,5 @@ def test_noisy_signal_keeps_the_noise_free_truth():
 def test_unknown_series_is_one_line():
     from roughgrad.data.series import load_series
 
-    with pytest.raises(DataError, match="unknown series 'sunspot'; known: sunspots, co2"):
+    with pytest.raises(DataError, match="unknown series 'sunspot'; known: sunspots, co2, elnino"):
         load_series("sunspot")

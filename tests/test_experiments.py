@@ -249,6 +249,22 @@ def test_sin_frequency_gradient_methods_need_only_the_data():
     assert m["curriculum_recovery_rate"] >= 0.9
 
 
+def test_clocknet_reads_the_24_hour_layout_and_fails_the_12_hour_one():
+    """The layouts measurement both ways: the aligned 24-hour clock with 1% label noise is read
+    exactly by ClockNet with spectral periods (not with random ones); the 12-hour clock's wrap
+    from 12 to 1 defeats it while PeriodicClock reads both."""
+    from roughgrad.experiments import EXPERIMENTS, ConfigError, Context
+    from roughgrad.experiments.clock.models import _layout_scores
+
+    config = EXPERIMENTS["clock"].config("quick")
+    day = _layout_scores("24h", config, Context())
+    assert day["spectral_net"] >= 0.99 and day["random_net"] < 0.5 and day["periodic"] == 1.0
+    twelve = _layout_scores("12h", config, Context())
+    assert twelve["spectral_net"] < 0.5 and twelve["periodic"] == 1.0
+    with pytest.raises(ConfigError, match="net_layouts='13h' is not allowed: give any of 24h"):
+        EXPERIMENTS["clock"].config("quick", {"net_layouts": "13h"})
+
+
 def test_clock_refuses_an_unknown_baseline_with_the_known_ones():
     from roughgrad.experiments import EXPERIMENTS, ConfigError
 

@@ -3,6 +3,8 @@
 ``sunspots``: yearly mean sunspot number, 1700-2008 (309 values; the ~11-year solar cycle,
 with a cycle length and amplitude that drift). ``co2``: weekly atmospheric CO2 at Mauna Loa,
 1958-2001 (2,284 weeks, 59 missing and dropped; a rising trend plus a yearly cycle).
+``elnino``: monthly sea surface temperature of the El Nino region, 1950-2010 (732 months; a
+yearly cycle of 12 samples under the irregular 2-7 year El Nino oscillation).
 x is time in years since the first sample; the held-out set is the last ``test_fraction``.
 """
 
@@ -13,11 +15,12 @@ import numpy as np
 from roughgrad.data.mnist import DataError
 from roughgrad.data.signals import SignalSplit
 
-SERIES = ("sunspots", "co2")
+SERIES = ("sunspots", "co2", "elnino")
 
 
 def load_series(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(x in years since the first sample, y) of a statsmodels series: sunspots or co2."""
+    """(x in years since the first sample, y) of a statsmodels series: sunspots, co2 or
+    elnino."""
     if name not in SERIES:
         raise DataError(f"unknown series {name!r}; known: {', '.join(SERIES)}")
     try:
@@ -29,6 +32,10 @@ def load_series(name: str) -> tuple[np.ndarray, np.ndarray]:
     if name == "sunspots":
         frame = datasets.sunspots.load_pandas().data
         x, y = frame["YEAR"].to_numpy(float), frame["SUNACTIVITY"].to_numpy(float)
+    elif name == "elnino":
+        frame = datasets.elnino.load_pandas().data  # one row per year, a column per month
+        y = frame.drop(columns="YEAR").to_numpy(float).ravel()
+        x = np.arange(len(y)) / 12.0
     else:
         frame = datasets.co2.load_pandas().data.dropna()
         days = (frame.index - frame.index[0]).days.to_numpy(float)

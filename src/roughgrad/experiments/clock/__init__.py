@@ -52,7 +52,12 @@ Claims checked:
   spectral_net_solves_clock  ClockNet with spectral periods reads 100% of held-out instants
                    exactly, edges included, and with random periods under 50%;
   clock_solved     PeriodicClock reads 100% of held-out instants exactly, including both span
-                   ends, negative t, and the roll-over instants 59/60, 3599/3600, 86399/86400 s.
+                   ends, negative t, and the roll-over instants 59/60, 3599/3600, 86399/86400 s;
+  clocknet_reads_any_layout  ClockNet (spectral periods) reads >= 99% of held-out instants
+                   exactly on every layout of ``net_layouts``: a 24-hour clock with 1% label
+                   noise, a 12-hour clock, day of the year, 5% label noise, UTC+05:30 and
+                   UTC-03:30 (each with its own instants); the evidence gives its rate per
+                   layout beside the same network with random periods and PeriodicClock.
 
 Source: write-up 000, "Simulating a clock".
 """
@@ -119,6 +124,17 @@ CLAIMS = (
         "gradient descent, reads 100% of held-out instants exactly (edges included); the same "
         "network with random periods reads under 50%",
         (counterexample("20 Adam steps do not reach the exact weights (measured)", net_steps=20),),
+    ),
+    ClaimSpec(
+        "clocknet_reads_any_layout",
+        "the spectral-period ClockNet reads >= 99% of held-out instants exactly on every "
+        "measured clock layout (12-hour, day of year, label noise, offset time zones)",
+        (
+            counterexample(
+                "a 12-hour clock's wrap from 12 to 1 is not linear in the phases (measured)",
+                net_layouts=("12h",),
+            ),
+        ),
     ),
     ClaimSpec(
         "clock_solved",

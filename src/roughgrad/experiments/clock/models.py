@@ -5,19 +5,21 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from roughgrad.experiments.clock.config import DAY, Config
+from roughgrad.experiments.clock.config import DAY, LAYOUTS, Config
 from roughgrad.nn import mlp, siren
 from roughgrad.periodic import (
     ClockNet,
+    PeriodicClock,
     clock_reading,
     edge_instants,
     sample_instants,
+    spectral_periods,
     utc_offset_seconds,
 )
 
@@ -172,3 +174,34 @@ def _instants(span_years: float, config: Config, rng: np.random.Generator):
 def _edges(span_years: float, config: Config) -> np.ndarray:
     """The instants where the clock's readings roll over, in its own time zone."""
     return edge_instants(span_years) - np.int64(utc_offset_seconds(config.utc_offset))
+
+
+def _layout_scores(name: str, config: Config, ctx) -> dict[str, float]:
+    """Exact-match rates on a layout of ``LAYOUTS`` (its own instants, from the run's seed):
+    ClockNet with periods from the spectrum and with random periods (trained as in the main
+    run), and PeriodicClock. A part that cannot run (no period pinned) scores 0 and says why
+    in ``why_<model>``."""
+    from dataclasses import replace
+
+    fields, offset, noise = LAYOUTS[name]
+    cfg = replace(config, fields=fields, utc_offset=offset, label_noise=noise)
+    rng = np.random.default_rng([config.seed, sorted(LAYOUTS).index(name)])
+    t_train, r_train, t_test, r_test = _instants(config.span_years, cfg, rng)
+    span = int(t_train.max() - t_train.min())
+    out: dict[str, Any] = {}
+    found, _ = spectral_periods(t_train, r_train)
+    periods = {
+        "spectral_net": [p for p in found if p is not None],
+        "random_net": [
+            int(p) for p in np.exp(rng.uniform(np.log(2), np.log(span), size=len(fields)))
+        ],
+    }
+    for net, ps in periods.items():
+        if not ps:
+            out[net], out[f"why_{net}"] = 0.0, "no field's period could be pinned"
+            continue
+        pred, _ = _train_net(ps, t_train, r_train, t_test, cfg, ctx, f"{name}: {net}")
+        out[net] = _scores(pred, r_test, fields)["exact"]
+    clock = PeriodicClock().fit(t_train, r_train)
+    out["periodic"] = _scores(clock.predict(t_test), r_test, fields)["exact"]
+    return out

@@ -17,6 +17,7 @@ from roughgrad.experiments.clock.config import NETS, Config
 from roughgrad.experiments.clock.models import (
     _edges,
     _instants,
+    _layout_scores,
     _levels,
     _scores,
     _search,
@@ -97,6 +98,11 @@ def run(config: Config, ctx: Context) -> Outcome:
     seconds["periodic"] = time.process_time() - start
     scores["periodic"] = _scores(preds["periodic"], r_test, fields)
 
+    layouts: dict[str, dict[str, Any]] = {}
+    for layout in config.net_layouts:
+        with part(f"layout {layout}", errors, ctx.progress.log):
+            layouts[layout] = _layout_scores(layout, config, ctx)
+
     # the edge instants are the last of t_test: scored with the rest, and reported on their own
     edges_ok = {
         m: bool((p[-len(edges) :] == r_test[-len(edges) :]).all()) for m, p in preds.items()
@@ -121,6 +127,9 @@ def run(config: Config, ctx: Context) -> Outcome:
         metrics[f"exact_match_{name}_short_span"] = short_scores[name]["exact"]
         metrics[f"chosen_{name}_short_span"] = short_scores[name]["hyper"]
     metrics["train_seconds"] = round(seconds["periodic"], 3)
+    for layout, sc in layouts.items():
+        for model, value in sc.items():
+            metrics[f"layout_{layout}_{model}"] = value
     metrics["baseline_short_span_field_accuracy"] = max(
         float(np.mean([short_scores[n][f] for f in fields])) for n in config.baselines
     )
@@ -194,6 +203,29 @@ def run(config: Config, ctx: Context) -> Outcome:
             + "".join(f"; could not determine {f}: {why}" for f, why in undetermined.items()),
         ),
     ]
+    if config.net_layouts:
+        missing = [n for n in config.net_layouts if n not in layouts]
+        claims.append(
+            Claim.not_checked(
+                "clocknet_reads_any_layout",
+                "a layout's part failed (" + ", ".join(missing) + "): a crash is not a score",
+            )
+            if missing
+            else Claim(
+                "clocknet_reads_any_layout",
+                all(sc["spectral_net"] >= 0.99 for sc in layouts.values()),
+                f"ClockNet with spectral periods, exact-match on {config.n_test} held-out "
+                f"instants of each layout ({config.n_train} training instants, "
+                f"{config.net_steps} Adam steps, lr over {list(config.net_lrs)} on validation; "
+                "bar 99%): "
+                + "; ".join(
+                    f"{n} {sc['spectral_net']:.1%} (random periods {sc['random_net']:.1%}, "
+                    f"PeriodicClock {sc['periodic']:.1%})"
+                    + (f" [{sc['why_spectral_net']}]" if "why_spectral_net" in sc else "")
+                    for n, sc in layouts.items()
+                ),
+            )
+        )
     models = (*config.baselines, *NETS, "periodic")
     arrays = {
         "models": np.array(models),

@@ -4,7 +4,8 @@ Question (write-up 001 tries sin(x), a decaying sine and, commented out, sin(x) 
 sin(3x); write-up 000 asks for "a form of Fourier transform"): on signals beyond one sine --
 a mixture of three, a sawtooth, sin(x) under noise, a quasi-periodic sum, and two real series
 -- which model predicts the held-out part, and can the spectral model pick how many sines it
-needs from the training data alone?
+needs from the training data alone? On real series, does any periodic model beat the simple
+forecasts (repeat the last cycle, an autoregressive model)?
 
 Targets (``targets``): the synthetic ones on the write-up's grid and split (2000 points on
 [-50, 50], training blocks about [-37.5, -12.5] and [0, 25], the rest held out; see
@@ -12,7 +13,9 @@ Targets (``targets``): the synthetic ones on the write-up's grid and split (2000
 ``sawtooth`` (period 2 pi), ``noisy`` (sin x + N(0, ``noise``^2); held-out error is measured
 against the noise-free sin x), ``quasiperiodic`` (sin x + 0.5 sin(sqrt(2) x)). Real series
 (statsmodels, offline; ``roughgrad.data.series``): ``sunspots`` (yearly, 1700-2008) and ``co2``
-(weekly Mauna Loa, 1958-2001, a quadratic trend fitted on the training part removed); each is
+(weekly Mauna Loa, 1958-2001, a quadratic trend fitted on the training part removed) and
+``elnino`` (monthly sea surface temperature, 1950-2010: a yearly cycle under the irregular El
+Nino oscillation); each is
 forecast over its last 20%, after standardising on the training part (MSE in units of the
 training variance; predicting the training mean scores about 1 when the series is stationary).
 
@@ -29,6 +32,17 @@ split, every 10th training point, as in the snake experiments):
                      + white noise, hyperparameters by marginal likelihood with
                      ``gp_restarts`` restarts from log-uniform starting points (periodicity
                      bounded to [2 sample spacings, the training span]; no period given).
+Forecasts from the end of a real series (``roughgrad.periodic.forecast``; every setting read
+off the training part, orders chosen on its last 20%):
+  sines_ar           ours: polynomial trend + K sines + an AR (or persisting-level) residual,
+                     K, the residual's model and the AR order chosen for the forecast's lead
+                     time;
+  seasonal_naive     repeat the last cycle (the strongest periodogram peak, whole samples);
+  ar                 an AR model, its order chosen for the forecast's lead time (as sines_ar
+                     chooses its AR part), up to two cycles and a quarter of the series;
+  ar_one_step        the same with the order chosen for one step ahead (the textbook rule).
+The lowest held-out MSE of all models on each real series, predicting 0 included, is the
+metric ``<series>_winner``.
 
 Claims checked:
   auto_fits_mixture      the spectral model's held-out MSE on the mixture is <= 1e-3;
@@ -78,7 +92,7 @@ CLAIMS = (
 EXPERIMENT = Experiment(
     source="write-up 001, 'Extrapolation investigation' (its commented-out mixture target)",
     summary="spectral models choose their number of sines (BIC) and forecast mixtures, "
-    "sawtooth, noise and real series; GP and Lomb-Scargle anchors",
+    "sawtooth and noise; on real series they are compared with seasonal naive, AR and a GP",
     config_cls=Config,
     profiles=PROFILES,
     run=run,

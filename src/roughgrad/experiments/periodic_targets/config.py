@@ -27,26 +27,37 @@ TRAINED = ("spectral", "spectral_k1", "spectral_envelope", "snake")
 ANCHORS = ("sines", "lomb_scargle", "gp")
 
 
+# forecasts of a regularly sampled series from its end (real series only: the synthetic
+# targets' held-out points lie between training blocks, which these cannot use)
+FORECASTS = ("sines_ar", "seasonal_naive", "ar", "ar_one_step")
+
+
 LABELS = {
     **MODEL_LABELS,
     "sines": "BIC sines alone",
     "lomb_scargle": "Lomb-Scargle (one sine)",
     "gp": "GP, ExpSineSquared",
+    "sines_ar": "trend + sines + AR (ours)",
+    "seasonal_naive": "seasonal naive",
+    "ar": "AR, order for the lead time",
+    "ar_one_step": "AR, order for one step",
 }
 
 
 # highest angular frequency searched per target (rad per unit x; the real series' x is years)
-MAX_FREQ = {"sunspots": 3.0, "co2": 40.0}
+MAX_FREQ = {"sunspots": 3.0, "co2": 40.0, "elnino": 36.0}
 
 
-TREND = {"sunspots": 0, "co2": 2}
+TREND = {"sunspots": 0, "co2": 2, "elnino": 0}
 
 
 @dataclass(frozen=True)
 class Config(FitConfig):
     targets: tuple[str, ...] = param(TARGETS, f"signals to forecast; known: {', '.join(TARGETS)}")
     models: tuple[str, ...] = param(
-        (*TRAINED, *ANCHORS), f"models compared; known: {', '.join((*TRAINED, *ANCHORS))}"
+        (*TRAINED, *ANCHORS, *FORECASTS),
+        f"models compared; known: {', '.join((*TRAINED, *ANCHORS, *FORECASTS))} (the last "
+        "four forecast the real series only)",
     )
     noise: float = param(0.3, "noise standard deviation of the noisy target", ge=0)
     hidden: int = param(128, "width of the Snake MLP's two hidden layers", ge=1)
@@ -56,8 +67,12 @@ class Config(FitConfig):
         1000, "GP: at most this many training points (every k-th; exact GP is O(n^3))", ge=10
     )
 
+    max_ar_order: int = param(
+        60, "AR and trend + sines + AR: the largest autoregressive order tried", ge=1
+    )
+
     def known_models(self) -> tuple[str, ...]:
-        return (*TRAINED, *ANCHORS)
+        return (*TRAINED, *ANCHORS, *FORECASTS)
 
     def validate(self) -> None:
         super().validate()

@@ -32,22 +32,35 @@ def figures(outcome: Outcome, config: Config) -> dict:
     ax.legend(fontsize=7, ncol=4, loc="upper left")
     fig.tight_layout()
 
-    shown = [m for m in ("spectral", "gp", "snake") if m in models]
+    colours = dict(
+        zip(
+            ("spectral", "gp", "snake", "sines_ar", "seasonal_naive", "ar_one_step"),
+            ("tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown"),
+            strict=True,
+        )
+    )
     fig2, axes = plt.subplots(len(targets), 1, figsize=(11, 1.9 * len(targets)))
     for ax2, t in zip(np.atleast_1d(axes), targets, strict=True):
+        forecast = f"{t}_pred_sines_ar" in a  # a real series: its forecasts, not snake
+        wanted = ("sines_ar", "seasonal_naive", "ar_one_step", "gp") if forecast else colours
+        shown = [m for m in wanted if m in models and m in colours]
         x, y, train = a[f"{t}_x"], a[f"{t}_y"], a[f"{t}_train"]
         ax2.scatter(x[train], y[train], s=2, c="0.6", label="training points")
         ax2.plot(x, y, c="k", lw=0.8, ls="--", label="truth")
-        for m, colour in zip(shown, ("tab:red", "tab:blue", "tab:green"), strict=False):
-            ax2.plot(x, a[f"{t}_pred_{m}"], c=colour, lw=1, label=LABELS.get(m, m))
+        for m in shown:
+            ax2.plot(x, a[f"{t}_pred_{m}"], c=colours[m], lw=1, label=LABELS.get(m, m))
         lim = 1.6 * float(np.abs(y).max() or 1)
         ax2.set_ylim(-lim, lim)
         j = targets.index(t)
+        winner = outcome.metrics.get(f"{t}_winner")
         ax2.set_title(
-            f"{t}: " + ", ".join(f"{m} {a['mse'][j, models.index(m)]:.2g}" for m in shown),
+            f"{t}: held-out MSE "
+            + ", ".join(f"{m} {a['mse'][j, models.index(m)]:.2g}" for m in shown)
+            + (f"; lowest of all models: {winner}" if winner else ""),
             fontsize=8,
             loc="left",
         )
-    np.atleast_1d(axes)[0].legend(fontsize=7, ncol=5, loc="upper right", markerscale=4)
+    for ax2 in np.atleast_1d(axes):
+        ax2.legend(fontsize=6, ncol=6, loc="upper right", markerscale=4)
     fig2.tight_layout()
     return {"mse_by_target": fig, "forecasts": fig2}

@@ -16,14 +16,28 @@ from roughgrad.experiments.base import (
     Context,
     Outcome,
 )
-from roughgrad.experiments.periodic_targets.config import ANCHORS, MAX_FREQ, TRAINED, TREND, Config
+from roughgrad.experiments.periodic_targets.config import (
+    ANCHORS,
+    FORECASTS,
+    MAX_FREQ,
+    TRAINED,
+    TREND,
+    Config,
+)
 from roughgrad.experiments.snake.common import (
     Fitted,
     fit_models,
     make_split,
 )
 from roughgrad.nn.mlp import PeriodicMLP
-from roughgrad.periodic import fit_sines
+from roughgrad.periodic import (
+    SinesAR,
+    choose_ar_order,
+    dominant_period,
+    fit_ar,
+    fit_sines,
+    seasonal_naive,
+)
 from roughgrad.periodic.estimate import ComponentSelection, select_components
 
 
@@ -71,9 +85,40 @@ def _anchor(
     return _gp(split, config)
 
 
+def _forecast(
+    name: str, split: SignalSplit, max_freq: float, config: Config
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """(held-out prediction, what the data chose) of a forecast from the training series' end.
+
+    Every choice is made on the training part: the cycle of seasonal naive is the strongest
+    periodogram peak, rounded to whole samples; the AR orders are chosen on its last 20% (AR:
+    for the forecast's own lead time, as trend + sines + AR chooses its parts; AR one step:
+    for one step ahead, the textbook criterion), up to two of those cycles and a quarter of
+    the series, or ``max_ar_order``."""
+    x, y = split.x[split.train], split.y[split.train]
+    horizon = len(split.test)
+    cycle = dominant_period(x, y, max_freq=max_freq)
+    cap = int(min(config.max_ar_order, 2 * cycle, len(y) / 4))
+    if name == "seasonal_naive":
+        period = max(1, round(cycle))
+        return seasonal_naive(y, period, horizon), {"period_samples": period}
+    if name in ("ar", "ar_one_step"):
+        order, _ = choose_ar_order(y, cap, horizon=1 if name == "ar_one_step" else horizon)
+        return fit_ar(y, order).forecast(y, horizon), {"order": order}
+    model = SinesAR(max_freq=max_freq, horizon=horizon, max_order=cap).fit(x, y)
+    assert model.sines is not None and model.ar is not None
+    chosen = {
+        "components": len(model.sines.freqs),
+        "residual": model.residual_kind,
+        "order": model.ar.order,
+    }
+    return model.predict(split.x[split.test]), chosen
+
+
 def run(config: Config, ctx: Context) -> Outcome:
     trained = [m for m in config.models if m in TRAINED]
     anchors = [m for m in config.models if m in ANCHORS]
+    forecasts = [m for m in config.models if m in FORECASTS]
     mse: dict[str, dict[str, float]] = {}
     metrics: dict[str, Any] = {}
     arrays: dict[str, Any] = {}
@@ -102,6 +147,17 @@ def run(config: Config, ctx: Context) -> Outcome:
             mse[target][m] = float(np.mean((pred[split.test] - truth[split.test]) ** 2))
             arrays[f"{target}_pred_{m}"] = pred
             metrics[f"{target}_seconds_{m}"] = round(time.perf_counter() - start, 2)
+        if target in SERIES:
+            for m in forecasts:
+                start = time.perf_counter()
+                held_out, chosen = _forecast(m, split, max_freq, config)
+                mse[target][m] = float(np.mean((held_out - truth[split.test]) ** 2))
+                pred = np.full(len(split.x), np.nan)
+                pred[split.test] = held_out
+                arrays[f"{target}_pred_{m}"] = pred
+                metrics[f"{target}_seconds_{m}"] = round(time.perf_counter() - start, 2)
+                for key, value in chosen.items():
+                    metrics[f"{target}_{m}_{key}"] = value
         # the spectral model chose its sines on the training points less validation; the
         # anchor "sines" on all of them: report each one's own K
         used = _sines_used(fits["spectral"]) if "spectral" in fits else sel.fit.freqs
@@ -111,11 +167,14 @@ def run(config: Config, ctx: Context) -> Outcome:
         metrics[f"{target}_zero_predictor_mse"] = float(np.mean(truth[split.test] ** 2))
         for m, v in mse[target].items():
             metrics[f"{target}_test_mse_{m}"] = v
+        if target in SERIES:  # who forecasts the real series best, predicting 0 included
+            scores = {**mse[target], "zero": metrics[f"{target}_zero_predictor_mse"]}
+            metrics[f"{target}_winner"] = min(scores, key=lambda m: scores[m])
         ctx.progress.log(
             f"{target}: K = {sel.n_components}; "
             + ", ".join(f"{m} {v:.3g}" for m, v in mse[target].items())
         )
-    models = [*trained, *anchors]
+    models = [*trained, *anchors, *forecasts]
     arrays["targets"] = np.array(config.targets)
     arrays["models"] = np.array(models)
     arrays["mse"] = np.array([[mse[t].get(m, np.nan) for m in models] for t in config.targets])
