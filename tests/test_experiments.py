@@ -249,18 +249,41 @@ def test_sin_frequency_gradient_methods_need_only_the_data():
     assert m["curriculum_recovery_rate"] >= 0.9
 
 
-def test_clocknet_reads_the_24_hour_layout_and_fails_the_12_hour_one():
-    """The layouts measurement both ways: the aligned 24-hour clock with 1% label noise is read
-    exactly by ClockNet with spectral periods (not with random ones); the 12-hour clock's wrap
-    from 12 to 1 defeats it while PeriodicClock reads both."""
+def test_clocknet_reads_a_12_hour_clock_in_a_time_zone_with_noisy_labels():
+    """ClockNet with periods, offsets and bases from the data reads a 12-hour clock (readings
+    12, 1, ..., 11) on UTC+05:30 exactly from labels of which 5% are corrupted; the same network
+    with random periods does not, and neither does one without the offsets (the hours roll
+    over at the half hour)."""
+    import numpy as np
+    import torch
+
     from roughgrad.experiments import EXPERIMENTS, ConfigError, Context
-    from roughgrad.experiments.clock.models import _layout_scores
+    from roughgrad.experiments.clock.models import _nets, _scores, _train_net
+    from roughgrad.periodic import ClockNet, clock_reading, sample_instants
 
     config = EXPERIMENTS["clock"].config("quick")
-    day = _layout_scores("24h", config, Context())
-    assert day["spectral_net"] >= 0.99 and day["random_net"] < 0.5 and day["periodic"] == 1.0
-    twelve = _layout_scores("12h", config, Context())
-    assert twelve["spectral_net"] < 0.5 and twelve["periodic"] == 1.0
+    rng = np.random.default_rng(0)
+    fields = ("hours12", "minutes", "seconds")
+    t = sample_instants(12_000, 120, rng)
+    r = clock_reading(t, fields, "+05:30")
+    t_test, r_test = t[10_000:], r[10_000:]
+    t, r = t[:10_000], r[:10_000].copy()
+    bad = rng.choice(len(t), 500, replace=False)
+    r[bad] = rng.integers(r.min(0), r.max(0) + 1, size=(500, 3))
+    nets = _nets(t, r, rng)
+    net = nets["spectral_net"]()
+    assert net.phase.periods.tolist() == [43200, 3600, 60]
+    assert net.phase.offsets.tolist() == [(3600 - 19800) % 43200, 1800, 0]
+    assert net.bases.tolist() == [1, 0, 0]
+    exact = {}
+    for name, make in nets.items():
+        pred, _ = _train_net(make, t, r, t_test, config, Context(), name)
+        exact[name] = _scores(pred, r_test, fields)["exact"]
+    no_offsets = ClockNet(net.phase.periods.tolist(), [12, 60, 60], bases=[1, 0, 0])
+    pred, _ = _train_net(lambda: no_offsets, t, r, t_test, config, Context(), "no offsets")
+    assert exact["spectral_net"] >= 0.99 and exact["random_net"] < 0.5
+    assert _scores(pred, r_test, fields)["exact"] < 0.9
+    assert (net.readings(torch.as_tensor(t[:5])) >= 0).all()  # an untrained net still reads
     with pytest.raises(ConfigError, match="net_layouts='13h' is not allowed: give any of 24h"):
         EXPERIMENTS["clock"].config("quick", {"net_layouts": "13h"})
 
