@@ -262,7 +262,7 @@ def test_strict_exits_1_when_a_claim_does_not_hold(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     claim = next(c for c in out["claims"] if c["name"] == "sgd_unstable_near_answer")
     assert claim["status"] == "does not hold"
-    assert "below the stability limit" in claim["evidence"]
+    assert "below the data's stability limit" in claim["evidence"]
     # the run is complete on disk even though the exit code is 1
     (run_dir,) = (tmp_path / "sin-frequency").iterdir()
     assert json.loads((run_dir / "run.json").read_text())["status"] == "complete"
