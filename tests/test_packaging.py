@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import roughgrad
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -57,7 +59,7 @@ def test_a_built_wheel_installs_and_runs_in_a_fresh_environment(tmp_path):
     version = subprocess.run(
         [venv / "bin" / "roughgrad", "--version"], capture_output=True, text=True, env=env
     )
-    assert version.returncode == 0 and "0.1.0" in version.stdout
+    assert version.returncode == 0 and roughgrad.__version__ in version.stdout
     where = subprocess.run(
         [py, "-c", "import roughgrad; print(roughgrad.__file__)"],
         capture_output=True,
@@ -66,3 +68,17 @@ def test_a_built_wheel_installs_and_runs_in_a_fresh_environment(tmp_path):
         check=True,
     )
     assert where.stdout.startswith(str(venv)), where.stdout  # the wheel's copy, not the source
+
+
+def test_the_version_is_one_number_everywhere_and_the_changelog_dates_it():
+    """pyproject.toml, roughgrad.__version__ and the newest release in CHANGELOG.md agree, and
+    that release has a date."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"]
+    assert project == roughgrad.__version__
+    releases = re.findall(r"^## (\d+\.\d+\.\d+) - (\d{4}-\d{2}-\d{2})$", (root / "CHANGELOG.md").read_text(), re.M)
+    assert releases and releases[0][0] == project, releases[:1]

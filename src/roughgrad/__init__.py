@@ -1,3 +1,3 @@
 """roughgrad: training models where plain gradient descent fails."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -84,7 +84,7 @@ def sine_split(
     seed: int = 0,
     **signal_kwargs: float,
 ) -> SignalSplit:
-    """Seed 001's data: ``signal`` sampled at n points on [start, end], split as ``gen_data2``.
+    """Write-up 001's data: ``signal`` sampled at n points on [start, end], split as ``gen_data2``.
 
     For the ``noisy`` signal, y carries N(0, noise^2) noise (drawn from ``seed``) and ``truth``
     holds the noise-free values; other signals ignore ``noise`` and ``seed``.

@@ -104,7 +104,7 @@ def regression_slope(x: Tensor, f: Tensor, ridge: float = 0.0) -> Tensor:
 def kneighbour_slope(x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
     """Slope at each point of a sampled curve from a line fit to its k neighbours each side.
 
-    At the ends the window is truncated. x must be sorted. (Seed 003: 10 neighbours per side
+    At the ends the window is truncated. x must be sorted. (Write-up 003: 10 neighbours per side
     turned a stuck finite-difference descent into a converging one.)
     """
     x, y = np.asarray(x, float), np.asarray(y, float)

@@ -1,6 +1,6 @@
 """Node perturbation through time for recurrent (and, by extension, spiking) networks.
 
-Seed 003 ("SNN/BNN/Time-Varying Case"): the loss integrates over time, so the weight gradient
+Write-up 003 ("SNN/BNN/Time-Varying Case"): the loss integrates over time, so the weight gradient
 is a sum over steps of (dL/da_t)^T x_t, with a_t the pre-activation at step t and x_t its input
 then. dL/da_t is estimated from noise xi_t on a_t, in the write-up's two variants:
 

@@ -23,7 +23,7 @@ def gradient_field(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Directional derivative <g(theta + alpha d), d> of an estimator's gradient, per alpha.
 
-    Seed 000's dL/df scan generalised: for each alpha the estimator is called at
+    Write-up 000's dL/df scan generalised: for each alpha the estimator is called at
     theta + alpha d (its own population is one batched call), and its gradient is projected on
     d. ``repeats`` independent estimates give a mean and a std per point.
 
