@@ -130,6 +130,20 @@ def test_margins_decide_only_beyond_two_standard_errors():
     assert claim_status({"name": "c", "holds": None, "status": "inconclusive"}) == "inconclusive"
 
 
+def test_a_share_of_five_seeds_decides_only_when_all_or_few_learn():
+    """rnn-frequency-halving's learning claims: 5 of 5 seeds clear the 80% bar, 4 or 3 of 5 are
+    inside two binomial standard errors of it, none of 5 fails it."""
+    from roughgrad.experiments.rnn_frequency_halving.run import _rate_margins
+
+    def status(*rates: float) -> str:
+        return Claim.from_margins("c", _rate_margins(dict(enumerate(rates)), 5), "").status
+
+    assert status(1.0, 1.0) == "holds"
+    assert status(1.0, 0.8) == "inconclusive"
+    assert status(0.6, 1.0) == "inconclusive"
+    assert status(0.0, 1.0) == "does not hold"
+
+
 def test_undeclared_and_missing_claims():
     exp = EXPERIMENTS["sin-frequency"]
     with pytest.raises(TypeError, match="undeclared"):

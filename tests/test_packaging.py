@@ -80,5 +80,7 @@ def test_the_version_is_one_number_everywhere_and_the_changelog_dates_it():
     root = Path(__file__).resolve().parents[1]
     project = tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"]
     assert project == roughgrad.__version__
-    releases = re.findall(r"^## (\d+\.\d+\.\d+) - (\d{4}-\d{2}-\d{2})$", (root / "CHANGELOG.md").read_text(), re.M)
+    releases = re.findall(
+        r"^## (\d+\.\d+\.\d+) - (\d{4}-\d{2}-\d{2})$", (root / "CHANGELOG.md").read_text(), re.M
+    )
     assert releases and releases[0][0] == project, releases[:1]
