@@ -140,3 +140,36 @@ def test_periodic_targets_forecasts_a_series_from_its_end_and_names_the_winner()
             assert chosen == {"period_samples": 12}
     assert mse["sines_ar"] < 0.5 * mse["seasonal_naive"]
     assert mse["sines_ar"] < 0.5 * float(np.mean(truth**2))
+
+
+def test_periodic_targets_runs_and_draws_a_real_series_beside_a_synthetic_one(monkeypatch):
+    """The whole experiment with a real-series target (its data replaced by a synthetic yearly
+    series: tests never read the statsmodels files) next to a synthetic one: the forecasts run
+    on the series only, the winner is named, and every figure is drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import importlib
+
+    from roughgrad.experiments import EXPERIMENTS, Context
+
+    pt_run = importlib.import_module("roughgrad.experiments.periodic_targets.run")
+
+    t = np.arange(300.0)  # yearly, an 11-year cycle: what sunspots' frequency range covers
+    series = np.sin(2 * np.pi * t / 11) + 0.3 * np.random.default_rng(1).standard_normal(300)
+    monkeypatch.setattr(pt_run, "load_series", lambda name: (t, series))
+    exp = EXPERIMENTS["periodic-targets"]
+    config = exp.config(
+        "quick",
+        {
+            "targets": ("sawtooth", "sunspots"),
+            "models": ("spectral", "sines", "sines_ar", "seasonal_naive", "ar", "ar_one_step"),
+        },
+    )
+    outcome = exp.run(config, Context())
+    m = outcome.metrics
+    assert "sawtooth_test_mse_sines_ar" not in m and "sunspots_test_mse_sines_ar" in m
+    assert m["sunspots_seasonal_naive_period_samples"] == 11
+    assert m["sunspots_winner"] in (*config.models, "zero")
+    figures = exp.figures(outcome, config)
+    assert set(figures) == {"mse_by_target", "forecasts"}

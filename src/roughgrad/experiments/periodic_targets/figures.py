@@ -43,7 +43,8 @@ def figures(outcome: Outcome, config: Config) -> dict:
     for ax2, t in zip(np.atleast_1d(axes), targets, strict=True):
         forecast = f"{t}_pred_sines_ar" in a  # a real series: its forecasts, not snake
         wanted = ("sines_ar", "seasonal_naive", "ar_one_step", "gp") if forecast else colours
-        shown = [m for m in wanted if m in models and m in colours]
+        # a forecast exists for the real series only: a synthetic target has no such array
+        shown = [m for m in wanted if m in models and f"{t}_pred_{m}" in a]
         x, y, train = a[f"{t}_x"], a[f"{t}_y"], a[f"{t}_train"]
         ax2.scatter(x[train], y[train], s=2, c="0.6", label="training points")
         ax2.plot(x, y, c="k", lw=0.8, ls="--", label="truth")
