@@ -381,6 +381,29 @@ def test_a_failing_part_keeps_the_other_results_and_exits_1(tmp_path, capsys, mo
     assert "This run failed in part: gelu (short span): RuntimeError" in page
 
 
+def test_a_figure_that_fails_to_draw_keeps_the_measurements(tmp_path, capsys, monkeypatch):
+    import dataclasses
+    import importlib
+
+    module = importlib.import_module("roughgrad.experiments.sin_gradient_field")
+
+    def broken(outcome, config):
+        raise KeyError("a missing array (simulated)")
+
+    broken_exp = dataclasses.replace(module.EXPERIMENT, figures=broken)
+    monkeypatch.setattr(module, "EXPERIMENT", broken_exp)
+    code, _, err = call(
+        ["run", "sin-gradient-field", "--profile", "quick", "--run-dir", str(tmp_path / "r")],
+        capsys,
+    )
+    assert code == 1 and "Traceback" not in err
+    assert "its figures failed: KeyError" in err
+    info = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert info["status"] == "failed" and info["error"].startswith("figures: KeyError")
+    assert json.loads((tmp_path / "r" / "claims.json").read_text())  # the claims are kept
+    assert "basin_width_raw" in json.loads((tmp_path / "r" / "metrics.json").read_text())
+
+
 def test_the_claims_summary_goes_to_stdout_and_progress_to_stderr(tmp_path, capsys):
     """`roughgrad run NAME > out.txt` keeps the claims in out.txt."""
     code, out, err = call(

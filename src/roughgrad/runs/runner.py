@@ -246,12 +246,18 @@ def _execute(
 
     if outcome.arrays:
         save_arrays(path / "data.npz", outcome.arrays)
-    write_figures(path / "figures", experiment.figures(outcome, config))
     atomic_write_json(path / "metrics.json", metrics)
     atomic_write_json(path / "claims.json", claims)
+    errors = list(outcome.errors)
+    try:
+        write_figures(path / "figures", experiment.figures(outcome, config))
+    except Exception as exc:  # a figure that fails to draw must not lose the measurements
+        errors.append(f"figures: {type(exc).__name__}: {exc}")
+        ctx.progress.log(f"{experiment.name}: its figures failed: {type(exc).__name__}: {exc}")
+        plt.close("all")
     finished = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-    if outcome.errors:  # everything the other parts produced is written above
-        info.update(status="failed", error="; ".join(outcome.errors), finished=finished)
+    if errors:  # everything the other parts produced is written above
+        info.update(status="failed", error="; ".join(errors), finished=finished)
     else:
         info.update(status="complete", finished=finished)
     atomic_write_json(path / "run.json", info)
