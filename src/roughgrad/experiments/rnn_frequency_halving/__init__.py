@@ -48,9 +48,9 @@ Claims checked:
                             hold where curriculum_learns fails).
 Both curriculum claims sit at their bar with 5 seeds: which seeds of the sigmoid RNN and the
 GRU learn, and which drift over 16x a stream, depends on float rounding (the seeds trained one
-at a time with torch's modules, stacked, and stacked with the input gates computed by a fused
-multiply-add gave 2 to 5 of 5 for those cells); the LSTM learns and holds in 5 of 5 in every
-run measured.
+at a time with torch's modules, stacked, and stacked after a kernel refactor that only moved
+the input-gate loop gave 3 to 5 of 5 for those cells); the LSTM learns and holds in 5 of 5 in
+every run measured.
 Training: the seeds of each (cell, mode) train as one stacked model (roughgrad.nn.StackedRecurrent;
 each seed on the trajectory it follows alone, to float rounding), one (cell, mode) per worker.
 The other carried-state modes are rolled out as long too: metric long_mse_<mode>_<cell>, also

@@ -35,9 +35,10 @@ Claims checked:
                                from f* or the amplitude. The sweep also measures where SGD,
                                Adam, annealed Gaussian smoothing and the spectral fit recover f*
                                (metrics sweep_*).
-Measured range: one sine, amplitude 0.3-3, any phase, noise up to 0.2, f* up to 1150 (quick
-and default profiles); a mixture of three sines (31, 97, 250) is recovered in 3/8 inits at
-2,000 steps and 7/8 at 20,000: two coefficients can settle on one frequency.
+Measured range of the curriculum: one sine, amplitude 0.3-3, phase 0-pi/2, noise up to 0.2,
+f* up to 1150 (quick and default profiles); a mixture of three sines (31, 97, 250) is recovered
+in 3 of 8 inits at 2,000 steps and 7 of 8 at 20,000 (quick profile with
+components=97,0.5,1.0,250,0.8,-0.3): two coefficient pairs can settle on one frequency.
 (Two identities are unit tests, not claims: the curvature L''(f*) = x_max^2 / 3
 (tests/test_periodic.py), and that the write-up's model sin(f x) with f set to f* has zero loss
 on sin(31 x) (tests/test_experiments.py). The metric exact_freq_loss reports the latter for the
