@@ -390,8 +390,9 @@ def test_a_figure_that_fails_to_draw_keeps_the_measurements(tmp_path, capsys, mo
     def broken(outcome, config):
         raise KeyError("a missing array (simulated)")
 
-    broken_exp = dataclasses.replace(module.EXPERIMENT, figures=broken)
-    monkeypatch.setattr(module, "EXPERIMENT", broken_exp)
+    broken_exp = dataclasses.replace(module.EXPERIMENT, name="sin-gradient-field", figures=broken)
+    cli = importlib.import_module("roughgrad.cli")  # the registry caches loaded experiments
+    monkeypatch.setattr(cli, "_experiment", lambda name: broken_exp)
     code, _, err = call(
         ["run", "sin-gradient-field", "--profile", "quick", "--run-dir", str(tmp_path / "r")],
         capsys,
