@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,15 @@ from roughgrad.periodic import (
     PeriodicClock,
     check_time_dtype,
 )
+
+
+def _unless_crashed(name: str, crashed: list[str], claim: Callable[[str], Claim]) -> Claim:
+    """``claim(name)``, or not checked when a part it scores failed: a crash is not a score."""
+    if crashed:
+        return Claim.not_checked(
+            name, "a part it scores failed (" + "; ".join(crashed) + "): a crash is not a score"
+        )
+    return claim(name)
 
 
 def run(config: Config, ctx: Context) -> Outcome:
@@ -166,23 +176,24 @@ def run(config: Config, ctx: Context) -> Outcome:
             )
             + f"; {budget}",
         ),
-        Claim.not_checked(
+        _unless_crashed(
             "baselines_fail",
-            "a baseline's part failed (" + "; ".join(crashed) + "): a crash is not a score",
-        )
-        if crashed
-        else Claim(
-            "baselines_fail",
-            all(scores[n]["exact"] < 0.5 for n in config.baselines),
-            f"exact-match on {len(t_test)} held-out instants of {config.span_years:g} years: "
-            + ", ".join(
-                f"{n} {scores[n]['exact']:.2%} ({describe(chosen[n])})" for n in config.baselines
-            )
-            + f"; per field ({'/'.join(fields)}): "
-            + "; ".join(
-                f"{n} " + "/".join(f"{scores[n][f]:.2f}" for f in fields) for n in config.baselines
-            )
-            + f"; {budget}; PeriodicClock: {scores['periodic']['exact']:.2%}",
+            crashed,
+            lambda name: Claim(
+                name,
+                all(scores[n]["exact"] < 0.5 for n in config.baselines),
+                f"exact-match on {len(t_test)} held-out instants of {config.span_years:g} years: "
+                + ", ".join(
+                    f"{n} {scores[n]['exact']:.2%} ({describe(chosen[n])})"
+                    for n in config.baselines
+                )
+                + f"; per field ({'/'.join(fields)}): "
+                + "; ".join(
+                    f"{n} " + "/".join(f"{scores[n][f]:.2f}" for f in fields)
+                    for n in config.baselines
+                )
+                + f"; {budget}; PeriodicClock: {scores['periodic']['exact']:.2%}",
+            ),
         ),
         Claim("float32_refused", refusal.startswith("t of dtype float32"), refusal),
         Claim(
@@ -210,25 +221,24 @@ def run(config: Config, ctx: Context) -> Outcome:
         ),
     ]
     if config.net_layouts:
-        missing = [n for n in config.net_layouts if n not in layouts]
+        missing = [f"layout {n}" for n in config.net_layouts if n not in layouts]
         claims.append(
-            Claim.not_checked(
+            _unless_crashed(
                 "clocknet_reads_any_layout",
-                "a layout's part failed (" + ", ".join(missing) + "): a crash is not a score",
-            )
-            if missing
-            else Claim(
-                "clocknet_reads_any_layout",
-                all(sc["spectral_net"] >= 0.99 for sc in layouts.values()),
-                f"ClockNet with periods and offsets from the data, exact-match on "
-                f"{config.n_test} held-out "
-                f"instants of each layout ({config.n_train} training instants, "
-                f"{config.net_steps} Adam steps, lr over {list(config.net_lrs)} on validation; "
-                "bar 99%): "
-                + "; ".join(
-                    f"{n} {sc['spectral_net']:.2%} (random periods {sc['random_net']:.2%}, "
-                    f"PeriodicClock {sc['periodic']:.2%})"
-                    for n, sc in layouts.items()
+                missing,
+                lambda name: Claim(
+                    name,
+                    all(sc["spectral_net"] >= 0.99 for sc in layouts.values()),
+                    f"ClockNet with periods and offsets from the data, exact-match on "
+                    f"{config.n_test} held-out "
+                    f"instants of each layout ({config.n_train} training instants, "
+                    f"{config.net_steps} Adam steps, lr over {list(config.net_lrs)} on validation; "
+                    "bar 99%): "
+                    + "; ".join(
+                        f"{n} {sc['spectral_net']:.2%} (random periods {sc['random_net']:.2%}, "
+                        f"PeriodicClock {sc['periodic']:.2%})"
+                        for n, sc in layouts.items()
+                    ),
                 ),
             )
         )
