@@ -130,6 +130,17 @@ def test_margins_decide_only_beyond_two_standard_errors():
     assert claim_status({"name": "c", "holds": None, "status": "inconclusive"}) == "inconclusive"
 
 
+def test_the_evidence_shown_beside_a_status_does_not_repeat_it():
+    from roughgrad.experiments.base import claim_evidence
+
+    unchecked = Claim.not_checked("c", "no tanh was trained").to_dict()
+    assert claim_evidence(unchecked) == "no tanh was trained"
+    undecided = Claim.undecided("c", "search not bracketed").to_dict()
+    assert claim_evidence(undecided) == "search not bracketed"
+    held = Claim("c", True, "not checked: a quoted phrase stays").to_dict()
+    assert claim_evidence(held) == "not checked: a quoted phrase stays"
+
+
 def test_a_share_of_five_seeds_decides_only_when_all_or_few_learn():
     """rnn-frequency-halving's learning claims: 5 of 5 seeds clear the 80% bar, 4 or 3 of 5 are
     inside two binomial standard errors of it, none of 5 fails it."""

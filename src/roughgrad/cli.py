@@ -561,13 +561,13 @@ _MARKS = {
 
 
 def _print_claims(records) -> None:
-    from roughgrad.experiments.base import claim_status
+    from roughgrad.experiments.base import claim_evidence, claim_status
     from roughgrad.runs.console import OUT
 
     for r in records:
         for c in r.claims:
             mark = _MARKS[claim_status(c)]
-            OUT.print(f"{r.experiment}: {c['name']}: {mark} — {c['evidence']}", highlight=False)
+            OUT.print(f"{r.experiment}: {c['name']}: {mark} — {claim_evidence(c)}", highlight=False)
         if not r.healthy:
             OUT.print(
                 f"{r.experiment}: [yellow]not a healthy run[/] ({'; '.join(r.unmet())}): its "

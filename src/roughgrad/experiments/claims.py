@@ -147,6 +147,14 @@ class Claim:
         return {"name": self.name, "holds": holds, "status": self.status, "evidence": self.evidence}
 
 
+def claim_evidence(claim: Mapping[str, Any]) -> str:
+    """The evidence as shown beside the status: without a leading "<status>: " that would
+    repeat it ("not checked — not checked: ...")."""
+    evidence = str(claim["evidence"])
+    prefix = f"{claim_status(claim)}: "
+    return evidence[len(prefix) :] if evidence.startswith(prefix) else evidence
+
+
 def claim_status(claim: Mapping[str, Any]) -> str:
     """The status of a claim read back from claims.json (older files lack "status")."""
     if "status" in claim:

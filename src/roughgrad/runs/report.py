@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from roughgrad._catalog import cite
-from roughgrad.experiments.base import claim_status
+from roughgrad.experiments.base import claim_evidence, claim_status
 from roughgrad.runs.html import render_doc, value_text
 from roughgrad.runs.rundir import atomic_write_text, figure_caption
 from roughgrad.runs.runner import RunRecord
@@ -86,7 +86,7 @@ def _claims_rows(record: RunRecord, index: int) -> str:
         rows.append(
             f"<tr><td><a href='#{_anchor(record, index)}'>{html.escape(record.experiment)}</a></td>"
             f"<td><code>{_breakable(claim['name'])}</code></td><td class='{cls}'>{word}</td>"
-            f"<td>{html.escape(claim['evidence'])} {links}</td></tr>"
+            f"<td>{html.escape(claim_evidence(claim))} {links}</td></tr>"
         )
     return "\n".join(rows)
 
@@ -153,7 +153,7 @@ def _section(record: RunRecord, index: int, docs: dict[str, tuple[str, str]], ou
     claims = "".join(
         f"<li><code>{html.escape(c['name'])}</code>: "
         f"<span class='{_STATUS_CLASS[claim_status(c)]}'>"
-        f"{claim_status(c)}</span> — {html.escape(c['evidence'])} {links}</li>"
+        f"{claim_status(c)}</span> — {html.escape(claim_evidence(c))} {links}</li>"
         for c in record.claims
     )
     failed = (
