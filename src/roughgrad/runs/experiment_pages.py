@@ -99,7 +99,9 @@ def page(
     folder = Path(docs) / "experiments" / "figures" / name
     evidence: dict[str, str] = {}
     if (folder / "claims.json").is_file():
-        evidence = {c["name"]: c.get("evidence", "") for c in read_json(folder / "claims.json")}
+        for c in read_json(folder / "claims.json"):  # the reason alone beside its status
+            text, word = c.get("evidence", ""), c.get("status", "")
+            evidence[c["name"]] = text.removeprefix(f"{word}: ") if word else text
     checks = checks or {}
     lines = [
         f"# {name}",
