@@ -12,8 +12,14 @@ L(f) ~= 1 - sinc((f - f*) X) near f*.
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+
+_A = TypeVar("_A", np.ndarray, "torch.Tensor")
 
 
 class StabilityWarning(UserWarning):
@@ -59,8 +65,13 @@ def frequency_std_bound(amplitude: float, noise_std: float, x: np.ndarray) -> fl
     return float(noise_std * np.sqrt(2.0) / (amplitude * np.sqrt(np.sum((x - x.mean()) ** 2))))
 
 
-def sgd_lr_limit(x_range: float, amplitude: float = 1.0) -> float:
-    """The stability limit 2 / L''(f*) ~= 6 / (A^2 X^2) for x ~ U[-X, X] and amplitude A."""
+@overload
+def sgd_lr_limit(x_range: float, amplitude: float = 1.0) -> float: ...
+@overload
+def sgd_lr_limit(x_range: float, amplitude: _A) -> _A: ...
+def sgd_lr_limit(x_range: float, amplitude: Any = 1.0) -> Any:
+    """The stability limit 2 / L''(f*) ~= 6 / (A^2 X^2) for x ~ U[-X, X] and amplitude A (a
+    number, or an array or tensor of amplitudes, one limit each)."""
     return 6.0 / (amplitude**2 * x_range**2)
 
 

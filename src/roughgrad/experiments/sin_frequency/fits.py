@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import replace
 from typing import Any
@@ -17,6 +18,7 @@ from roughgrad.nn import SineSum
 from roughgrad.periodic import (
     frequency_std_bound,
     refine,
+    sgd_lr_limit,
     spectral_init,
 )
 
@@ -106,7 +108,7 @@ def _train(
             r, lr_t = config.x_range, lr
             if curriculum:  # range grows geometrically; lr stays at half the stability limit
                 r = min(config.x_range, r0 * config.curriculum_growth ** (step // every))
-                lr_t = 0.5 * 6.0 / (scale**2 * r**2)
+                lr_t = 0.5 * sgd_lr_limit(r, scale)
             x = (
                 torch.rand(
                     n, config.batch_size, generator=gen, dtype=freq.dtype, device=freq.device
@@ -140,12 +142,9 @@ def _train(
                 v = 0.999 * v + 0.001 * grad**2
                 grad = (m / (1 - 0.9**step)) / ((v / (1 - 0.999**step)).sqrt() + 1e-8)
                 theta = theta - lr * grad
-            else:
-                lr_f = lr_t if isinstance(lr_t, float) else lr_t[..., None]
-                step_f = lr_f * grad[..., :1]
-                theta = torch.cat(
-                    [theta[..., :1] - step_f, theta[..., 1:] - lr_coef * grad[..., 1:]], -1
-                )
+            else:  # lr_t: a float or (n, 1), per row
+                theta[..., 0] -= lr_t * grad[..., 0]
+                theta[..., 1:] -= lr_coef * grad[..., 1:]
             theta = torch.nan_to_num(theta, nan=0.0, posinf=0.0, neginf=0.0)  # diverged: reset
         traj[:, j] = theta[..., 0]
     return theta[..., 0], theta[..., 1:], losses, traj
@@ -199,12 +198,15 @@ def _spectral_verdict(config: Config, rel_err: np.ndarray, xs: np.ndarray):
 SWEEP_METHODS = ("sgd", "adam", "curriculum", "smoothing", "spectral")
 
 
-def _sweep_grid(config: Config) -> list[tuple[float, float, float]]:
-    """The sweep's (f*, amplitude, phase) points: every swept f* inside the prior range times
-    every swept amplitude and phase (an empty axis: the configured value)."""
-    amps = config.sweep_amplitudes or (config.amplitude,)
-    phases = config.sweep_phases or (config.phase,)
-    return [(f, a, p) for f in _swept(config) for a in amps for p in phases]
+def _sweep_axes(config: Config) -> tuple[tuple[float, ...], ...]:
+    """The sweep's axes (f*, amplitudes, phases): the swept f* inside the prior range, and the
+    swept amplitudes and phases (an empty axis: the configured value). The sweep covers their
+    product."""
+    return (
+        _swept(config),
+        config.sweep_amplitudes or (config.amplitude,),
+        config.sweep_phases or (config.phase,),
+    )
 
 
 def _sweep(config: Config, gen: torch.Generator, rng: np.random.Generator, ctx: Context):
@@ -217,7 +219,8 @@ def _sweep(config: Config, gen: torch.Generator, rng: np.random.Generator, ctx: 
     and phases by least squares, so they do not move its recovery but through the SNR). SGD
     gets the curriculum's own lr rule at the full range (half the data's stability limit), not
     the write-up's diverging lr, so the two differ only in the range schedule."""
-    grid = _sweep_grid(config)
+    axes = _sweep_axes(config)
+    grid = list(itertools.product(*axes))
     n, dev, dt = config.n_inits, ctx.device, torch.float64
     rows = [replace(config, target_freq=f, amplitude=a, phase=p) for f, a, p in grid]
     sines = tuple(
@@ -230,7 +233,7 @@ def _sweep(config: Config, gen: torch.Generator, rng: np.random.Generator, ctx: 
     f0 = torch.randn(targets.shape, generator=gen, dtype=dt, device=dev)
     scale = _data_scale(config, gen, sines, len(targets))
     runs: dict[str, dict[str, Any]] = {
-        "sgd": dict(method="sgd", lr=0.5 * 6.0 / (scale**2 * config.x_range**2)),
+        "sgd": dict(method="sgd", lr=0.5 * sgd_lr_limit(config.x_range, scale)),
         "adam": dict(method="adam", lr=config.adam_lr),
         "curriculum": dict(method="sgd", lr=0.0, curriculum=True),
         "smoothing": dict(method="adam", lr=config.adam_lr, smoothing=True),
@@ -241,14 +244,9 @@ def _sweep(config: Config, gen: torch.Generator, rng: np.random.Generator, ctx: 
             f0, config, gen, ctx, scale=scale, sines=sines, label=f"sweep: {name}", **kw
         )
         hit = _recovered(final, config, targets).double().reshape(len(grid), n)
-        per_point = hit.mean(1).cpu().numpy()
-        rates[name] = per_point.reshape(
-            len(_swept(config)),
-            len(config.sweep_amplitudes or (0,)),
-            len(config.sweep_phases or (0,)),
-        )
+        rates[name] = hit.mean(1).cpu().numpy().reshape([len(a) for a in axes])
     spectral = []
-    for f in _swept(config):
+    for f in axes[0]:
         one = replace(config, target_freq=f)
         rel_err, _ = _spectral(one, rng, ctx)
         xs = rng.uniform(-config.x_range, config.x_range, config.n_samples)

@@ -22,7 +22,7 @@ from roughgrad.experiments.sin_frequency.fits import (
     _spectral,
     _spectral_verdict,
     _sweep,
-    _sweep_grid,
+    _sweep_axes,
     _swept,
     _target,
     _train,
@@ -44,7 +44,7 @@ def run(config: Config, ctx: Context) -> Outcome:
     sines = tuple(v.expand(n, 1, k) for v in _sines(config, f0))
     # every init's own amplitude bound from its data: the learning rates' only knowledge of A
     scale = _data_scale(config, gen, sines, n)  # (n, 1)
-    data_limit = 6.0 / (scale**2 * config.x_range**2)  # (n, 1): the limit at that bound
+    data_limit = sgd_lr_limit(config.x_range, scale)  # (n, 1): the limit at that bound
     limit = float(data_limit.median())
     # the write-up's lr is above the limit on purpose (the claim sgd_unstable_near_answer): no
     # warning for a deliberate setting; the metric records it
@@ -118,9 +118,7 @@ def run(config: Config, ctx: Context) -> Outcome:
         "curriculum_start_range": start,
         "curriculum_steps_per_stage": every,
     }
-    fs = _swept(config)
-    amps = config.sweep_amplitudes or (config.amplitude,)
-    phases = config.sweep_phases or (config.phase,)
+    fs, amps, phases = _sweep_axes(config)
     for name, r in sweep.items():  # r: (F, A, P)
         worst = r.min((1, 2))  # every amplitude and phase at that f*
         metrics[f"sweep_{name}_recovers_up_to"] = _recovers_up_to(fs, worst)
@@ -198,8 +196,9 @@ def run(config: Config, ctx: Context) -> Outcome:
                 "curriculum_recovers_prior_range",
                 bool((sweep["curriculum"] >= 0.9).all()),
                 f"curriculum from range {start:.3g} (1 / max_freq unless set), amplitude and "
-                f"phase learned from zero, {n} inits per point of {len(_sweep_grid(config))} "
-                f"(f*, amplitude, phase), noise {config.noise:g}: {listing('curriculum')}. "
+                f"phase learned from zero, {n} inits per point of "
+                f"{len(fs) * len(amps) * len(phases)} (f*, amplitude, phase), noise "
+                f"{config.noise:g}: {listing('curriculum')}. "
                 f"The others: "
                 + "; ".join(
                     f"{m} up to {metrics[f'sweep_{m}_recovers_up_to']:g}"
