@@ -15,6 +15,7 @@ from typing import Any
 
 from roughgrad import _catalog
 from roughgrad.config import set_text
+from roughgrad.experiments.claims import claim_evidence
 from roughgrad.runs.html import ROLE, doc_blocks
 from roughgrad.runs.rundir import figure_caption, read_json
 
@@ -99,9 +100,7 @@ def page(
     folder = Path(docs) / "experiments" / "figures" / name
     evidence: dict[str, str] = {}
     if (folder / "claims.json").is_file():
-        for c in read_json(folder / "claims.json"):  # the reason alone beside its status
-            text, word = c.get("evidence", ""), c.get("status", "")
-            evidence[c["name"]] = text.removeprefix(f"{word}: ") if word else text
+        evidence = {c["name"]: claim_evidence(c) for c in read_json(folder / "claims.json")}
     checks = checks or {}
     lines = [
         f"# {name}",

@@ -8,6 +8,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, cast
 
 import numpy as np
@@ -156,19 +157,25 @@ def _train_net(
     return net.readings(torch.as_tensor(t_eval, device=dev)).cpu().numpy(), lr
 
 
-def _nets(t_train, r_train, rng: np.random.Generator) -> dict[str, Callable[[], ClockNet]]:
-    """The two ClockNets: periods and offsets from the data (``ClockNet.from_data``), and the
-    same network with periods drawn log-uniformly in [2 s, the span] (offsets 0), the control.
-    Raises FieldUndetermined if the data pin no period."""
+def _random_net(t_train, r_train, rng: np.random.Generator) -> Callable[[], ClockNet]:
+    """The control: ClockNet with periods drawn log-uniformly in [2 s, the span] (offsets 0),
+    levels and bases from the readings; a factory of fresh, untrained copies."""
     span = int(t_train.max() - t_train.min())
-    spectral, _ = ClockNet.from_data(t_train, r_train)
-    n_fields = r_train.shape[1]
-    periods = [int(p) for p in np.exp(rng.uniform(np.log(2), np.log(span), size=n_fields))]
+    size = r_train.shape[1]
+    periods = [int(p) for p in np.exp(rng.uniform(np.log(2), np.log(span), size=size))]
     base = r_train.min(0)
     levels = (r_train.max(0) - base + 1).tolist()
+    return functools.partial(ClockNet, periods, levels, bases=base.tolist())
+
+
+def _nets(t_train, r_train, rng: np.random.Generator) -> dict[str, Callable[[], ClockNet]]:
+    """The two ClockNets: periods and offsets from the data (``ClockNet.from_data``), and the
+    control with random periods (``_random_net``). Raises FieldUndetermined if the data pin no
+    period."""
+    spectral, _ = ClockNet.from_data(t_train, r_train)
     return {
         "spectral_net": functools.partial(copy.deepcopy, spectral),
-        "random_net": functools.partial(ClockNet, periods, levels, bases=base.tolist()),
+        "random_net": _random_net(t_train, r_train, rng),
     }
 
 
@@ -200,8 +207,6 @@ def _layout_scores(name: str, config: Config, ctx) -> dict[str, Any]:
     """Exact-match rates on a layout of ``LAYOUTS`` (its own instants, from the run's seed):
     ClockNet with periods and offsets from the data and with random periods (trained as in
     the main run), and PeriodicClock."""
-    from dataclasses import replace
-
     fields, offset, noise = LAYOUTS[name]
     cfg = replace(config, fields=fields, utc_offset=offset, label_noise=noise)
     rng = np.random.default_rng([config.seed, sorted(LAYOUTS).index(name)])

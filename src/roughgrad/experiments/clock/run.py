@@ -22,6 +22,7 @@ from roughgrad.experiments.clock.models import (
     _instants,
     _layout_scores,
     _levels,
+    _random_net,
     _scores,
     _search,
     _train_net,
@@ -73,14 +74,11 @@ def run(config: Config, ctx: Context) -> Outcome:
         scores[name] = _scores(preds[name], r_test, fields)
 
     # the same two-layer network, its periods and offsets read off the data or drawn at random
-    span = int(t_train.max() - t_train.min())
-    random_periods = [
-        int(p) for p in np.exp(rng.uniform(np.log(2), np.log(span), size=len(fields)))
-    ]
-    base = r_train.min(0)
-    levels = (r_train.max(0) - base + 1).tolist()
+    random_net = _random_net(t_train, r_train, rng)
+    random_periods = random_net().phase.periods.tolist()
     net_periods: dict[str, list[int]] = {"spectral_net": [], "random_net": random_periods}
     net_offsets: list[int] = []
+    make: Callable[[], ClockNet]
     for name in NETS:
         start = time.process_time()
         preds[name], chosen[name] = failed, {}
@@ -93,7 +91,7 @@ def run(config: Config, ctx: Context) -> Outcome:
                 net_offsets = spectral.phase.offsets.tolist()
                 make = functools.partial(copy.deepcopy, spectral)
             else:
-                make = functools.partial(ClockNet, random_periods, levels, bases=base.tolist())
+                make = random_net
             preds[name], lr = _train_net(make, t_train, r_train, t_test, config, ctx, name)
             chosen[name] = {"lr": lr}
         seconds[name] = time.process_time() - start
