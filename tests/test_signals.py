@@ -113,3 +113,32 @@ def test_sigterm_and_sighup_arrive_as_ctrl_c(sig):
         os.kill(os.getpid(), sig)
         time.sleep(5)  # the handler interrupts this
     assert signal.getsignal(sig) is not signal.getsignal(signal.SIGINT)  # restored
+
+
+def test_sigterm_stops_a_side_by_side_reproduce_and_its_workers(tmp_path):
+    """reproduce runs experiments side by side in worker processes: SIGTERM marks each
+    unfinished run interrupted and leaves no process computing."""
+    argv = [
+        sys.executable, "-m", "roughgrad.cli", "reproduce", "--profile", "quick", "--only",
+        "snake-decay,snake-extrapolation", "--set", "steps=10000000", "--jobs", "2",
+        "--no-progress", "--out", str(tmp_path),
+    ]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    runs: list[Path] = []
+    while time.monotonic() < deadline and len(runs) < 2:  # both experiments have started
+        time.sleep(0.5)
+        runs = [p for p in tmp_path.glob("snake-*/*") if (p / "run.json").is_file()]
+        assert proc.poll() is None, proc.communicate()
+    assert len(runs) == 2, "the side-by-side experiments never started"
+    time.sleep(2)
+    started = _children(proc.pid)
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0 and "interrupted" in err, err
+    settle = time.monotonic() + 10
+    while (left := {p for p in started if _alive(p)}) and time.monotonic() < settle:
+        time.sleep(0.2)
+    assert not left, f"processes outlived the reproduce: {left}"
+    for run_dir in runs:
+        assert json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"

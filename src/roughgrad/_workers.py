@@ -23,21 +23,30 @@ from typing import Any
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    """Worker initializer: SIGTERM this process when its parent exits (Linux only)."""
+def _die_with_parent(initializer=None, initargs: tuple = ()) -> None:
+    """Worker initializer: SIGTERM this process when its parent exits (Linux only); then
+    the pool's own ``initializer(*initargs)``."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL("libc.so.6", use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     # A worker leaves Ctrl-C to its parent, which stops it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 @contextlib.contextmanager
-def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
-    """A process pool for independent jobs; see the module docstring."""
+def worker_pool(
+    workers: int, initializer=None, initargs: tuple = ()
+) -> Iterator[ProcessPoolExecutor]:
+    """A process pool for independent jobs (each worker runs ``initializer(*initargs)`` when it
+    starts); see the module docstring."""
     pool = ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with_parent
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_die_with_parent,
+        initargs=(initializer, initargs),
     )
     try:
         yield pool
@@ -63,7 +72,7 @@ def terminate(pool: ProcessPoolExecutor) -> None:
                 proc.join(timeout=2)
 
 
-def _raise_interrupt(signum: int, frame: Any) -> None:
+def raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
@@ -80,7 +89,7 @@ def stop_on_signals() -> Iterator[None]:
     previous = {}
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
-            previous[sig] = signal.signal(sig, _raise_interrupt)
+            previous[sig] = signal.signal(sig, raise_interrupt)
     try:
         yield
     finally:

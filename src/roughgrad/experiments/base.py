@@ -172,6 +172,9 @@ class Experiment:
     # optional: (config, ctx) -> (objective, params), the problem at a representative point,
     # for `roughgrad landscape NAME`
     objective: Callable[[Any, Context], tuple[Any, dict[str, torch.Tensor]]] | None = None
+    # why `reproduce` must run it alone on every core ("" : it may run side by side on one
+    # core, its numbers unchanged): it times itself, uses every core, or starts processes
+    alone: str = ""
     name: str = ""
 
     @property

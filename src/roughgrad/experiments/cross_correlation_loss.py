@@ -191,4 +191,5 @@ EXPERIMENT = Experiment(
     doc=__doc__ or "",
     claims=CLAIMS,
     health=(Floor("the teacher's spikes in the window", lambda m: m["teacher_spikes"], 5),),
+    alone="its HH populations use every core",
 )

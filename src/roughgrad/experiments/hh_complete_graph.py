@@ -293,4 +293,5 @@ EXPERIMENT = Experiment(
     doc=__doc__ or "",
     claims=CLAIMS,
     health=HEALTH,
+    alone="its HH populations use every core",
 )

@@ -228,4 +228,5 @@ EXPERIMENT = Experiment(
             0.9,
         ),
     ),
+    alone="its HH populations use every core",
 )

@@ -248,4 +248,5 @@ EXPERIMENT = Experiment(
         ),
     ),
     objective=objective,
+    alone="its HH populations use every core",
 )

@@ -230,4 +230,5 @@ EXPERIMENT = Experiment(
     doc=__doc__ or "",
     claims=CLAIMS,
     health=(Floor("neurons of the raster that fire", lambda m: m["neurons_fired"], 1),),
+    alone="its HH populations use every core",
 )

@@ -63,16 +63,36 @@ class Eta:
             return None
         return self.speed() * sum(t for t in times if t is not None)
 
+    def left_side_by_side(self, names: Sequence[str], jobs: int) -> float | None:
+        """Wall seconds left for ``names`` run ``jobs`` at a time: their measured times, scaled by
+        how the finished ones ran (side by side included), shared among the jobs, and never
+        less than the longest of them; None where one has no measured time."""
+        times = [expected_seconds(n, self.profile) for n in names]
+        if any(t is None for t in times):
+            return None
+        scaled = [self.speed() * t for t in times if t is not None]
+        return max(sum(scaled) / jobs, max(scaled, default=0.0))
+
+    def describe_left(self, names: Sequence[str] | int, jobs: int = 1) -> str:
+        """'about 41 min left' for ``names`` (or the experiments from index ``names`` on) run
+        ``jobs`` at a time; 'time left unknown' where one has no measured time."""
+        if isinstance(names, int):
+            names = self.names[names:]
+        if not names:
+            return "none left"
+        left = self.left_side_by_side(names, jobs)
+        return "time left unknown" if left is None else f"about {minutes(left)} left"
+
     def describe(self, index: int) -> str:
         """'experiment 3/23: NAME, about 41 min left' (or 'time left unknown')."""
         left = self.remaining(index)
         head = f"experiment {index + 1}/{len(self.names)}: {self.names[index]}"
         if left is None:
             return f"{head}, time left unknown (no measured time for some)"
-        return f"{head}, about {_minutes(left)} left"
+        return f"{head}, about {minutes(left)} left"
 
 
-def _minutes(seconds: float) -> str:
+def minutes(seconds: float) -> str:
     if seconds < 90:
         return f"{max(1, round(seconds / 60))} min"
     if seconds < 5400:

@@ -297,4 +297,5 @@ EXPERIMENT = Experiment(
             1e-9,
         ),
     ),
+    alone="its HH kernels use every core (and its chaotic spikes depend on the thread count)",
 )

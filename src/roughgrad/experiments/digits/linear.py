@@ -230,4 +230,5 @@ EXPERIMENT = Experiment(
             "autodiff's best validation accuracy", lambda m: m["best_val_accuracy_autodiff"], 0.8
         ),
     ),
+    alone="it trains on every core",
 )

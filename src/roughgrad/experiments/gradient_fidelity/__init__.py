@@ -103,4 +103,5 @@ EXPERIMENT = Experiment(
             1e-6,
         ),
     ),
+    alone="its HH populations use every core",
 )

@@ -161,4 +161,5 @@ EXPERIMENT = Experiment(
     doc=__doc__ or "",
     claims=CLAIMS,
     health=HEALTH,
+    alone="it runs its own worker processes, one per core",
 )

@@ -100,4 +100,5 @@ EXPERIMENT = Experiment(
     doc=__doc__ or "",
     claims=CLAIMS,
     health=HEALTH,
+    alone="a claim times its training",
 )

@@ -186,4 +186,5 @@ EXPERIMENT = Experiment(
     doc=__doc__ or "",
     claims=CLAIMS,
     health=HEALTH,
+    alone="its HH kernels use every core (and its chaotic spikes depend on the thread count)",
 )
