@@ -73,6 +73,10 @@ def test_the_page_names_version_commit_environment_and_profile(page):
     assert "Loss Landscapes Emerging from BNNs: &#x27;S&#x27;" in html  # the source by title
 
 
+def test_the_page_says_how_long_the_runs_took_from_first_start_to_last_finish(page):
+    assert "2 run(s) in 3.0 min wall (the first start to the last finish)" in page.read_text()
+
+
 def test_contents_tally_each_experiment_and_every_link_resolves(page):
     html = page.read_text()
     nav = html[html.index("<nav") : html.index("</nav>")]

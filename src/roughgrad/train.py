@@ -10,7 +10,6 @@ line passes its progress bars and its run directory's checkpoints).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 import time
@@ -22,6 +21,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from roughgrad._fit_helpers import (
+    check_finite,
+    evaluation_points,
+    fit_state,
+    make_schedule,
+    restore_fit_state,
+    tracker,
+)
 from roughgrad._types import Params
 from roughgrad.estimators import Estimator, build
 from roughgrad.objectives.base import Batched, Objective, Restricted
@@ -185,8 +192,8 @@ def fit(
         p.requires_grad_(True)
     opt = (optimizer or (lambda ps: torch.optim.Adam(ps, lr=1e-3)))(list(params.values()))
     updates = max(1, round(epochs * len(x) / batch_size))
-    sched = _schedule(schedule, opt, updates)
-    eval_at = set() if validation is None else _evaluation_points(updates, evaluations)
+    sched = make_schedule(schedule, opt, updates)
+    eval_at = set() if validation is None else evaluation_points(updates, evaluations)
     store = (
         DirectoryCheckpoints(checkpoint)
         if isinstance(checkpoint, (str, os.PathLike))
@@ -196,14 +203,14 @@ def fit(
     best = {k: v.detach().clone() for k, v in params.items()}
     if (state := store.restore(key)) is not None:
         start_k, clock, history = state["next"], state["clock"], History(**state["history"])
-        _load_state(state, params, opt, sched, gen)
+        restore_fit_state(state, params, opt, sched, gen)
         best = state["best"]
 
     def snapshot(next_k: int, seconds: float) -> Callable[[], dict[str, Any]]:
-        return lambda: _state(next_k, seconds, history, params, best, opt, sched, gen)
+        return lambda: fit_state(next_k, seconds, history, params, best, opt, sched, gen)
 
     steps = range(start_k, updates + 1)
-    for k in _tracker(progress).track(steps, total=len(steps), description=key):
+    for k in tracker(progress).track(steps, total=len(steps), description=key):
         if k in eval_at and validation is not None:
             history.samples_seen.append(k * batch_size)
             history.seconds.append(clock)
@@ -223,7 +230,7 @@ def fit(
         if sched is not None:
             sched.step()
         clock += time.perf_counter() - start
-        _check_finite(params, key, k)
+        check_finite(params, key, k)
         store.save(key, k + 1, snapshot(k + 1, clock))
     if validation is None:
         best = {k: v.detach().clone() for k, v in params.items()}
@@ -254,62 +261,3 @@ def _step(est, obj, params, group, opt, gen, clip, skip_nonfinite, history: Hist
         if clip is not None:
             torch.nn.utils.clip_grad_norm_(params.values(), clip)
     opt.step()
-
-
-def _schedule(kind: str, opt: torch.optim.Optimizer, updates: int):
-    if kind == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, updates)
-    if kind != "constant":
-        raise ValueError(f"schedule={kind!r} is not allowed; choose constant or cosine")
-    return None
-
-
-def _evaluation_points(updates: int, evaluations: int) -> set[int]:
-    if evaluations < 2:
-        raise ValueError(f"evaluations={evaluations}: need at least 2 (before and after)")
-    return set(np.linspace(0, updates, evaluations).round().astype(int).tolist())
-
-
-def _tracker(progress: bool | Progress) -> Progress:
-    if isinstance(progress, Progress):
-        return progress
-    return BarProgress() if progress else Progress()
-
-
-def _state(
-    next_k: int, clock: float, history: History, params: Params, best: Params, opt, sched, gen
-) -> dict[str, Any]:
-    """Everything the next update depends on, and the parameters selected so far."""
-    return {
-        "next": next_k,
-        "clock": clock,
-        "history": dataclasses.asdict(history),
-        "params": {k: v.detach().clone() for k, v in params.items()},
-        "best": {k: v.clone() for k, v in best.items()},
-        "optimizer": opt.state_dict(),
-        "schedule": None if sched is None else sched.state_dict(),
-        "generator": gen.get_state(),
-    }
-
-
-def _load_state(state: dict, params: Params, opt, sched, gen: torch.Generator) -> None:
-    with torch.no_grad():
-        for k, v in params.items():
-            v.copy_(state["params"][k])
-    opt.load_state_dict(state["optimizer"])
-    if sched is not None:
-        sched.load_state_dict(state["schedule"])
-    gen.set_state(state["generator"])
-
-
-def _check_finite(params: Params, key: str, k: int) -> None:
-    # one reduction per update (a sum is non-finite iff some element is, barring overflow, which
-    # is a blow-up too); the per-parameter search runs only once something is wrong
-    if torch.isfinite(torch.stack([p.detach().sum() for p in params.values()])).all():
-        return
-    for name, p in params.items():
-        if not torch.isfinite(p).all():
-            raise NumericalError(
-                f"{key}: parameter {name} became NaN or infinite at update {k + 1}; lower the "
-                "learning rate or clip the gradient (clip=...); the last good checkpoint is kept"
-            )

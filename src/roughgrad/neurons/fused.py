@@ -44,7 +44,7 @@ class FusedUnavailable(SimulationError):
     """The fused kernel could not be built (no C compiler, or it failed)."""
 
 
-class _Params(ctypes.Structure):
+class CParams(ctypes.Structure):
     _fields_ = [(n, ctypes.c_double) for n in ("g_na", "g_k", "g_l", "e_na", "e_k", "e_l", "c_m")]
 
 
@@ -72,7 +72,7 @@ def unavailable_reason() -> str | None:
     return None
 
 
-def _build(source: Path) -> ctypes.CDLL:
+def build_kernel(source: Path) -> ctypes.CDLL:
     """Compile ``source`` once per source/flags/compiler into the cache, then load it."""
     return build(source, _compiler(), FusedUnavailable)
 
@@ -84,12 +84,12 @@ REALS = {torch.float32: ("f32", ctypes.c_float), torch.float64: ("f64", ctypes.c
 @cache
 def library() -> ctypes.CDLL:
     """The compiled HH kernel (built once per source/flags/compiler, then from the cache)."""
-    return _declare(
-        _build(SOURCE),
+    return declare(
+        build_kernel(SOURCE),
         "hh_run",
         lambda real: [
             *(I64, I64, PTR, PTR, PTR, PTR, PTR, PTR, I32, PTR, PTR, I64, real, real),
-            *(ctypes.c_uint32, real, real, I64, ctypes.POINTER(_Params), I32),
+            *(ctypes.c_uint32, real, real, I64, ctypes.POINTER(CParams), I32),
         ],
     )
 
@@ -102,23 +102,23 @@ def layered_library() -> ctypes.CDLL:
     units = [I64, I64, I64, I64, I64, I64, PTR, PTR, PTR, PTR, PTR, PTR, I32, I64]
 
     def tail(real):
-        return [*(real,) * 6, I32, PTR, PTR, ctypes.POINTER(_Params), *(real,) * 4, I32]
+        return [*(real,) * 6, I32, PTR, PTR, ctypes.POINTER(CParams), *(real,) * 4, I32]
 
-    _declare(lib, "hhl_run", lambda real: [*dense, *tail(real)])
-    return _declare(lib, "hhu_run", lambda real: [*units, *tail(real)])
+    declare(lib, "hhl_run", lambda real: [*dense, *tail(real)])
+    return declare(lib, "hhu_run", lambda real: [*units, *tail(real)])
 
 
 @cache
 def lif_library() -> ctypes.CDLL:
     """The compiled two-layer LIF classifier kernel (``_lif_fused.c``)."""
-    return _declare(
-        _build(LIF_SOURCE),
+    return declare(
+        build_kernel(LIF_SOURCE),
         "lif_run",
         lambda real: [I64, I64, I64, I64, I64, real, real, PTR, PTR, PTR, PTR, PTR, I32],
     )
 
 
-class _TraubParams(ctypes.Structure):
+class TraubParams(ctypes.Structure):
     _fields_ = [
         (n, ctypes.c_double) for n in ("g_na", "g_k", "g_l", "e_na", "e_k", "e_l", "c_m", "v_t")
     ]
@@ -127,76 +127,17 @@ class _TraubParams(ctypes.Structure):
 @cache
 def cobahh_library() -> ctypes.CDLL:
     """The compiled sparse conductance-network kernel (``_cobahh_fused.c``)."""
-    return _declare(
-        _build(COBAHH_SOURCE),
+    return declare(
+        build_kernel(COBAHH_SOURCE),
         "cobahh_run",
         lambda real: [
             *(I64, I64, *(PTR,) * 14, I64, real, real, real, real, real, real, real, I64),
-            *(ctypes.POINTER(_TraubParams), I32),
+            *(ctypes.POINTER(TraubParams), I32),
         ],
     )
 
 
-def simulate_cobahh_fused(
-    inputs: Tensor,
-    steps: int,
-    dt: float,
-    *,
-    weights,
-    inhibitory: Tensor | None,
-    synapse,
-    model,
-    neurons: Tensor | None,
-    synapses: tuple[Tensor, Tensor] | None,
-    trace_tau: float,
-    transient: int,
-    record_spikes: bool,
-) -> tuple[Tensor, Tensor, Tensor, tuple[Tensor, Tensor], Tensor | None]:
-    """Spike counts and mean trace (both (..., N)), the final neuron (..., N, 4) and synapse
-    states, and the (T, ..., N) spike raster if recorded, of a sparse conductance network of
-    ``model`` (TraubMiles) neurons. Called by the fused backend, which checked the request."""
-    check_inputs([inputs], "backend='fused'")
-    shape, dtype = inputs.shape, inputs.dtype
-    n = shape[-1]
-    batch = int(torch.Size(shape[:-1]).numel())
-    x = model.init_state(shape, dtype=dtype, device=None) if neurons is None else neurons
-    v, m, h, nn = (c.to(dtype).reshape(batch, n).contiguous() for c in x.unbind(-1))
-    zero = torch.zeros(batch, n, dtype=dtype)
-    g = (torch.zeros(shape), torch.zeros(shape)) if synapses is None else synapses
-    ge, gi = (t.to(dtype).expand(shape).reshape(batch, n).contiguous() for t in g)
-    drive = inputs.reshape(batch, n).contiguous()
-    inh = torch.zeros(n, dtype=torch.uint8) if inhibitory is None else inhibitory.to(torch.uint8)
-    start, post = weights.start.contiguous(), weights.post.contiguous()
-    value = weights.value.to(dtype).contiguous()
-    counts, out_sum = zero.clone(), zero.clone()
-    raster = torch.zeros(steps, batch, n, dtype=torch.uint8) if record_spikes else None
-
-    def decay(tau: float) -> float:  # in the kernel's precision, as the torch backend has it
-        return float(torch.exp(torch.tensor(-dt / tau, dtype=dtype)))
-
-    p = model.params
-    params = _TraubParams(p.g_na, p.g_k, p.g_l, p.e_na, p.e_k, p.e_l, p.c_m, model.v_t)
-    fn = getattr(cobahh_library(), f"cobahh_run_{REALS[dtype][0]}")
-    fn(
-        batch, n, v.data_ptr(), m.data_ptr(), h.data_ptr(), nn.data_ptr(), ge.data_ptr(),
-        gi.data_ptr(), drive.data_ptr(), start.data_ptr(), post.data_ptr(), value.data_ptr(),
-        inh.contiguous().data_ptr(), counts.data_ptr(), out_sum.data_ptr(),
-        None if raster is None else raster.data_ptr(), steps, dt, decay(synapse.tau_e),
-        decay(synapse.tau_i), synapse.e_e, synapse.e_i, decay(trace_tau), model.v_th,
-        transient, ctypes.byref(params), torch.get_num_threads(),
-    )  # fmt: skip
-    final = torch.stack([v, m, h, nn], -1).reshape(*shape, 4)
-    spikes = None if raster is None else raster.bool().reshape(steps, *shape)
-    return (
-        counts.reshape(shape),
-        (out_sum / (steps - transient)).reshape(shape),
-        final,
-        (ge.reshape(shape), gi.reshape(shape)),
-        spikes,
-    )
-
-
-def _declare(lib: ctypes.CDLL, name: str, argtypes) -> ctypes.CDLL:
+def declare(lib: ctypes.CDLL, name: str, argtypes) -> ctypes.CDLL:
     """Give ``name``_f32 / ``name``_f64 their signatures, argtypes(real) for each real type."""
     for suffix, real in REALS.values():
         fn = getattr(lib, f"{name}_{suffix}")
@@ -285,7 +226,7 @@ def simulate_fused(
     if noise_std:
         seed = int(torch.randint(0, 2**32, (1,), generator=generator, dtype=torch.int64))
     decay = float(torch.exp(torch.tensor(-dt / tau_syn, dtype=torch.float64)))
-    p = _Params(*(getattr(params, f[0]) for f in _Params._fields_))
+    p = CParams(*(getattr(params, f[0]) for f in CParams._fields_))
     fn = getattr(library(), f"hh_run_{REALS[dtype][0]}")
     fn(
         batch, n, v.data_ptr(), m.data_ptr(), h.data_ptr(), nn.data_ptr(), drive.data_ptr(),
@@ -295,91 +236,3 @@ def simulate_fused(
     )  # fmt: skip
     final = torch.stack([v, m, h, nn], -1).reshape(*shape, 4)
     return counts.reshape(shape), (out_sum / (steps - transient)).reshape(shape), final
-
-
-READOUTS = {"voltage": 0, "membrane": 1, "spikes": 2}
-
-
-def _layered_tail(net, dtype: torch.dtype, out_sum: Tensor, s_sum: Tensor) -> list:
-    """The arguments the layered kernels share: the time grid, the synapse, the readout,
-    the outputs, the HH parameters, the resting state and the thread count."""
-    from roughgrad.neurons.hh import SPIKE_TH
-
-    rest = resting_state((1,), net.hh, dtype=torch.float64)[0].tolist()
-    p = _Params(*(getattr(net.hh, f[0]) for f in _Params._fields_))
-    return [
-        net.steps, net.dt, net.scale, net.rise(), net.midpoint, net.r0, SPIKE_TH,
-        READOUTS[net.readout], out_sum.data_ptr(), s_sum.data_ptr(), ctypes.byref(p), *rest,
-        torch.get_num_threads(),
-    ]  # fmt: skip
-
-
-def layered_fused(z_h: Tensor, z_o: Tensor, w2: Tensor, net) -> tuple[Tensor, Tensor]:
-    """Readout sums (*lead, B, O) and trace sums (*lead, B, H) over ``net.steps`` of the
-    layered HH classifier (``roughgrad.neurons.layered.hh``): z_h (*lead, B, H) static hidden
-    pre-activations, z_o (*lead, B, O) static output offsets (b2 plus noise), w2 (O, H) or
-    (*lead, O, H). Every (member, example) network runs in one C loop."""
-    check_inputs([z_h, z_o, w2], "backend='fused'")
-    dtype, (batch, hidden), outputs = z_h.dtype, z_h.shape[-2:], w2.shape[-2]
-    lead = torch.broadcast_shapes(z_h.shape[:-2], z_o.shape[:-2], w2.shape[:-2])
-    z_h = z_h.to(dtype).expand(*lead, batch, hidden).contiguous()
-    z_o = z_o.to(dtype).expand(*lead, batch, outputs).contiguous()
-    batched = w2.dim() > 2
-    w2 = (w2.to(dtype).expand(*lead, outputs, hidden) if batched else w2.to(dtype)).contiguous()
-    out_sum = torch.zeros(*lead, batch, outputs, dtype=dtype)
-    s_sum = torch.zeros(*lead, batch, hidden, dtype=dtype)
-    fn = getattr(layered_library(), f"hhl_run_{REALS[dtype][0]}")
-    fn(
-        int(torch.Size(lead).numel()) * batch, batch, hidden, outputs, z_h.data_ptr(),
-        z_o.data_ptr(), w2.data_ptr(), int(batched), *_layered_tail(net, dtype, out_sum, s_sum),
-    )  # fmt: skip
-    return out_sum, s_sum
-
-
-def per_member_output_layer(w2: Tensor, b2: Tensor, members: int, perturbed: int) -> bool:
-    """Whether w2 (members, O, H) and b2 (members, O) give each of ``members`` one-unit
-    networks its own output layer (else w2 (O, H), b2 (O,) are shared); per-member layers
-    admit no perturbed hidden unit (``perturbed`` must be 0). A ValueError names a mismatch."""
-    if w2.dim() == 2:
-        return False
-    if perturbed or w2.shape[0] != members or b2.shape != (members, w2.shape[1]):
-        raise ValueError(
-            f"per-member w2 {tuple(w2.shape)} and b2 {tuple(b2.shape)} need {members} members "
-            f"and no perturbed hidden unit (got {perturbed})"
-        )
-    return True
-
-
-def units_fused(
-    z_h: Tensor,
-    z_p: Tensor,
-    index: Tensor,
-    offset: Tensor,
-    w2: Tensor,
-    b2: Tensor,
-    *,
-    first: int,
-    net,
-) -> tuple[Tensor, Tensor]:
-    """Readout sums (members, B, O) and the clean trace sum (B, H) of ``members`` networks
-    that each perturb one unit (``roughgrad.neurons.layered.hh_units``): z_h (B, H) clean
-    hidden pre-activations, z_p (n, B) the perturbed hidden units' pre-activations, standing
-    for unit ``index`` (n, B) of members first..first+n-1, offset (members, B, O) static
-    output offsets on top of b2 (O,), w2 (O, H). w2 (members, O, H) with b2 (members, O) gives
-    each member its own output layer (then no hidden unit may be perturbed: n = 0)."""
-    check_inputs([z_h, z_p, offset, w2, b2], "backend='fused'")
-    dtype, (batch, hidden), (members, _, outputs) = z_h.dtype, z_h.shape, offset.shape
-    batched = per_member_output_layer(w2, b2, members, z_p.shape[0])
-    tensors = [t.to(dtype).contiguous() for t in (z_h, z_p, offset, b2)]
-    index = index.to(torch.int64).contiguous()
-    w2 = w2.to(dtype).contiguous()
-    out_sum = torch.zeros(members, batch, outputs, dtype=dtype)
-    s_sum = torch.zeros(batch, hidden, dtype=dtype)
-    z_h, z_p, offset, b2 = tensors
-    fn = getattr(layered_library(), f"hhu_run_{REALS[dtype][0]}")
-    fn(
-        batch, hidden, outputs, members, z_p.shape[0], first, z_h.data_ptr(), z_p.data_ptr(),
-        index.data_ptr(), offset.data_ptr(), w2.data_ptr(), b2.data_ptr(), int(batched),
-        *_layered_tail(net, dtype, out_sum, s_sum),
-    )  # fmt: skip
-    return out_sum, s_sum

@@ -3,18 +3,15 @@
 from roughgrad.periodic.clock import (
     CLOCK_FIELDS,
     DEFAULT_FIELDS,
-    ClockNet,
-    FieldUndetermined,
-    PeriodicClock,
-    PhaseLayer,
     check_time_dtype,
     clock_reading,
     edge_instants,
     find_period,
     sample_instants,
-    spectral_periods,
     utc_offset_seconds,
 )
+from roughgrad.periodic.clock_fit import FieldUndetermined, PeriodicClock
+from roughgrad.periodic.clock_net import ClockNet, PhaseLayer, spectral_periods
 from roughgrad.periodic.estimate import ComponentSelection, SineFit, fit_sines, select_components
 from roughgrad.periodic.forecast import (
     ARModel,

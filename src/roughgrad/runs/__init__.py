@@ -2,6 +2,7 @@
 
 from roughgrad.runs.checkpoint import CheckpointError, FileCheckpoints, RunInterrupted
 from roughgrad.runs.report import build_report
+from roughgrad.runs.reproduce import latest_run, run_or_resume
 from roughgrad.runs.rundir import RunDirError, atomic_write_json, create_run_dir, new_run_dir
 from roughgrad.runs.runner import (
     CheckpointPolicy,
@@ -9,7 +10,6 @@ from roughgrad.runs.runner import (
     load_run,
     resume_experiment,
     run_experiment,
-    run_or_resume,
 )
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "atomic_write_json",
     "build_report",
     "create_run_dir",
+    "latest_run",
     "load_run",
     "new_run_dir",
     "resume_experiment",

@@ -135,6 +135,19 @@ def _relative(path: Path, start: Path) -> str:
         return str(path)
 
 
+def _span(records: list[RunRecord]) -> str:
+    """' in 96 min wall (...)' from the records' run.json times; '' where one lacks them."""
+    times = [_read(r.run_dir / "run.json") for r in records]
+    starts = [t.get("started") for t in times]
+    ends = [t.get("finished") for t in times]
+    if not records or not all(starts) or not all(ends):
+        return ""
+    first = min(datetime.fromisoformat(t) for t in starts if t)
+    last = max(datetime.fromisoformat(t) for t in ends if t)
+    minutes = (last - first).total_seconds() / 60
+    return f" in {minutes:.1f} min wall (the first start to the last finish)"
+
+
 def _timing(record: RunRecord) -> str:
     info = _read(record.run_dir / "run.json")
     start, end = info.get("started"), info.get("finished")
@@ -270,7 +283,7 @@ def build_report(
 <h1>{html.escape(title)}</h1>
 <p class="meta">{_provenance(records)}</p>
 {_banner(records)}
-<p>{len(records)} run(s); {sum(tally.values())} claims: {tally["holds"]} hold,
+<p>{len(records)} run(s){_span(records)}; {sum(tally.values())} claims: {tally["holds"]} hold,
 {tally["does not hold"]} do not hold, {tally["inconclusive"]} inconclusive,
 {tally["not checked"]} not checked.
 A claim that does not reproduce is listed as not holding, one whose margin is inside two

@@ -31,9 +31,17 @@ from roughgrad._workers import raise_interrupt, worker_pool
 from roughgrad.config import ConfigError
 from roughgrad.experiments.base import Context, Experiment
 from roughgrad.runs.eta import Eta, expected_seconds, minutes
-from roughgrad.runs.runner import RunRecord, load_run, run_experiment, run_or_resume
+from roughgrad.runs.rundir import read_json
+from roughgrad.runs.runner import (
+    CheckpointPolicy,
+    RunRecord,
+    load_run,
+    resume_experiment,
+    run_experiment,
+)
 from roughgrad.runtime import Progress
 
+_POLICY = CheckpointPolicy()  # the runner's default
 HEARTBEAT_SECONDS = 30.0  # side by side, a status line at least this often
 
 
@@ -95,7 +103,7 @@ def reproduce(
         raise ConfigError(f"jobs={jobs} must be >= 1")
     names = [p.name for p in planned]
     eta = Eta(names, profile)
-    opts = {"profile": profile, "ctx": ctx, "root": root, "argv": argv, "resume": resume}
+    opts: dict[str, Any] = dict(profile=profile, ctx=ctx, root=root, argv=argv, resume=resume)
     side = [] if jobs == 1 else [i for i, p in enumerate(planned) if not p.experiment.alone]
     if len(side) < 2:
         side = []
@@ -126,7 +134,19 @@ def _left(eta: Eta, alone: list[str], side: list[int], names: list[str], jobs: i
     return f"about {minutes(a + b)} left"
 
 
-def _side_by_side(planned, side, eta, jobs, threads, *, profile, ctx, root, argv, resume):
+def _side_by_side(
+    planned: Sequence[Planned],
+    side: list[int],
+    eta: Eta,
+    jobs: int,
+    threads: int,
+    *,
+    profile: str,
+    ctx: Context,
+    root: Path,
+    argv: list[str] | None,
+    resume: bool,
+) -> dict[int, RunRecord]:
     """Experiments ``side`` of ``planned``, ``jobs`` at a time in worker processes of
     ``threads`` torch threads, longest first; {index: record}."""
     names = [p.name for p in planned]
@@ -165,7 +185,55 @@ def _side_by_side(planned, side, eta, jobs, threads, *, profile, ctx, root, argv
     return records
 
 
-def _one(p: Planned, eta: Eta, *, profile, ctx, root, argv, resume) -> RunRecord:
+def latest_run(root: Path, experiment: str, config: dict[str, Any], profile: str) -> Path | None:
+    """The newest run directory under ``root/experiment`` made with this config and profile."""
+    folder = Path(root) / experiment
+    found = []
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        try:
+            info, saved = read_json(path / "run.json"), read_json(path / "config.json")
+        except (OSError, ValueError):
+            continue  # not a run directory (or a torn one from before atomic writes): skip it
+        if saved == config and info.get("profile") == profile:
+            found.append((info.get("started", ""), path))
+    return max(found)[1] if found else None
+
+
+def run_or_resume(
+    experiment: Experiment,
+    config: Any,
+    *,
+    profile: str,
+    ctx: Context,
+    root: Path,
+    argv: list[str] | None = None,
+    policy: CheckpointPolicy = _POLICY,
+) -> tuple[RunRecord, str]:
+    """Keep a finished run of this config under ``root``, resume an unfinished one, or start a
+    new one; returns the record and what was done ("kept", "resumed" or "ran")."""
+    path = latest_run(root, experiment.name, config.to_dict(), profile)
+    if path is None:
+        return run_experiment(
+            experiment, config, profile=profile, ctx=ctx, root=root, argv=argv, policy=policy
+        ), "ran"
+    if read_json(path / "run.json").get("status") == "complete":
+        return load_run(path), "kept"
+    record = resume_experiment(
+        path, ctx=ctx, argv=argv, policy=policy, experiment_name=experiment.name
+    )
+    return record, "resumed"
+
+
+def _one(
+    p: Planned,
+    eta: Eta,
+    *,
+    profile: str,
+    ctx: Context,
+    root: Path,
+    argv: list[str] | None,
+    resume: bool,
+) -> RunRecord:
     """One experiment in this process."""
     t0 = time.monotonic()
     if resume:

@@ -161,45 +161,6 @@ def resume_experiment(
     return _execute(experiment, config, path, info, ctx, policy, resume=True)
 
 
-def latest_run(root: Path, experiment: str, config: dict[str, Any], profile: str) -> Path | None:
-    """The newest run directory under ``root/experiment`` made with this config and profile."""
-    folder = Path(root) / experiment
-    found = []
-    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-        try:
-            info, saved = read_json(path / "run.json"), read_json(path / "config.json")
-        except (OSError, ValueError):
-            continue  # not a run directory (or a torn one from before atomic writes): skip it
-        if saved == config and info.get("profile") == profile:
-            found.append((info.get("started", ""), path))
-    return max(found)[1] if found else None
-
-
-def run_or_resume(
-    experiment: Experiment,
-    config: Any,
-    *,
-    profile: str,
-    ctx: Context,
-    root: Path,
-    argv: list[str] | None = None,
-    policy: CheckpointPolicy = CheckpointPolicy(),
-) -> tuple[RunRecord, str]:
-    """Keep a finished run of this config under ``root``, resume an unfinished one, or start a
-    new one; returns the record and what was done ("kept", "resumed" or "ran")."""
-    path = latest_run(root, experiment.name, config.to_dict(), profile)
-    if path is None:
-        return run_experiment(
-            experiment, config, profile=profile, ctx=ctx, root=root, argv=argv, policy=policy
-        ), "ran"
-    if read_json(path / "run.json").get("status") == "complete":
-        return load_run(path), "kept"
-    record = resume_experiment(
-        path, ctx=ctx, argv=argv, policy=policy, experiment_name=experiment.name
-    )
-    return record, "resumed"
-
-
 def _execute(
     experiment: Experiment,
     config: Any,

@@ -18,7 +18,6 @@ Layout of a sweep directory ``OUT/sweeps/NAME/<time>-<id>``::
 from __future__ import annotations
 
 import itertools
-import math
 import tempfile
 import typing
 from collections.abc import Callable, Iterator, Sequence
@@ -27,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from roughgrad._names import unknown_name
@@ -37,6 +35,7 @@ from roughgrad.experiments.base import parse_set_options
 from roughgrad.objectives.distributed import init_ray
 from roughgrad.runs.rundir import atomic_write_bytes, atomic_write_json, create_run_dir
 from roughgrad.runs.runner import run_experiment
+from roughgrad.runs.sweep_aggregate import aggregate
 
 BACKENDS = ("local", "ray")
 
@@ -185,65 +184,6 @@ def ray_executor(jobs: int, address: str | None, threads: int) -> Executor:
                 ray.shutdown()
 
     return execute
-
-
-def aggregate(
-    points: list[dict[str, str]],
-    results: list[tuple[int, int, dict]],
-    failed: Sequence[dict[str, Any]] = (),
-) -> list[dict]:
-    """Per grid point: mean/std/min/max/n of every numeric metric over seeds (NaN excluded from
-    the statistics and counted apart), per claim how many seeds it held for, and the runs that
-    failed (run, seed, error)."""
-    out = []
-    for i, point in enumerate(points):
-        records = [r for p, _, r in results if p == i]
-        values: dict[str, list[float]] = {}
-        for r in records:
-            for k, v in r["metrics"].items():
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    values.setdefault(k, []).append(float(v))
-        metrics = {k: _stats(v) for k, v in values.items()}
-        claims: dict[str, list[int]] = {}
-        for r in records:
-            for c in r["claims"]:
-                held = claims.setdefault(c["name"], [0, 0])
-                held[0] += c["holds"] is True
-                held[1] += 1
-        errors = [
-            {k: f[k] for k in ("run", "seed", "error")} for f in failed if f["point"] == point
-        ]
-        out.append(
-            {
-                "point": point,
-                "runs": len(records),
-                "failed": errors,
-                "metrics": metrics,
-                "claims": claims,
-            }
-        )
-    return out
-
-
-def _stats(values: list[float]) -> dict[str, float]:
-    finite = np.asarray([v for v in values if math.isfinite(v)])
-    if not len(finite):
-        return {
-            "mean": math.nan,
-            "std": math.nan,
-            "min": math.nan,
-            "max": math.nan,
-            "n": 0,
-            "nan": len(values),
-        }
-    return {
-        "mean": float(finite.mean()),
-        "std": float(finite.std(ddof=1)) if len(finite) > 1 else 0.0,
-        "min": float(finite.min()),
-        "max": float(finite.max()),
-        "n": len(finite),
-        "nan": len(values) - len(finite),
-    }
 
 
 def run_sweep(

@@ -24,9 +24,8 @@ Claims checked:
                                 and autodiff's gradient is >= 0.2 lower on the long timeframe
                                 than on the short one.
 
-Source: write-up 003, "Real Application: MNIST" > "BNN" > "Case 1: Short Timeframe" (the S = 1,100
-prediction of the second layer, "BNN Fit S", "BNN Fit S Zoom", "Vary STD BNN", "Higher STD").
-"""
+Source: write-up 003, "Real Application: MNIST" > "BNN" > "Case 1: Short Timeframe" (S = 1,100
+for the second layer, "BNN Fit S", "BNN Fit S Zoom", "Vary STD BNN", "Higher STD")."""
 
 from __future__ import annotations
 

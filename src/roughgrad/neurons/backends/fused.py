@@ -40,7 +40,7 @@ class Fused(Backend):
         return _run_current(request)
 
     def run_layered(self, request: loops.LayeredRequest) -> loops.LayeredResult:
-        from roughgrad.neurons import fused
+        from roughgrad.neurons import fused, fused_layered
 
         net = request.net
         if request.eager or (request.layout == "hh" and net.generic):
@@ -62,11 +62,11 @@ class Fused(Backend):
             assert request.z_p is not None and request.index is not None
             assert request.offset is not None
             z_p, index, offset = (t.detach() for t in (request.z_p, request.index, request.offset))
-            out_sum, s_sum = fused.units_fused(
+            out_sum, s_sum = fused_layered.units_fused(
                 z_h, z_p, index, offset, w2, b2, first=request.first, net=net
             )
         else:
-            out_sum, s_sum = fused.layered_fused(z_h, b2, w2, net)
+            out_sum, s_sum = fused_layered.layered_fused(z_h, b2, w2, net)
         return loops.LayeredResult(loops.readout(out_sum, net), s_sum / net.steps)
 
 
@@ -123,7 +123,7 @@ def _run_current(request: Request) -> SimResult:
 
 
 def _run_conductance(request: Request) -> SimResult:
-    from roughgrad.neurons.fused import simulate_cobahh_fused
+    from roughgrad.neurons.fused_cobahh import simulate_cobahh_fused
 
     model, net, start = request.model, request.network, request.state
     assert isinstance(net.synapse, ConductanceSynapse)  # supports() said so

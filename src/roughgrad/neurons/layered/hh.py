@@ -25,7 +25,7 @@ from roughgrad.neurons.backends.layered import (
 from roughgrad.neurons.hh import SPIKE_TH, HHParams, SimulationError, exponential_step
 from roughgrad.neurons.layered.inputs import layer_inputs
 from roughgrad.neurons.models import HodgkinHuxley, NeuronModel
-from roughgrad.neurons.network import ConductanceSynapse
+from roughgrad.neurons.synapses import ConductanceSynapse
 
 R0 = 0.2  # mean sigmoid((V + 30) / 2 mV) of an HH neuron driven hard (0.11 at onset, 0.2 at 60)
 __all__ = ["R0", "RATE_REF_HZ", "SPIKE_TH", "V_REST", "V_SCALE", "HHNet", "activity"]

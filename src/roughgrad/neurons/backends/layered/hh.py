@@ -25,7 +25,7 @@ from roughgrad.neurons.hh import (
     upward_crossings,
     voltage_step,
 )
-from roughgrad.neurons.network import ConductanceSynapse
+from roughgrad.neurons.synapses import ConductanceSynapse
 
 
 def advance(carry, out_sum, z_h, w2t, b2, c: Consts, k: int):

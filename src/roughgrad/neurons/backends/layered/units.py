@@ -14,7 +14,7 @@ from roughgrad.neurons.backends.layered.base import (
     readout,
 )
 from roughgrad.neurons.backends.layered.hh import accumulate
-from roughgrad.neurons.fused import per_member_output_layer
+from roughgrad.neurons.fused_layered import per_member_output_layer
 from roughgrad.neurons.hh import (
     exponential_step,
     resting_state,
