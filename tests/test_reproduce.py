@@ -6,7 +6,7 @@ import pytest
 
 from roughgrad.config import ConfigError
 from roughgrad.experiments import Context
-from roughgrad.runs.reproduce import plan, reproduce
+from roughgrad.runs.reproduce import expected_or_first, plan, reproduce
 from roughgrad.runtime import Progress
 
 TIMED = {"run_seconds", "cpu_seconds"}
@@ -45,3 +45,9 @@ def test_plan_refuses_unknown_names_and_keys_before_running():
     with pytest.raises(ConfigError, match="jobs=0"):
         reproduce(plan(["mc-vs-quadrature"], "quick", {}), profile="quick",
                   ctx=Context(), root=".", jobs=0)  # fmt: skip
+
+
+def test_longest_first_puts_unmeasured_first_and_a_zero_second_one_last():
+    names = ["mc-vs-quadrature", "snake-extrapolation", "not-measured", "clock"]
+    order = sorted(names, key=lambda n: -expected_or_first(n, "default"))
+    assert order == ["not-measured", "snake-extrapolation", "clock", "mc-vs-quadrature"]

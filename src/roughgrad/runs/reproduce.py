@@ -151,7 +151,7 @@ def _side_by_side(
     ``threads`` torch threads, longest first; {index: record}."""
     names = [p.name for p in planned]
     # longest first; an experiment without a measured time counts as the longest
-    queue = sorted(side, key=lambda i: -(expected_seconds(names[i], profile) or float("inf")))
+    queue = sorted(side, key=lambda i: -expected_or_first(names[i], profile))
     records: dict[int, RunRecord] = {}
     started: dict[Future, tuple[int, float]] = {}
     log = ctx.progress.log
@@ -285,6 +285,13 @@ def _run_in_worker(name, config, profile, root, argv, resume, device) -> tuple[P
             "ran",
         )
     return record.run_dir, what
+
+
+def expected_or_first(name: str, profile: str) -> float:
+    """The measured seconds of ``name`` at ``profile``, the key of the longest-first order
+    (infinite where none was measured: it goes first)."""
+    seconds = expected_seconds(name, profile)
+    return float("inf") if seconds is None else seconds
 
 
 def _clock(seconds: float) -> str:
