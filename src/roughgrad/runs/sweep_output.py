@@ -56,7 +56,11 @@ def execute_sweep(
     )
     tasks = spec.tasks()  # validates every config of the grid before anything starts
     chosen = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
-    executor = ray_executor(jobs, address, threads) if backend == "ray" else local_executor(jobs)
+    executors = {
+        "local": lambda: local_executor(jobs),
+        "ray": lambda: ray_executor(jobs, address, threads),
+    }
+    executor = executors[backend]()
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%d-%H%M%S")
     sweep_dir = Path(out) / "sweeps" / name / f"{stamp}-{secrets.token_hex(3)}"
     meta: dict[str, Any] = {"backend": backend, "address": address, "jobs": jobs}
