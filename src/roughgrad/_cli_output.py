@@ -28,11 +28,6 @@ def docs() -> dict[str, tuple[str, str]]:
     return docs
 
 
-def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """Warnings from the library reach the CLI user as one line on stderr."""
-    print(f"warning: {message}", file=sys.stderr)
-
-
 MARKS = {
     "holds": "[green]holds[/]",
     "does not hold": "[red]does not hold[/]",

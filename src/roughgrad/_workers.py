@@ -72,6 +72,12 @@ def terminate(pool: ProcessPoolExecutor) -> None:
                 proc.join(timeout=2)
 
 
+def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings from the library reach the user as one line on stderr (the CLI and reproduce's
+    workers install it as ``warnings.showwarning``)."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 

@@ -39,9 +39,9 @@ from roughgrad._cli_output import (
     exit_if_strict,
     known_error,
     print_claims,
-    show_warning,
 )
 from roughgrad._cli_tools import claims, landscape, report, sweep
+from roughgrad._workers import show_warning
 
 __all__ = ["PROFILE_NAMES", "SWEEP_BACKENDS", "cli", "main"]
 

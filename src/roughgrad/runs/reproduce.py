@@ -15,7 +15,6 @@ unfinished run interrupted, keeps its last checkpoint and stops every worker wit
 from __future__ import annotations
 
 import signal
-import sys
 import time
 import warnings
 from collections.abc import Sequence
@@ -27,7 +26,7 @@ from typing import Any
 import torch
 
 from roughgrad import _catalog
-from roughgrad._workers import raise_interrupt, worker_pool
+from roughgrad._workers import raise_interrupt, show_warning, worker_pool
 from roughgrad.config import ConfigError
 from roughgrad.experiments.base import Context, Experiment
 from roughgrad.runs.eta import Eta, expected_seconds, minutes
@@ -102,14 +101,12 @@ def reproduce(
     if jobs < 1:
         raise ConfigError(f"jobs={jobs} must be >= 1")
     names = [p.name for p in planned]
-    eta = Eta(names, profile)
     opts: dict[str, Any] = dict(profile=profile, ctx=ctx, root=root, argv=argv, resume=resume)
     side = [] if jobs == 1 else [i for i, p in enumerate(planned) if not p.experiment.alone]
     if len(side) < 2:
         side = []
     first = [i for i in range(len(planned)) if i not in side]
-    if side:
-        eta = Eta([names[i] for i in first + side], profile)
+    eta = Eta([names[i] for i in first + side], profile)
     records: dict[int, RunRecord] = {}
     steps = ctx.progress.track(first, total=len(first), description="experiments")
     for k, i in enumerate(steps):
@@ -236,17 +233,18 @@ def _one(
 ) -> RunRecord:
     """One experiment in this process."""
     t0 = time.monotonic()
+    record, done = _start(p.experiment, p.config, profile, ctx, root, argv, resume)
     if resume:
-        record, done = run_or_resume(
-            p.experiment, p.config, profile=profile, ctx=ctx, root=root, argv=argv
-        )
         ctx.progress.log(f"{p.name} ({profile}): {done} {record.run_dir}")
-    else:
-        record = run_experiment(
-            p.experiment, p.config, profile=profile, ctx=ctx, argv=argv, root=root
-        )
     eta.finished(p.name, time.monotonic() - t0)
     return record
+
+
+def _start(exp, config, profile, ctx, root, argv, resume: bool) -> tuple[RunRecord, str]:
+    """With ``resume``, keep, resume or run (``run_or_resume``); else run afresh."""
+    if resume:
+        return run_or_resume(exp, config, profile=profile, ctx=ctx, root=root, argv=argv)
+    return run_experiment(exp, config, profile=profile, ctx=ctx, root=root, argv=argv), "ran"
 
 
 class _Prefixed(Progress):
@@ -265,25 +263,14 @@ def _worker_start(threads: int) -> None:
     them; SIGTERM (its run stopped) interrupts the experiment as Ctrl-C does, so its run
     directory is marked interrupted."""
     torch.set_num_threads(threads)
-    warnings.showwarning = _one_line
+    warnings.showwarning = show_warning
     signal.signal(signal.SIGTERM, raise_interrupt)
-
-
-def _one_line(message, category, filename, lineno, file=None, line=None) -> None:
-    print(f"warning: {message}", file=sys.stderr)
 
 
 def _run_in_worker(name, config, profile, root, argv, resume, device) -> tuple[Path, str]:
     """Run (or keep, or resume) one experiment; its run directory and what was done."""
-    exp = _catalog.load(name)
     ctx = Context(device=torch.device(device), progress=_Prefixed(name))
-    if resume:
-        record, what = run_or_resume(exp, config, profile=profile, ctx=ctx, root=root, argv=argv)
-    else:
-        record, what = (
-            run_experiment(exp, config, profile=profile, ctx=ctx, root=root, argv=argv),
-            "ran",
-        )
+    record, what = _start(_catalog.load(name), config, profile, ctx, root, argv, resume)
     return record.run_dir, what
 
 
